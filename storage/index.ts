@@ -1,0 +1,15 @@
+/**
+ * The one public entry of the log engine. `src/` imports from here and nowhere else in
+ * `storage/`. Nothing in `storage/` imports from `src/`.
+ */
+export * from './types.js';
+export { StorageError, STORAGE_ERROR_CODES, isStorageError } from './storage-error.js';
+export type { StorageErrorCode } from './storage-error.js';
+export { openLog } from './log.js';
+export { openMetaStore } from './meta-store.js';
+export {
+  encodeRecordBatch,
+  decodeRecordBatches,
+  readBatchHeader,
+  BATCH_HEADER_BYTES,
+} from './record-batch.js';

@@ -1,0 +1,255 @@
+/**
+ * The public contract of the log engine (`storage/`), shared by every caller in `src/`.
+ * Offsets are `bigint` everywhere; byte sizes and positions are `number`; times are
+ * milliseconds since the epoch (`number` for clocks, `bigint` where they come out of batches).
+ *
+ * Concurrency contract of a PartitionLog: appends are serialised by the log itself (callers may
+ * call `append` concurrently; they are applied in call order); reads, lookups and getters may run
+ * concurrently with appends; `truncateTo`, `deleteRecordsBefore`, `applyRetention` and `close` are
+ * queued behind in-flight appends.
+ */
+
+export type FlushMode = 'always' | 'interval' | 'never';
+
+/** Per-log settings. Names follow Kafka's topic configs (segment.bytes → segmentBytes, …). */
+export interface LogConfig {
+  /** Roll the active segment once it would exceed this many bytes. */
+  segmentBytes: number;
+  /** Roll the active segment once its first batch is older than this. */
+  segmentMs: number;
+  /** Add a sparse index entry every this many bytes of log. */
+  indexIntervalBytes: number;
+  /** The largest batch (whole RecordBatch bytes) an append accepts (max.message.bytes). */
+  maxBatchBytes: number;
+  /** Delete closed segments while the log is larger than this; -1 = unlimited. */
+  retentionBytes: number;
+  /** Delete closed segments whose newest timestamp is older than this; -1 = unlimited. */
+  retentionMs: number;
+  /** When an append's promise resolves: after fdatasync ('always'), or without waiting. */
+  flush: FlushMode;
+  /** With flush 'interval': how often the log is synced. */
+  flushIntervalMs: number;
+}
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 60 * 60 * 1000,
+  indexIntervalBytes: 4096,
+  maxBatchBytes: 1024 * 1024 + 12,
+  retentionBytes: -1,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  flush: 'always',
+  flushIntervalMs: 1000,
+});
+
+/** A millisecond clock; injected in tests. */
+export type Clock = () => number;
+
+/** The minimal structured logger the engine writes to (pino's child loggers satisfy it). */
+export interface StorageLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface OpenLogOptions {
+  /** The partition directory, e.g. `<data-dir>/orders-3`; created if missing. */
+  dir: string;
+  config: LogConfig;
+  /**
+   * Single-node mode (default true): the high watermark follows the log end offset as soon as an
+   * append is as durable as the flush mode promises. Replication sets false and drives it with
+   * `setHighWatermark`.
+   */
+  autoHighWatermark?: boolean;
+  clock?: Clock;
+  logger?: StorageLogger;
+}
+
+export interface AppendOptions {
+  /** Written into each batch's partitionLeaderEpoch and the leader-epoch checkpoint. Default 0. */
+  leaderEpoch?: number;
+}
+
+export interface AppendResult {
+  /** Offset of the first record of the first appended batch. */
+  baseOffset: bigint;
+  /** Offset of the last record of the last appended batch. */
+  lastOffset: bigint;
+  /** The broker's clock when the batch was appended (for LogAppendTime topics). */
+  logAppendTimeMs: number;
+  logStartOffset: bigint;
+  /**
+   * True when the batch is a retry an idempotent producer already appended (same producer id,
+   * epoch and sequence range): nothing was written and the offsets are the original ones.
+   */
+  duplicate: boolean;
+}
+
+export interface ReadOptions {
+  /** Byte budget; the first batch is returned whole even if larger (a consumer must progress). */
+  maxBytes: number;
+  /** Exclusive bound on offsets returned; default: the high watermark. */
+  maxOffset?: bigint;
+}
+
+export interface ReadResult {
+  /** Raw RecordBatch v2 bytes back to back, exactly as stored; empty at the end of the log. */
+  records: Buffer;
+  /** Offset just past the last returned batch (= the requested offset when empty). */
+  nextOffset: bigint;
+  logStartOffset: bigint;
+  highWatermark: bigint;
+  logEndOffset: bigint;
+}
+
+export interface EpochEndOffset {
+  /** The largest epoch ≤ the requested one the log knows, or -1 if none. */
+  leaderEpoch: number;
+  /** The first offset of the next epoch after it, or the log end offset; -1 if unknown. */
+  endOffset: bigint;
+}
+
+export interface PartitionLog {
+  readonly dir: string;
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  readonly highWatermark: bigint;
+  /** Total bytes of all segment .log files. */
+  readonly sizeBytes: number;
+  readonly segmentCount: number;
+  readonly config: Readonly<LogConfig>;
+  /** Non-null once the log went offline (failed write/fsync, corruption); every call then throws it. */
+  readonly offlineError: Error | null;
+
+  /**
+   * Validates and appends one or more RecordBatch v2 batches (back to back in `batches`), as one
+   * unit: either all are appended or none. Assigns offsets by rewriting baseOffset and
+   * partitionLeaderEpoch in place (outside the CRC). Resolves once the data is as durable as the
+   * flush mode promises. Refuses bad input with a StorageError and leaves the log unchanged.
+   */
+  append(batches: Buffer, options?: AppendOptions): Promise<AppendResult>;
+  /** Reads whole batches starting with the one containing `offset`. OFFSET_OUT_OF_RANGE outside [logStart, logEnd]. */
+  read(offset: bigint, options: ReadOptions): Promise<ReadResult>;
+  /** The first offset whose record timestamp ≥ `timestampMs`, or null if there is none. */
+  offsetForTimestamp(timestampMs: bigint): Promise<bigint | null>;
+  /** Moves the high watermark (replication); clamped to [logStart, logEnd]. */
+  setHighWatermark(offset: bigint): void;
+  /** Calls `listener` every time the high watermark moves forward; returns an unsubscribe. */
+  onHighWatermark(listener: (highWatermark: bigint) => void): () => void;
+  /** Removes every record at or above `offset` (follower truncation). */
+  truncateTo(offset: bigint): Promise<void>;
+  /** Moves the log start offset up (DeleteRecords); deletes segments wholly below it. Returns the new start. */
+  deleteRecordsBefore(offset: bigint): Promise<bigint>;
+  /** Deletes closed segments per retentionBytes / retentionMs; returns how many were removed. */
+  applyRetention(nowMs?: number): Promise<number>;
+  /** The end offset of `leaderEpoch` (OffsetForLeaderEpoch). */
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset;
+  /** The newest leader epoch in the checkpoint, or -1. */
+  readonly latestEpoch: number;
+  /** Forces everything appended so far to disk and advances the recovery point. */
+  flush(): Promise<void>;
+  /** Applies new settings (retention, flush, segment size) to later work. */
+  updateConfig(config: LogConfig): void;
+  /** Finishes in-flight appends, flushes, trims the indexes and closes every file. */
+  close(): Promise<void>;
+  /** Closes the log and removes its directory. */
+  delete(): Promise<void>;
+}
+
+// ---- records (the gRPC API encodes and decodes through these) ----
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface RecordInput {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[];
+  /** Default: the encoder's clock. */
+  timestampMs?: bigint;
+}
+
+export interface EncodeBatchOptions {
+  compression?: Compression;
+  baseOffset?: bigint;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+  /** Timestamp type bit: false = CreateTime (default), true = LogAppendTime. */
+  logAppendTime?: boolean;
+  nowMs?: number;
+}
+
+export interface DecodedRecord {
+  offset: bigint;
+  timestampMs: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+/** The fixed 61-byte header of a RecordBatch v2. */
+export interface BatchHeader {
+  baseOffset: bigint;
+  /** Bytes after the batchLength field; the whole batch is batchLength + 12 bytes. */
+  batchLength: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: bigint;
+  maxTimestamp: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+// ---- the metadata store (RocksDB) ----
+
+export interface TopicRecord {
+  name: string;
+  /** A random UUID, stable for the topic's life (Kafka topic ids). */
+  topicId: string;
+  partitionCount: number;
+  /** Per-topic overrides in Kafka's names (retention.ms, segment.bytes, …). */
+  configs: Record<string, string>;
+  createdAtMs: number;
+}
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read. */
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestampMs: number;
+}
+
+export interface MetaStore {
+  putTopic(topic: TopicRecord): Promise<void>;
+  getTopic(name: string): Promise<TopicRecord | undefined>;
+  listTopics(): Promise<TopicRecord[]>;
+  deleteTopic(name: string): Promise<void>;
+  /** Atomic, synced write of several offsets of one group. */
+  commitOffsets(group: string, offsets: readonly CommittedOffset[]): Promise<void>;
+  /** A group's committed offsets, optionally for one topic only. */
+  fetchOffsets(group: string, topic?: string): Promise<CommittedOffset[]>;
+  /** Every group that has committed offsets. */
+  listGroups(): Promise<string[]>;
+  deleteGroupOffsets(group: string): Promise<void>;
+  deleteTopicOffsets(topic: string): Promise<void>;
+  /** Hands out `count` producer ids that were never handed out before (persisted, synced). */
+  allocateProducerIds(count: number): Promise<bigint>;
+  /** Small named values the broker keeps across restarts (cluster id, …). */
+  getValue(key: string): Promise<Buffer | undefined>;
+  putValue(key: string, value: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
