@@ -7,9 +7,6 @@ export { StorageError, STORAGE_ERROR_CODES, isStorageError } from './storage-err
 export type { StorageErrorCode } from './storage-error.js';
 export { openLog } from './log.js';
 export { openMetaStore } from './meta-store.js';
-export {
-  encodeRecordBatch,
-  decodeRecordBatches,
-  readBatchHeader,
-  BATCH_HEADER_BYTES,
-} from './record-batch.js';
+export { readBatchHeader, validateBatches, BATCH_HEADER_BYTES } from './record-batch.js';
+export { encodeRecordBatch, decodeRecordBatches } from './record-codec.js';
+export { crc32c } from './crc32c.js';
