@@ -1,0 +1,373 @@
+/**
+ * PartitionLog implementation: the sorted segments of one partition plus its checkpoints.
+ *
+ * Invariants: segments are sorted by base offset and contiguous; only the last (active) one is
+ * written; logStartOffset ≤ highWatermark ≤ logEndOffset; `recoveryPoint` ≤ every offset not yet
+ * known flushed. A resolved `append` means: written (flush 'never' / 'interval') or written and
+ * fdatasync'ed ('always'); a resolved `flush` means everything before it is on disk and the
+ * recovery point says so.
+ *
+ * Concurrency: appends and the structural operations (roll, truncate, delete records, retention,
+ * close) run one at a time under `appendLock`; the fsync of flush 'always' runs outside the lock
+ * through GroupCommit, so appends arriving during a sync share the next one. Reads take a
+ * snapshot of the segment list and hold each segment they touch (acquire/release), so they run
+ * beside appends and deletions. A failed write or sync takes the log offline for good.
+ */
+import { join } from 'node:path';
+import { AsyncMutex } from './async-mutex.js';
+import { writeOffsetFile } from './checkpoint-file.js';
+import { GroupCommit } from './group-commit.js';
+import { nodeIo, type StorageIo } from './io/storage-io.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
+import { ProducerState } from './producer-state.js';
+import { assignBatchOffset, readBatchHeader, validateBatchSpans } from './record-batch.js';
+import { Segment, type SegmentSettings } from './segment.js';
+import { StorageError } from './storage-error.js';
+import { LogReader } from './log-reader.js';
+import { loadProducerState, saveProducerState } from './producer-state-file.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  Clock,
+  EpochEndOffset,
+  LogConfig,
+  OpenLogOptions,
+  PartitionLog,
+  ReadOptions,
+  ReadResult,
+  StorageLogger,
+} from './types.js';
+
+export interface OpenLogIoOptions extends OpenLogOptions {
+  io?: StorageIo;
+}
+
+export async function openLog(options: OpenLogIoOptions): Promise<PartitionLog> {
+  const io = options.io ?? nodeIo;
+  const clock = options.clock ?? Date.now;
+  const settings: SegmentSettings = {
+    io,
+    dir: options.dir,
+    indexIntervalBytes: options.config.indexIntervalBytes,
+    maxBatchBytes: options.config.maxBatchBytes,
+  };
+  const loaded = await loadSegments(settings, clock(), options.logger);
+  const epochs = new LeaderEpochCache(io, join(options.dir, 'leader-epoch-checkpoint'));
+  await epochs.load();
+  const logEnd = loaded.segments.at(-1)!.nextOffset;
+  await epochs.truncateFromEnd(logEnd);
+  const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset);
+  return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers);
+}
+
+class Log implements PartitionLog {
+  readonly dir: string;
+  config: LogConfig;
+  offlineError: Error | null = null;
+  private hw: bigint;
+  private readonly autoHighWatermark: boolean;
+  private readonly appendLock = new AsyncMutex();
+  private readonly groupCommit: GroupCommit;
+  private readonly hwListeners = new Set<(hw: bigint) => void>();
+  private readonly reader: LogReader;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly logger: StorageLogger | undefined;
+
+  constructor(
+    options: OpenLogOptions,
+    private readonly io: StorageIo,
+    private readonly clock: Clock,
+    private readonly settings: SegmentSettings,
+    private segments: Segment[],
+    private recoveryPoint: bigint,
+    private startOffset: bigint,
+    private readonly epochs: LeaderEpochCache,
+    private readonly producers: ProducerState,
+  ) {
+    this.dir = options.dir;
+    this.config = { ...options.config };
+    this.logger = options.logger;
+    this.autoHighWatermark = options.autoHighWatermark ?? true;
+    this.hw = this.autoHighWatermark ? this.logEndOffset : this.startOffset;
+    this.groupCommit = new GroupCommit(() => this.syncActive());
+    this.reader = new LogReader(() => this.segments);
+    this.scheduleFlush();
+  }
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): bigint {
+    return this.active.nextOffset;
+  }
+
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get latestEpoch(): number {
+    return this.epochs.latestEpoch;
+  }
+
+  private get active(): Segment {
+    return this.segments.at(-1)!;
+  }
+
+  async append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
+    this.checkUsable();
+    const spans = validateBatchSpans(batches, this.config.maxBatchBytes);
+    const leaderEpoch = options?.leaderEpoch ?? 0;
+    const result = await this.appendLock.run(async () => {
+      this.checkUsable();
+      const headers = spans.map((s) => readBatchHeader(batches, s.position));
+      if (headers.length === 1) {
+        const check = this.producers.check(headers[0]!);
+        if (check.kind === 'duplicate') {
+          return { baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true };
+        }
+      } else {
+        for (const header of headers) {
+          if (this.producers.check(header).kind === 'duplicate') {
+            throw new StorageError('OUT_OF_ORDER_SEQUENCE', 'a retried idempotent batch arrived together with new batches');
+          }
+        }
+      }
+      await this.maybeRoll(batches.length);
+      const baseOffset = this.logEndOffset;
+      let next = baseOffset;
+      for (let i = 0; i < spans.length; i += 1) {
+        assignBatchOffset(batches, spans[i]!.position, next, leaderEpoch);
+        next += BigInt(headers[i]!.lastOffsetDelta) + 1n;
+      }
+      await this.guard(async () => {
+        await this.epochs.assign(leaderEpoch, baseOffset);
+        await this.active.append(batches, spans);
+      });
+      for (const span of spans) this.producers.record(readBatchHeader(batches, span.position));
+      return { baseOffset, lastOffset: next - 1n, duplicate: false };
+    });
+    await this.makeDurable(result.lastOffset + 1n);
+    return { ...result, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
+  }
+
+  async read(offset: bigint, options: ReadOptions): Promise<ReadResult> {
+    this.checkUsable();
+    if (!(options.maxBytes >= 0)) throw new StorageError('INVALID_ARGUMENT', `maxBytes must be ≥ 0, got ${options.maxBytes}`);
+    this.checkRange(offset);
+    const bound = options.maxOffset ?? this.hw;
+    const records = offset >= bound ? Buffer.alloc(0) : await this.reader.read(offset, options.maxBytes, bound);
+    const nextOffset = records.length === 0 ? offset : this.reader.nextOffsetAfter(records);
+    return { records, nextOffset, logStartOffset: this.startOffset, highWatermark: this.hw, logEndOffset: this.logEndOffset };
+  }
+
+  offsetForTimestamp(timestampMs: bigint): Promise<bigint | null> {
+    this.checkUsable();
+    return this.reader.offsetForTimestamp(timestampMs, this.startOffset);
+  }
+
+  setHighWatermark(offset: bigint): void {
+    const clamped = offset < this.startOffset ? this.startOffset : offset > this.logEndOffset ? this.logEndOffset : offset;
+    if (clamped === this.hw) return;
+    const forward = clamped > this.hw;
+    this.hw = clamped;
+    if (forward) for (const listener of this.hwListeners) listener(clamped);
+  }
+
+  onHighWatermark(listener: (highWatermark: bigint) => void): () => void {
+    this.hwListeners.add(listener);
+    return () => this.hwListeners.delete(listener);
+  }
+
+  truncateTo(offset: bigint): Promise<void> {
+    return this.appendLock.run(async () => {
+      this.checkUsable();
+      if (offset >= this.logEndOffset) return;
+      await this.guard(async () => {
+        while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+          await this.segments.pop()!.delete();
+        }
+        const found = await this.active.positionOf(offset);
+        if (found !== undefined) await this.active.truncateTo(found.position, found.baseOffset);
+        const end = this.logEndOffset;
+        if (this.startOffset > end) this.startOffset = end;
+        if (this.hw > end) this.hw = end;
+        if (this.recoveryPoint > end) {
+          this.recoveryPoint = end;
+          await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), end);
+        }
+        this.producers.truncateTo(end);
+        await this.epochs.truncateFromEnd(end);
+      });
+    });
+  }
+
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.appendLock.run(async () => {
+      this.checkUsable();
+      if (offset > this.hw) {
+        throw new StorageError('OFFSET_OUT_OF_RANGE', `cannot delete records before ${offset}: above the high watermark ${this.hw}`);
+      }
+      if (offset <= this.startOffset) return this.startOffset;
+      this.startOffset = offset;
+      await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset));
+      while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) await this.removeOldest();
+      return this.startOffset;
+    });
+  }
+
+  applyRetention(nowMs?: number): Promise<number> {
+    return this.appendLock.run(async () => {
+      this.checkUsable();
+      const now = nowMs ?? this.clock();
+      let removed = 0;
+      const { retentionBytes, retentionMs } = this.config;
+      while (this.segments.length > 1) {
+        const oldest = this.segments[0]!;
+        const overSize = retentionBytes >= 0 && this.sizeBytes - oldest.size >= retentionBytes;
+        const newest = oldest.maxTimestamp >= 0n ? Number(oldest.maxTimestamp) : await oldest.file.mtimeMs();
+        const tooOld = retentionMs >= 0 && now - newest > retentionMs;
+        if (!overSize && !tooOld) break;
+        await this.removeOldest();
+        removed += 1;
+      }
+      if (removed > 0 && this.segments[0]!.baseOffset > this.startOffset) {
+        this.startOffset = this.segments[0]!.baseOffset;
+        if (this.hw < this.startOffset) this.hw = this.startOffset;
+        await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), this.startOffset));
+      }
+      return removed;
+    });
+  }
+
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(leaderEpoch, this.logEndOffset);
+  }
+
+  flush(): Promise<void> {
+    this.checkUsable();
+    return this.appendLock.run(() => this.guard(() => this.checkpoint()));
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = { ...config };
+    this.scheduleFlush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.appendLock.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+      if (this.offlineError === null) {
+        await this.guard(async () => {
+          await this.checkpoint();
+          await this.active.saveIndexes();
+          await this.saveProducers();
+        });
+      }
+      await Promise.allSettled(this.segments.map((s) => s.close()));
+    });
+  }
+
+  async delete(): Promise<void> {
+    await this.close();
+    await this.io.removeDir(this.dir);
+  }
+
+  // ---- internals ----
+
+  private checkUsable(): void {
+    if (this.offlineError !== null) throw this.offlineError;
+    if (this.closed) throw new StorageError('CLOSED', `log ${this.dir} is closed`);
+  }
+
+  private checkRange(offset: bigint): void {
+    if (offset < this.startOffset || offset > this.logEndOffset) {
+      throw new StorageError(
+        'OFFSET_OUT_OF_RANGE',
+        `offset ${offset} is outside the log range [${this.startOffset}, ${this.logEndOffset}]`,
+      );
+    }
+  }
+
+  /** Runs I/O that must not fail silently: any error takes the log offline. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      const offline = new StorageError('LOG_OFFLINE', `log ${this.dir} is offline after an I/O failure: ${(err as Error).message}`, {
+        cause: err,
+      });
+      this.offlineError ??= offline;
+      this.logger?.error({ dir: this.dir, err }, 'log went offline');
+      throw this.offlineError;
+    }
+  }
+
+  private async makeDurable(endOffset: bigint): Promise<void> {
+    if (this.config.flush === 'always') await this.groupCommit.request();
+    if (this.autoHighWatermark && endOffset > this.hw) this.setHighWatermark(endOffset);
+  }
+
+  private async syncActive(): Promise<void> {
+    this.checkUsable();
+    await this.guard(() => this.active.sync());
+  }
+
+  /** Syncs the active segment and moves the recovery point to the log end. Under the lock. */
+  private async checkpoint(): Promise<void> {
+    const end = this.logEndOffset;
+    await this.active.sync();
+    if (end > this.recoveryPoint) {
+      this.recoveryPoint = end;
+      await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), end);
+    }
+  }
+
+  private async maybeRoll(incomingBytes: number): Promise<void> {
+    const active = this.active;
+    if (active.size === 0) return;
+    const full = active.size + incomingBytes > this.config.segmentBytes;
+    const aged = this.clock() - active.rollReferenceMs > this.config.segmentMs;
+    if (!full && !aged) return;
+    await this.guard(async () => {
+      await this.checkpoint();
+      await active.saveIndexes();
+      this.segments.push(await Segment.create(this.settings, active.nextOffset, this.clock()));
+      await this.saveProducers();
+    });
+  }
+
+  private saveProducers(): Promise<void> {
+    return saveProducerState(this.io, this.dir, this.producers, this.logEndOffset);
+  }
+
+  private async removeOldest(): Promise<void> {
+    const oldest = this.segments.shift()!;
+    await this.guard(() => oldest.delete());
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.config.flush !== 'interval') return;
+    this.flushTimer = setInterval(() => {
+      if (this.closed || this.offlineError !== null) return;
+      this.flush().catch((err: unknown) => this.logger?.error({ dir: this.dir, err }, 'interval flush failed'));
+    }, this.config.flushIntervalMs);
+    this.flushTimer.unref();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Loading and saving the `producer-state` snapshot of a partition. At open, the snapshot (if
+ * sane and not beyond the recovered log end) is loaded and the batches after the offset it covers
+ * are replayed from the segments; otherwise the state is rebuilt from the log start. Called only
+ * at open (before serving) and under the log's append lock.
+ */
+import { join } from 'node:path';
+import type { StorageIo } from './io/storage-io.js';
+import { ProducerState } from './producer-state.js';
+import type { Segment } from './segment.js';
+
+const FILE = 'producer-state';
+
+export async function loadProducerState(
+  io: StorageIo,
+  dir: string,
+  segments: readonly Segment[],
+  logStart: bigint,
+): Promise<ProducerState> {
+  const logEnd = segments.at(-1)!.nextOffset;
+  const data = await io.readFile(join(dir, FILE));
+  const snapshot = data === undefined ? undefined : ProducerState.fromSnapshot(data);
+  const usable = snapshot !== undefined && snapshot.offset <= logEnd;
+  const state = usable ? snapshot.state : new ProducerState();
+  const from = usable ? snapshot.offset : logStart;
+  for (const segment of segments) {
+    if (segment.nextOffset <= from) continue;
+    const start = from > segment.baseOffset ? from : segment.baseOffset;
+    await segment.findBatch(start, (header) => {
+      if (header.baseOffset >= from) state.record(header);
+      return false;
+    });
+  }
+  return state;
+}
+
+export function saveProducerState(io: StorageIo, dir: string, state: ProducerState, coversOffset: bigint): Promise<void> {
+  return io.writeFileAtomic(join(dir, FILE), state.toSnapshot(coversOffset));
+}

@@ -1,0 +1,143 @@
+/**
+ * ProducerState: what idempotent producers (producerId ≥ 0) have appended to one partition —
+ * per producer its epoch and the sequence ranges of its last five batches — so a retried batch
+ * is answered with its original offsets and a gap or a stale epoch is refused. Rules (Kafka's):
+ * an unknown producer may start at any sequence; a new epoch must start at sequence 0; within an
+ * epoch each batch starts right after the previous one (sequences wrap after 2^31-1).
+ * Persisted as a JSON snapshot (`producer-state`) tagged with the offset it covers; batches after
+ * that offset are replayed from the log at open. Mutated only under the log's append lock.
+ */
+import { StorageError } from './storage-error.js';
+import type { BatchHeader } from './types.js';
+
+const KEPT_BATCHES = 5;
+const MAX_SEQUENCE = 2 ** 31 - 1;
+
+interface BatchRange {
+  firstSeq: number;
+  lastSeq: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchRange[];
+}
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; baseOffset: bigint; lastOffset: bigint }
+  | { kind: 'untracked' };
+
+function lastSequence(header: BatchHeader): number {
+  const last = header.baseSequence + header.lastOffsetDelta;
+  return last > MAX_SEQUENCE ? last - MAX_SEQUENCE - 1 : last;
+}
+
+function isIdempotent(header: BatchHeader): boolean {
+  return header.producerId >= 0n && header.baseSequence >= 0;
+}
+
+export class ProducerState {
+  private producers = new Map<bigint, ProducerEntry>();
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  /** Decides what to do with a batch; throws OUT_OF_ORDER_SEQUENCE / INVALID_PRODUCER_EPOCH. */
+  check(header: BatchHeader): SequenceCheck {
+    if (!isIdempotent(header)) return { kind: 'untracked' };
+    const entry = this.producers.get(header.producerId);
+    if (entry === undefined) return { kind: 'append' };
+    if (header.producerEpoch < entry.epoch) {
+      throw new StorageError(
+        'INVALID_PRODUCER_EPOCH',
+        `producer ${header.producerId} epoch ${header.producerEpoch} is older than the current epoch ${entry.epoch}`,
+      );
+    }
+    if (header.producerEpoch > entry.epoch) {
+      if (header.baseSequence !== 0) {
+        throw new StorageError(
+          'OUT_OF_ORDER_SEQUENCE',
+          `producer ${header.producerId} started epoch ${header.producerEpoch} at sequence ${header.baseSequence}, expected 0`,
+        );
+      }
+      return { kind: 'append' };
+    }
+    const last = lastSequence(header);
+    const dup = entry.batches.find((b) => b.firstSeq === header.baseSequence && b.lastSeq === last);
+    if (dup !== undefined) return { kind: 'duplicate', baseOffset: dup.baseOffset, lastOffset: dup.lastOffset };
+    const newest = entry.batches.at(-1);
+    const expected = newest === undefined ? header.baseSequence : newest.lastSeq === MAX_SEQUENCE ? 0 : newest.lastSeq + 1;
+    if (header.baseSequence !== expected) {
+      throw new StorageError(
+        'OUT_OF_ORDER_SEQUENCE',
+        `producer ${header.producerId} sent sequence ${header.baseSequence}, expected ${expected}`,
+      );
+    }
+    return { kind: 'append' };
+  }
+
+  /** Records an appended batch (its header carries the assigned base offset). */
+  record(header: BatchHeader): void {
+    if (!isIdempotent(header)) return;
+    let entry = this.producers.get(header.producerId);
+    if (entry === undefined || header.producerEpoch > entry.epoch) {
+      entry = { epoch: header.producerEpoch, batches: [] };
+      this.producers.set(header.producerId, entry);
+    }
+    entry.batches.push({
+      firstSeq: header.baseSequence,
+      lastSeq: lastSequence(header),
+      baseOffset: header.baseOffset,
+      lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta),
+    });
+    if (entry.batches.length > KEPT_BATCHES) entry.batches.shift();
+  }
+
+  /** Forgets batches at or above `offset` (after a truncation). */
+  truncateTo(offset: bigint): void {
+    for (const [id, entry] of this.producers) {
+      entry.batches = entry.batches.filter((b) => b.lastOffset < offset);
+      if (entry.batches.length === 0) this.producers.delete(id);
+    }
+  }
+
+  toSnapshot(coversOffset: bigint): Buffer {
+    const producers = [...this.producers].map(([id, e]) => ({
+      id: id.toString(),
+      epoch: e.epoch,
+      batches: e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset.toString(), b.lastOffset.toString()]),
+    }));
+    return Buffer.from(JSON.stringify({ version: 1, offset: coversOffset.toString(), producers }));
+  }
+
+  /** Parses a snapshot; undefined if it is unreadable (the caller then replays the whole log). */
+  static fromSnapshot(data: Buffer): { state: ProducerState; offset: bigint } | undefined {
+    try {
+      const parsed = JSON.parse(data.toString('utf8')) as {
+        version: number;
+        offset: string;
+        producers: { id: string; epoch: number; batches: [number, number, string, string][] }[];
+      };
+      if (parsed.version !== 1) return undefined;
+      const state = new ProducerState();
+      for (const p of parsed.producers) {
+        state.producers.set(BigInt(p.id), {
+          epoch: p.epoch,
+          batches: p.batches.map(([firstSeq, lastSeq, base, last]) => ({
+            firstSeq,
+            lastSeq,
+            baseOffset: BigInt(base),
+            lastOffset: BigInt(last),
+          })),
+        });
+      }
+      return { state, offset: BigInt(parsed.offset) };
+    } catch {
+      return undefined;
+    }
+  }
+}

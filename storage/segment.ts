@@ -1,0 +1,249 @@
+/**
+ * Segment: one `<base offset>.log` file with its sparse `.index` and `.timeindex`. Batches sit
+ * back to back from position 0; `size` is the number of bytes completely written, and readers
+ * never look past it, so reads run safely beside the one appender (the log's append lock).
+ * `append` resolves once the bytes are written (not synced); `sync` makes them durable.
+ * Deletion waits for in-flight readers (acquire/release) before closing the file.
+ */
+import { join } from 'node:path';
+import { BATCH_FIELD, BATCH_HEADER_BYTES } from './batch-format.js';
+import { scanBatches, type ScanStop } from './batch-scanner.js';
+import type { StorageFile, StorageIo } from './io/storage-io.js';
+import { OffsetIndex } from './offset-index.js';
+import { readBatchHeader, type BatchSpan } from './record-batch.js';
+import { TimeIndex } from './time-index.js';
+
+export function segmentFileName(baseOffset: bigint, suffix: '.log' | '.index' | '.timeindex'): string {
+  return `${baseOffset.toString().padStart(20, '0')}${suffix}`;
+}
+
+export interface SegmentSettings {
+  io: StorageIo;
+  dir: string;
+  indexIntervalBytes: number;
+  maxBatchBytes: number;
+}
+
+export class Segment {
+  size = 0;
+  /** One past the last offset in this segment (= baseOffset when empty). */
+  nextOffset: bigint;
+  maxTimestamp = -1n;
+  /** Broker time of the first append (for segment.ms rolling). */
+  rollReferenceMs: number;
+  private bytesSinceIndexEntry = 0;
+  private readers = 0;
+  private deleted = false;
+  private drained: (() => void) | undefined;
+
+  private constructor(
+    readonly baseOffset: bigint,
+    readonly file: StorageFile,
+    private readonly settings: SegmentSettings,
+    private offsetIndex: OffsetIndex,
+    private timeIndex: TimeIndex,
+    nowMs: number,
+  ) {
+    this.nextOffset = baseOffset;
+    this.rollReferenceMs = nowMs;
+  }
+
+  get logPath(): string {
+    return this.file.path;
+  }
+
+  static async create(settings: SegmentSettings, baseOffset: bigint, nowMs: number): Promise<Segment> {
+    const file = await settings.io.open(join(settings.dir, segmentFileName(baseOffset, '.log')));
+    await file.truncate(0);
+    return new Segment(baseOffset, file, settings, ...Segment.freshIndexes(settings, baseOffset), nowMs);
+  }
+
+  /**
+   * Opens an existing segment. With `trustIndexes`, saved indexes are used when they look sane
+   * and only the bytes after the last index entry are scanned; otherwise the whole file is. The
+   * scan stops at the first bad batch and reports it; the caller decides whether that is a torn
+   * tail to cut or corruption.
+   */
+  static async open(
+    settings: SegmentSettings,
+    baseOffset: bigint,
+    trustIndexes: boolean,
+    nowMs: number,
+  ): Promise<{ segment: Segment; stop: ScanStop; stopOffset: bigint }> {
+    const file = await settings.io.open(join(settings.dir, segmentFileName(baseOffset, '.log')));
+    const fileBytes = await file.size();
+    const [offsetPath, timePath] = Segment.indexPaths(settings, baseOffset);
+    let offsetIndex: OffsetIndex | undefined;
+    let timeIndex: TimeIndex | undefined;
+    if (trustIndexes) {
+      offsetIndex = await OffsetIndex.load(settings.io, offsetPath, fileBytes);
+      const maxRel = offsetIndex?.last()?.relOffset ?? 0;
+      timeIndex = offsetIndex && (await TimeIndex.load(settings.io, timePath, maxRel));
+    }
+    const usable = offsetIndex !== undefined && timeIndex !== undefined;
+    const segment = new Segment(
+      baseOffset,
+      file,
+      settings,
+      usable ? offsetIndex! : new OffsetIndex(offsetPath),
+      usable ? timeIndex! : new TimeIndex(timePath),
+      nowMs,
+    );
+    segment.maxTimestamp = segment.timeIndex.maxTimestamp;
+    const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
+    segment.size = start;
+    const stop = await scanBatches(file, start, fileBytes, { verify: true, maxBatchBytes: settings.maxBatchBytes }, (b) => {
+      if (b.header.baseOffset < segment.nextOffset) {
+        return `batch offset ${b.header.baseOffset} goes backwards (expected ≥ ${segment.nextOffset})`;
+      }
+      segment.track(b, b.position);
+      return undefined;
+    });
+    return { segment, stop, stopOffset: segment.nextOffset };
+  }
+
+  /** Writes `buf` (already validated, offsets assigned) at the end and indexes its batches. */
+  async append(buf: Buffer, spans: readonly BatchSpan[]): Promise<void> {
+    const base = this.size;
+    await this.file.write(buf, base);
+    for (const span of spans) {
+      this.track({ header: readBatchHeader(buf, span.position), size: span.size }, base + span.position);
+    }
+  }
+
+  /** Drops every batch at or after file position `position`. */
+  async truncateTo(position: number, nextOffset: bigint): Promise<void> {
+    await this.file.truncate(position);
+    this.size = position;
+    this.nextOffset = nextOffset;
+    this.offsetIndex.truncateToPosition(position);
+    this.timeIndex.truncateToRelOffset(this.relative(nextOffset));
+    this.maxTimestamp = this.timeIndex.maxTimestamp;
+    this.bytesSinceIndexEntry = 0;
+  }
+
+  /** The position of the first batch whose last offset ≥ `offset`, with its base offset. */
+  async positionOf(offset: bigint): Promise<{ position: number; baseOffset: bigint } | undefined> {
+    let position = this.offsetIndex.lookup(this.relative(offset));
+    const end = this.size;
+    const header = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
+    while (position < end) {
+      await this.file.read(header, position);
+      const base = header.readBigInt64BE(BATCH_FIELD.baseOffset);
+      const last = base + BigInt(header.readInt32BE(BATCH_FIELD.lastOffsetDelta));
+      if (last >= offset) return { position, baseOffset: base };
+      position += header.readInt32BE(BATCH_FIELD.batchLength) + 12;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whole batches from the one holding `offset`: at most `maxBytes` (but always the first batch
+   * whole), none whose base offset is ≥ `bound`.
+   */
+  async read(offset: bigint, maxBytes: number, bound: bigint): Promise<Buffer> {
+    const found = await this.positionOf(offset);
+    if (found === undefined || found.baseOffset >= bound) return Buffer.alloc(0);
+    const end = this.size;
+    const want = Math.min(end - found.position, Math.max(maxBytes, BATCH_HEADER_BYTES));
+    let buf = Buffer.allocUnsafe(want);
+    buf = buf.subarray(0, await this.file.read(buf, found.position));
+    const firstSize = buf.readInt32BE(BATCH_FIELD.batchLength) + 12;
+    if (firstSize > buf.length) {
+      const whole = Buffer.allocUnsafe(firstSize);
+      await this.file.read(whole, found.position);
+      return whole;
+    }
+    let used = 0;
+    while (used + BATCH_HEADER_BYTES <= buf.length) {
+      const size = buf.readInt32BE(used + BATCH_FIELD.batchLength) + 12;
+      if (used + size > buf.length) break;
+      if (used > 0 && buf.readBigInt64BE(used) >= bound) break;
+      used += size;
+    }
+    return buf.subarray(0, used);
+  }
+
+  /** Where to start scanning for the first record with timestamp ≥ `timestamp`. */
+  timestampScanStart(timestamp: bigint): bigint {
+    return this.baseOffset + BigInt(this.timeIndex.lookup(timestamp));
+  }
+
+  /** Walks batch headers from `offset` (no verification) until `visit` returns true. */
+  async findBatch(offset: bigint, visit: (header: ReturnType<typeof readBatchHeader>, position: number) => boolean): Promise<void> {
+    const start = await this.positionOf(offset);
+    if (start === undefined) return;
+    await scanBatches(this.file, start.position, this.size, { verify: false, maxBatchBytes: Number.MAX_SAFE_INTEGER }, (b) =>
+      visit(b.header, b.position) ? 'found' : undefined,
+    );
+  }
+
+  async readAt(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    await this.file.read(buf, position);
+    return buf;
+  }
+
+  sync(): Promise<void> {
+    return this.file.datasync();
+  }
+
+  async saveIndexes(): Promise<void> {
+    await this.offsetIndex.save(this.settings.io);
+    await this.timeIndex.save(this.settings.io);
+  }
+
+  acquire(): boolean {
+    if (this.deleted) return false;
+    this.readers += 1;
+    return true;
+  }
+
+  release(): void {
+    this.readers -= 1;
+    if (this.readers === 0) this.drained?.();
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+
+  /** Removes the files once no reader holds the segment. */
+  async delete(): Promise<void> {
+    this.deleted = true;
+    if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.file.close();
+    const [offsetPath, timePath] = Segment.indexPaths(this.settings, this.baseOffset);
+    await this.settings.io.unlink(this.file.path);
+    await this.settings.io.unlink(offsetPath);
+    await this.settings.io.unlink(timePath);
+  }
+
+  private relative(offset: bigint): number {
+    const rel = offset - this.baseOffset;
+    return rel < 0n ? 0 : Number(rel);
+  }
+
+  private track(batch: { header: ReturnType<typeof readBatchHeader>; size: number }, position: number): void {
+    const { header } = batch;
+    if (header.maxTimestamp > this.maxTimestamp) this.maxTimestamp = header.maxTimestamp;
+    if (this.bytesSinceIndexEntry >= this.settings.indexIntervalBytes) {
+      const rel = this.relative(header.baseOffset);
+      this.offsetIndex.append(rel, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, rel);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += batch.size;
+    this.size = position + batch.size;
+    this.nextOffset = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+  }
+
+  private static indexPaths(settings: SegmentSettings, baseOffset: bigint): [string, string] {
+    return [join(settings.dir, segmentFileName(baseOffset, '.index')), join(settings.dir, segmentFileName(baseOffset, '.timeindex'))];
+  }
+
+  private static freshIndexes(settings: SegmentSettings, baseOffset: bigint): [OffsetIndex, TimeIndex] {
+    const [offsetPath, timePath] = Segment.indexPaths(settings, baseOffset);
+    return [new OffsetIndex(offsetPath), new TimeIndex(timePath)];
+  }
+}
