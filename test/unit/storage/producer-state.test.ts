@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isStorageError, type PartitionLog } from '../../../storage/index.js';
+import { batchOf, openTestLog, tempDir } from '../../helpers/storage-fixtures.js';
+
+describe('idempotent producers', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let log: PartitionLog | undefined;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+  afterEach(async () => {
+    await log?.close();
+    log = undefined;
+    await cleanup();
+  });
+
+  const batch = (seq: number, count = 2, epoch = 0) =>
+    batchOf(Array.from({ length: count }, (_, i) => `s${seq + i}`), { producerId: 7n, producerEpoch: epoch, baseSequence: seq });
+
+  it('answers a retried batch with its original offsets and writes nothing', async () => {
+    log = await openTestLog(dir);
+    const first = await log.append(await batch(0));
+    await log.append(await batch(2));
+    const retry = await log.append(await batch(0));
+    expect(retry.duplicate).toBe(true);
+    expect([retry.baseOffset, retry.lastOffset]).toEqual([first.baseOffset, first.lastOffset]);
+    expect(log.logEndOffset).toBe(4n);
+  });
+
+  it('refuses a sequence gap and an old epoch', async () => {
+    log = await openTestLog(dir);
+    await log.append(await batch(0, 2, 1));
+    await expect(log.append(await batch(5, 2, 1))).rejects.toSatisfy((e: unknown) => isStorageError(e, 'OUT_OF_ORDER_SEQUENCE'));
+    await expect(log.append(await batch(2, 2, 0))).rejects.toSatisfy((e: unknown) => isStorageError(e, 'INVALID_PRODUCER_EPOCH'));
+    await expect(log.append(await batch(3, 2, 2))).rejects.toSatisfy((e: unknown) => isStorageError(e, 'OUT_OF_ORDER_SEQUENCE'));
+    expect((await log.append(await batch(0, 2, 2))).duplicate).toBe(false);
+  });
+
+  it('lets an unknown producer start at any sequence', async () => {
+    log = await openTestLog(dir);
+    expect((await log.append(await batch(41))).baseOffset).toBe(0n);
+  });
+
+  it('remembers sequences across a clean restart and across a crash', async () => {
+    log = await openTestLog(dir);
+    await log.append(await batch(0));
+    await log.close();
+    log = await openTestLog(dir);
+    expect((await log.append(await batch(0))).duplicate).toBe(true);
+    await log.append(await batch(2));
+    // no close: reopen a second instance over the same files, as after a crash
+    const crashed = await openTestLog(dir);
+    expect((await crashed.append(await batch(2))).duplicate).toBe(true);
+    await expect(crashed.append(await batch(9))).rejects.toSatisfy((e: unknown) => isStorageError(e, 'OUT_OF_ORDER_SEQUENCE'));
+    await crashed.close();
+  });
+});
