@@ -1,0 +1,52 @@
+/**
+ * Shared helpers of the benchmarks: timing loops bounded by duration, figures beside a baseline
+ * measured in the same run, a printed table and the results file bench/results/<name>.json.
+ * Benchmarks measure; they never assert.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+}
+
+export function figure(name: string, value: number, unit: string, baseline: number): Figure {
+  return { name, value, unit, baseline, ratio: baseline === 0 ? 0 : value / baseline };
+}
+
+/** Runs `step` until `durationMs` passes; returns operations done and seconds taken. */
+export async function timed(durationMs: number, step: () => Promise<number>): Promise<{ ops: number; seconds: number }> {
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(durationMs) * 1_000_000n;
+  let ops = 0;
+  while (process.hrtime.bigint() < deadline) ops += await step();
+  return { ops, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`  … ${message}\n`);
+}
+
+export async function report(benchName: string, figures: Figure[]): Promise<void> {
+  const rows = figures.map((f) => [f.name, fmt(f.value), f.unit, fmt(f.baseline), f.ratio.toFixed(2)]);
+  const header = ['figure', 'value', 'unit', 'baseline', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  const dir = join(process.cwd(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${benchName}.json`), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`\nwrote bench/results/${benchName}.json`);
+}
+
+function fmt(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+export const isQuick = process.argv.includes('--quick');
