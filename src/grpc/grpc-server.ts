@@ -1,0 +1,56 @@
+/**
+ * The gRPC listener: the four rill.v1 services, grpc.health.v1 and server reflection on one
+ * grpc-js Server. `start` binds (port 0 picks a free one) and resolves the actual port; `stop`
+ * stops accepting, lets in-flight calls finish for up to `graceMs`, then cancels the rest.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { consumeService } from './consume-service.js';
+import { groupService } from './group-service.js';
+import { loadRillProtos } from './load-protos.js';
+import { produceService } from './produce-service.js';
+import type { ServiceContext } from './service-context.js';
+import { topicService } from './topic-service.js';
+
+const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
+
+export class GrpcServer {
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  private readonly health: HealthImplementation;
+
+  constructor(ctx: ServiceContext) {
+    const { definition, services } = loadRillProtos();
+    this.server.addService(services.TopicService.service, topicService(ctx));
+    this.server.addService(services.ProduceService.service, produceService(ctx));
+    this.server.addService(services.ConsumeService.service, consumeService(ctx));
+    this.server.addService(services.GroupService.service, groupService(ctx));
+    this.health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING'])) });
+    this.health.addToServer(this.server);
+    new ReflectionService(definition).addToServer(this.server);
+  }
+
+  start(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, actual) => {
+        if (err) return reject(err);
+        for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
+        resolve(actual);
+      });
+    });
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'NOT_SERVING');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * TypeScript shapes of the rill.v1 messages as @grpc/proto-loader hands them over (see
+ * load-protos.ts): int64 as decimal strings, bytes as Buffer, `optional` fields absent when unset.
+ */
+export interface HeaderMsg {
+  key: string;
+  value?: Buffer;
+}
+
+export interface ConsumedRecordMsg {
+  partition: number;
+  offset: string;
+  timestampMs: string;
+  key?: Buffer;
+  value?: Buffer;
+  headers: HeaderMsg[];
+}
+
+export interface ErrorMsg {
+  code: string;
+  message: string;
+}
+
+export interface TopicInfoMsg {
+  name: string;
+  topicId: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+export interface PartitionInfoMsg {
+  partition: number;
+  logStartOffset: string;
+  logEndOffset: string;
+  highWatermark: string;
+  sizeBytes: string;
+  leader: number;
+}
+
+export interface ProduceRecordMsg {
+  key?: Buffer;
+  value?: Buffer;
+  headers: HeaderMsg[];
+  timestampMs?: string;
+}
+
+export interface ProduceRequestMsg {
+  topic: string;
+  partition?: number;
+  records: ProduceRecordMsg[];
+  correlationId: string;
+}
+
+export interface RecordPositionMsg {
+  partition: number;
+  offset: string;
+}
+
+export interface ProduceResponseMsg {
+  correlationId: string;
+  partition: number;
+  baseOffset: string;
+  positions: RecordPositionMsg[];
+  error?: ErrorMsg;
+}
+
+export interface FetchRequestMsg {
+  topic: string;
+  partition: number;
+  offset: string;
+  maxBytes: number;
+  maxWaitMs: number;
+}
+
+export type StartFromName = 'START_FROM_UNSPECIFIED' | 'EARLIEST' | 'LATEST' | 'OFFSET' | 'TIMESTAMP' | 'COMMITTED';
+
+export interface SubscribeRequestMsg {
+  topic: string;
+  partitions: number[];
+  start: StartFromName;
+  offset: string;
+  timestampMs: string;
+  group: string;
+  reset: StartFromName;
+  maxBytes: number;
+}
+
+export interface ListOffsetsRequestMsg {
+  topic: string;
+  partition: number;
+  spec: 'OFFSET_SPEC_UNSPECIFIED' | 'OFFSET_SPEC_EARLIEST' | 'OFFSET_SPEC_LATEST' | 'OFFSET_SPEC_TIMESTAMP';
+  timestampMs: string;
+}
+
+export interface PartitionOffsetMsg {
+  topic: string;
+  partition: number;
+  offset: string;
+  metadata: string;
+}

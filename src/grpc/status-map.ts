@@ -1,0 +1,51 @@
+/**
+ * The one mapping from BrokerError codes to gRPC status codes. The machine-readable code also
+ * travels in the trailer metadata `rill-error-code`.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { toBrokerError, type BrokerErrorCode } from '../errors.js';
+
+const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
+  UNKNOWN_TOPIC: grpc.status.NOT_FOUND,
+  UNKNOWN_PARTITION: grpc.status.NOT_FOUND,
+  TOPIC_ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
+  INVALID_TOPIC: grpc.status.INVALID_ARGUMENT,
+  INVALID_PARTITIONS: grpc.status.INVALID_ARGUMENT,
+  INVALID_CONFIG: grpc.status.INVALID_ARGUMENT,
+  INVALID_REQUEST: grpc.status.INVALID_ARGUMENT,
+  RECORD_TOO_LARGE: grpc.status.INVALID_ARGUMENT,
+  OFFSET_OUT_OF_RANGE: grpc.status.OUT_OF_RANGE,
+  CORRUPT_MESSAGE: grpc.status.INVALID_ARGUMENT,
+  INVALID_RECORD: grpc.status.INVALID_ARGUMENT,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: grpc.status.INVALID_ARGUMENT,
+  OUT_OF_ORDER_SEQUENCE: grpc.status.FAILED_PRECONDITION,
+  INVALID_PRODUCER_EPOCH: grpc.status.FAILED_PRECONDITION,
+  NOT_LEADER: grpc.status.FAILED_PRECONDITION,
+  KAFKA_STORAGE_ERROR: grpc.status.UNAVAILABLE,
+  UNKNOWN_MEMBER_ID: grpc.status.FAILED_PRECONDITION,
+  ILLEGAL_GENERATION: grpc.status.FAILED_PRECONDITION,
+  REBALANCE_IN_PROGRESS: grpc.status.FAILED_PRECONDITION,
+  MEMBER_ID_REQUIRED: grpc.status.FAILED_PRECONDITION,
+  INCONSISTENT_GROUP_PROTOCOL: grpc.status.FAILED_PRECONDITION,
+  GROUP_ID_NOT_FOUND: grpc.status.NOT_FOUND,
+  FENCED_INSTANCE_ID: grpc.status.FAILED_PRECONDITION,
+  INVALID_SESSION_TIMEOUT: grpc.status.INVALID_ARGUMENT,
+  NON_EMPTY_GROUP: grpc.status.FAILED_PRECONDITION,
+  INVALID_GROUP_ID: grpc.status.INVALID_ARGUMENT,
+  COORDINATOR_NOT_AVAILABLE: grpc.status.UNAVAILABLE,
+  SHUTTING_DOWN: grpc.status.UNAVAILABLE,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+export const ERROR_CODE_METADATA = 'rill-error-code';
+
+export function toServiceError(err: unknown): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
+  const broker = toBrokerError(err);
+  const metadata = new grpc.Metadata();
+  metadata.set(ERROR_CODE_METADATA, broker.code);
+  return { code: STATUS[broker.code], details: broker.message, metadata };
+}
+
+export function grpcStatusName(code: grpc.status): string {
+  return grpc.status[code] ?? String(code);
+}
