@@ -2,9 +2,10 @@
  * rill.v1.ConsumeService. `Fetch` is a long poll over one partition. `Subscribe` runs one read
  * loop per partition: read what is there, send it, and when caught up wait on the fetch
  * purgatory (high-watermark events) — no polling; it respects the stream's backpressure and ends
- * when the client cancels or the broker stops. `ListOffsets` answers earliest, latest or by time.
+ * when the client cancels or the broker stops. Response headers are sent as soon as the start
+ * positions are fixed, so a client knows when later records are sure to reach it. `ListOffsets` answers earliest, latest or by time.
  */
-import type * as grpc from '@grpc/grpc-js';
+import { Metadata, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { PartitionLog } from '../../storage/index.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { FetchRequestMsg, ListOffsetsRequestMsg, SubscribeRequestMsg } from './messages.js';
@@ -15,7 +16,7 @@ import { toServiceError } from './status-map.js';
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const IDLE_WAIT_MS = 30_000;
 
-export function consumeService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
+export function consumeService(ctx: ServiceContext): UntypedServiceImplementation {
   return {
     Fetch: unary(ctx, 'ConsumeService.Fetch', async (req: FetchRequestMsg) => {
       const offset = parseOffset(req.offset, 'offset');
@@ -35,13 +36,13 @@ export function consumeService(ctx: ServiceContext): grpc.UntypedServiceImplemen
         req.spec === 'OFFSET_SPEC_EARLIEST' ? 'earliest' : req.spec === 'OFFSET_SPEC_TIMESTAMP' ? { timestampMs: parseOffset(req.timestampMs, 'timestamp_ms') } : 'latest';
       return { offset: (await ctx.registry.listOffset(req.topic, req.partition, spec)).toString() };
     }),
-    Subscribe: (call: grpc.ServerWritableStream<SubscribeRequestMsg, unknown>) => {
+    Subscribe: (call: ServerWritableStream<SubscribeRequestMsg, unknown>) => {
       void subscribe(ctx, call);
     },
   };
 }
 
-async function subscribe(ctx: ServiceContext, call: grpc.ServerWritableStream<SubscribeRequestMsg, unknown>): Promise<void> {
+async function subscribe(ctx: ServiceContext, call: ServerWritableStream<SubscribeRequestMsg, unknown>): Promise<void> {
   const abort = new AbortController();
   const onShutdown = () => abort.abort();
   ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
@@ -52,6 +53,9 @@ async function subscribe(ctx: ServiceContext, call: grpc.ServerWritableStream<Su
     const partitions = req.partitions.length > 0 ? req.partitions : topic.logs.map((_, p) => p);
     const starts = await Promise.all(partitions.map(async (p) => ({ p, log: ctx.registry.log(req.topic, p), offset: await startOffset(ctx, req, p) })));
     const maxBytes = req.maxBytes > 0 ? req.maxBytes : DEFAULT_MAX_BYTES;
+    // Response headers now tell the client the start positions are fixed: records produced
+    // from here on will be delivered.
+    call.sendMetadata(new Metadata());
     await Promise.all(starts.map((s) => follow(ctx, call, s.log, req.topic, s.p, s.offset, maxBytes, abort.signal)));
     if (!call.cancelled) call.end();
   } catch (err) {
@@ -65,7 +69,7 @@ async function subscribe(ctx: ServiceContext, call: grpc.ServerWritableStream<Su
 
 async function follow(
   ctx: ServiceContext,
-  call: grpc.ServerWritableStream<SubscribeRequestMsg, unknown>,
+  call: ServerWritableStream<SubscribeRequestMsg, unknown>,
   log: PartitionLog,
   topic: string,
   partition: number,
@@ -94,7 +98,7 @@ async function follow(
   }
 }
 
-function drained(call: grpc.ServerWritableStream<SubscribeRequestMsg, unknown>, signal: AbortSignal): Promise<void> {
+function drained(call: ServerWritableStream<SubscribeRequestMsg, unknown>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       call.off('drain', done);

@@ -1,0 +1,91 @@
+/**
+ * Starts the real broker process (`node dist/src/main.js serve`) on port 0 with a temp data dir,
+ * waits for its `ready` log line and reports the actual ports. `stop` sends SIGTERM and waits
+ * for exit; `kill` sends SIGKILL. A restart reuses the data dir. Needs the build (make build).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+
+export interface BrokerProcess {
+  dataDir: string;
+  grpcPort: number;
+  httpPort: number;
+  kafkaPort: number;
+  grpcAddress: string;
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+export async function newDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'rill-broker-'));
+}
+
+export async function removeDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export async function startBroker(options: { dataDir?: string; args?: string[]; timeoutMs?: number } = {}): Promise<BrokerProcess> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the build first (make build)`);
+  const dataDir = options.dataDir ?? (await newDataDir());
+  const args = [MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<Record<string, number>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker not ready in time:\n${log}`)), options.timeoutMs ?? 20_000);
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      for (const line of log.split('\n')) {
+        if (!line.includes('"msg":"ready"')) continue;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Record<string, number>);
+        return;
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code} before ready:\n${log}`));
+    });
+  });
+  child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+  return {
+    dataDir,
+    grpcPort: ready.grpcPort!,
+    httpPort: ready.httpPort!,
+    kafkaPort: ready.kafkaPort!,
+    grpcAddress: `127.0.0.1:${ready.grpcPort}`,
+    child,
+    output: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
