@@ -30,7 +30,8 @@ run: build
 	node dist/src/main.js serve --data-dir ./data
 
 bench: build
-	node dist/bench/storage.js
+	node dist/bench/storage.js $(BENCH_FLAGS)
+	node dist/bench/grpc.js $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist bench/results

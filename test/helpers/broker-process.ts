@@ -7,10 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+const here = dirname(fileURLToPath(import.meta.url));
+/** The built entry, whether this helper runs from test/ (vitest) or from dist/test/ (benchmarks). */
+export const MAIN = here.includes(`${sep}dist${sep}`) ? resolve(here, '../../src/main.js') : resolve(here, '../../dist/src/main.js');
 
 export interface BrokerProcess {
   dataDir: string;

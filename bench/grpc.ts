@@ -1,0 +1,155 @@
+/**
+ * gRPC benchmark (issue 4): ProduceStream throughput with 1 and 4 producers of 100-byte records,
+ * a subscriber draining the log, and produce-to-subscribe latency at 10k records/s with flush
+ * "always" — beside a bare grpc-js echo stream of the same messages in the same run.
+ *   node dist/bench/grpc.js [--quick]
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { loadRillProtos } from '../src/grpc/load-protos.js';
+import { removeDataDir, startBroker } from '../test/helpers/broker-process.js';
+import { TestClient } from '../test/helpers/grpc-client.js';
+import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { ECHO_SERVICE } from './grpc-echo-server.js';
+
+const RECORDS_PER_MESSAGE = 100;
+const RECORD_BYTES = 100;
+const IN_FLIGHT = 32;
+const MESSAGES = isQuick ? 400 : 3000;
+const DRAIN_RECORDS = isQuick ? 200_000 : 1_000_000;
+const LATENCY_SECONDS = isQuick ? 3 : 10;
+
+const value = Buffer.alloc(RECORD_BYTES, 0x62);
+const request = (topic: string, id: number) => ({ topic, correlationId: String(id), records: Array.from({ length: RECORDS_PER_MESSAGE }, () => ({ value })) });
+
+/** Sends `messages` over `streams` duplex streams keeping IN_FLIGHT outstanding each; records/s. */
+async function pump(streams: Array<grpc.ClientDuplexStream<unknown, unknown>>, messages: number, make: (id: number) => unknown): Promise<number> {
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    streams.map(
+      (stream) =>
+        new Promise<void>((resolve, reject) => {
+          let sent = 0;
+          let acked = 0;
+          const send = () => {
+            while (sent < messages && sent - acked < IN_FLIGHT) stream.write(make(sent++));
+            if (sent === messages) stream.end();
+          };
+          stream.on('data', () => {
+            acked += 1;
+            if (acked === messages) resolve();
+            else send();
+          });
+          stream.on('error', reject);
+          send();
+        }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return (streams.length * messages * RECORDS_PER_MESSAGE) / seconds;
+}
+
+async function echoBaseline(producers: number): Promise<number> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./grpc-echo-server.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const Client = grpc.makeGenericClientConstructor(ECHO_SERVICE, 'Echo');
+  const serialize = loadRillProtos().services.ProduceService.service.ProduceStream!.requestSerialize as (v: unknown) => Buffer;
+  const clients = Array.from({ length: producers }, () => new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
+  try {
+    const streams = clients.map((c) => (c as unknown as { Echo: () => grpc.ClientDuplexStream<unknown, unknown> }).Echo());
+    return await pump(streams, MESSAGES, (id) => serialize(request('echo', id)));
+  } finally {
+    clients.forEach((c) => c.close());
+    child.kill();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  const broker = await startBroker();
+  const clients: TestClient[] = [];
+  try {
+    for (const producers of [1, 4]) {
+      progress(`echo baseline, ${producers} stream(s)`);
+      const echo = await echoBaseline(producers);
+      progress(`ProduceStream, ${producers} producer(s)`);
+      const topic = `bench-${producers}`;
+      const admin = new TestClient(broker.grpcAddress);
+      clients.push(admin);
+      await admin.createTopic(topic, 4);
+      const streams = Array.from({ length: producers }, () => {
+        const c = new TestClient(broker.grpcAddress);
+        clients.push(c);
+        return c.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
+      });
+      const rate = await pump(streams, MESSAGES, (id) => request(topic, id));
+      figures.push(figure(`ProduceStream ${producers} producer(s), 100 B records (records/s vs echo)`, rate, 'records/s', echo));
+      figures.push(figure(`ProduceStream ${producers} producer(s) (MB/s of values vs echo)`, (rate * RECORD_BYTES) / 1e6, 'MB/s', (echo * RECORD_BYTES) / 1e6));
+    }
+
+    progress(`filling ${DRAIN_RECORDS} records for the subscriber`);
+    const filler = new TestClient(broker.grpcAddress);
+    clients.push(filler);
+    await filler.createTopic('drain', 1);
+    const fill = filler.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
+    const produceRate = await pump([fill], DRAIN_RECORDS / RECORDS_PER_MESSAGE, (id) => request('drain', id));
+    progress('draining with Subscribe');
+    const started = process.hrtime.bigint();
+    const sub = filler.stream('ConsumeService', 'Subscribe', { topic: 'drain', start: 'EARLIEST' });
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      sub.on('data', (chunk: { records: unknown[] }) => {
+        seen += chunk.records.length;
+        if (seen >= DRAIN_RECORDS) resolve();
+      });
+    });
+    sub.cancel();
+    sub.on('error', () => undefined);
+    const drainRate = DRAIN_RECORDS / (Number(process.hrtime.bigint() - started) / 1e9);
+    figures.push(figure(`Subscribe draining ${DRAIN_RECORDS} records (records/s vs produce rate)`, drainRate, 'records/s', produceRate));
+
+    progress(`latency at 10k records/s for ${LATENCY_SECONDS} s (flush=always)`);
+    await filler.createTopic('latency', 1);
+    const latencies: number[] = [];
+    const live = filler.stream('ConsumeService', 'Subscribe', { topic: 'latency', start: 'LATEST' });
+    live.on('data', (chunk: { records: Array<{ value: Buffer }> }) => {
+      const now = Number(process.hrtime.bigint() / 1000n);
+      for (const r of chunk.records) latencies.push((now - Number(r.value.readBigUInt64BE(0))) / 1000);
+    });
+    live.on('error', () => undefined);
+    await new Promise((resolve) => live.once('metadata', resolve));
+    const producer = filler.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
+    producer.on('data', () => undefined);
+    const ticks = LATENCY_SECONDS * 1000;
+    for (let t = 0; t < ticks; t += 1) {
+      const records = Array.from({ length: 10 }, () => {
+        const v = Buffer.alloc(RECORD_BYTES);
+        v.writeBigUInt64BE(process.hrtime.bigint() / 1000n, 0);
+        return { value: v };
+      });
+      producer.write({ topic: 'latency', correlationId: String(t), records });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    producer.end();
+    const deadline = Date.now() + 5000;
+    while (latencies.length < ticks * 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    live.cancel();
+    latencies.sort((a, b) => a - b);
+    const achieved = latencies.length / LATENCY_SECONDS;
+    for (const [name, p] of [['p50', 0.5], ['p99', 0.99], ['p999', 0.999]] as const) {
+      figures.push(figure(`produce→subscribe latency ${name} at ~${Math.round(achieved)} records/s (ms vs 5 ms goal)`, percentile(latencies, p), 'ms', 5));
+    }
+  } finally {
+    clients.forEach((c) => c.close());
+    await broker.stop();
+    await removeDataDir(broker.dataDir);
+  }
+  await report('grpc', figures);
+}
+
+await main();
