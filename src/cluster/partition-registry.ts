@@ -1,7 +1,9 @@
 /**
  * PartitionRegistry: the topics of this broker and one PartitionLog per partition
  * (`<data-dir>/<topic>-<partition>/`), shared by both front doors. Topic definitions live in the
- * MetaStore; every partition is recovered in `open` before anyone is served.
+ * MetaStore; every partition is recovered in `open` before anyone is served. A partition whose
+ * log cannot be recovered (corruption below its recovery point) stays offline with that error
+ * while the others serve.
  *
  * Concurrency: topic creation and deletion are serialised by one mutex; produce and fetch go
  * straight to the partition's log, which orders appends itself. A topic being deleted answers
@@ -9,11 +11,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openLog, type AppendResult, type MetaStore, type PartitionLog, type ReadResult, type TopicRecord } from '../../storage/index.js';
+import { isStorageError, openLog, type AppendResult, type MetaStore, type PartitionLog, type ReadResult, type TopicRecord } from '../../storage/index.js';
 import type { TopicDefaults } from '../config.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { waitForData, type DataWait } from './data-waiter.js';
+import { offlineLog } from './offline-log.js';
 import { effectiveTopicConfig, toLogConfig, validatePartitionCount, validateTopicConfigs, validateTopicName } from './topic-rules.js';
 
 export interface Topic {
@@ -198,7 +201,14 @@ export class PartitionRegistry {
     const logs: PartitionLog[] = [];
     for (let p = 0; p < record.partitionCount; p += 1) {
       const logger = this.options.logger.child({ component: 'log', topic: record.name, partition: p });
-      logs.push(await openLog({ dir: join(this.options.dataDir, `${record.name}-${p}`), config, logger }));
+      const dir = join(this.options.dataDir, `${record.name}-${p}`);
+      try {
+        logs.push(await openLog({ dir, config, logger }));
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+        logger.error({ err }, 'partition offline: its log could not be recovered');
+        logs.push(offlineLog(dir, err));
+      }
     }
     return logs;
   }

@@ -1,0 +1,37 @@
+/**
+ * OfflineLog: stands in for a partition whose log could not be opened (corruption below the
+ * recovery point, I/O failure). Every operation fails with the error that took it offline, so
+ * that partition answers a clear storage error while every other partition keeps serving.
+ */
+import { DEFAULT_LOG_CONFIG, type PartitionLog } from '../../storage/index.js';
+
+export function offlineLog(dir: string, error: Error): PartitionLog {
+  const fail = (): never => {
+    throw error;
+  };
+  const failAsync = () => Promise.reject(error);
+  return {
+    dir,
+    logStartOffset: 0n,
+    logEndOffset: 0n,
+    highWatermark: 0n,
+    sizeBytes: 0,
+    segmentCount: 0,
+    config: DEFAULT_LOG_CONFIG,
+    offlineError: error,
+    latestEpoch: -1,
+    append: failAsync,
+    read: failAsync,
+    offsetForTimestamp: failAsync,
+    setHighWatermark: fail,
+    onHighWatermark: () => () => undefined,
+    truncateTo: failAsync,
+    deleteRecordsBefore: failAsync,
+    applyRetention: () => Promise.resolve(0),
+    endOffsetForEpoch: fail,
+    flush: failAsync,
+    updateConfig: () => undefined,
+    close: () => Promise.resolve(),
+    delete: failAsync,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * A partition whose flushed data is corrupt goes offline with a clear error at start-up; the
+ * broker starts and every other partition keeps serving.
+ */
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startBroker } from '../helpers/broker-process.js';
+import { TestClient, statusOf } from '../helpers/grpc-client.js';
+
+describe('corruption below the recovery point', () => {
+  it('takes only that partition offline', async () => {
+    const first = await startBroker();
+    const client = new TestClient(first.grpcAddress);
+    await client.createTopic('fragile', 2);
+    for (const partition of [0, 1]) {
+      await client.call('ProduceService', 'Produce', { topic: 'fragile', partition, records: [{ value: Buffer.from(`p${partition}`) }] });
+    }
+    client.close();
+    expect(await first.stop()).toBe(0);
+    const file = await open(join(first.dataDir, 'fragile-0', '00000000000000000000.log'), 'r+');
+    await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
+    await file.close();
+
+    const second = await startBroker({ dataDir: first.dataDir });
+    const again = new TestClient(second.grpcAddress);
+    try {
+      const error = await again.fetch('fragile', 0, 0).then(() => undefined, (e: unknown) => e);
+      expect(statusOf(error)).toBe('UNAVAILABLE');
+      expect((error as Error).message).toMatch(/corrupt log .*fragile-0.*at byte/);
+      const healthy = await again.fetch('fragile', 1, 0);
+      expect(healthy.records.map((r) => r.value!.toString())).toEqual(['p1']);
+      expect(second.output()).toMatch(/partition offline/);
+    } finally {
+      again.close();
+      await second.stop();
+      await removeDataDir(first.dataDir);
+    }
+  });
+});
