@@ -1,0 +1,67 @@
+/**
+ * The APIs this codec knows: key, name, version range and the request/response schemas. The
+ * server's handler table decides which of them are advertised (only those implemented).
+ */
+import * as admin from './messages/admin-messages.js';
+import * as core from './messages/core-messages.js';
+import * as groups from './messages/group-messages.js';
+import { inRange, type MessageSchema } from './schema.js';
+
+export interface ApiSpec {
+  key: number;
+  name: string;
+  minVersion: number;
+  maxVersion: number;
+  request: MessageSchema;
+  response: MessageSchema;
+}
+
+function api(key: number, name: string, minVersion: number, maxVersion: number, request: MessageSchema, response: MessageSchema): ApiSpec {
+  return { key, name, minVersion, maxVersion, request, response };
+}
+
+export const API_KEY = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  InitProducerId: 22,
+} as const;
+
+export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
+  [
+    api(API_KEY.Produce, 'Produce', 3, 11, core.ProduceRequest, core.ProduceResponse),
+    api(API_KEY.Fetch, 'Fetch', 4, 17, core.FetchRequest, core.FetchResponse),
+    api(API_KEY.ListOffsets, 'ListOffsets', 1, 9, core.ListOffsetsRequest, core.ListOffsetsResponse),
+    api(API_KEY.Metadata, 'Metadata', 0, 12, core.MetadataRequest, core.MetadataResponse),
+    api(API_KEY.OffsetCommit, 'OffsetCommit', 2, 9, groups.OffsetCommitRequest, groups.OffsetCommitResponse),
+    api(API_KEY.OffsetFetch, 'OffsetFetch', 1, 9, groups.OffsetFetchRequest, groups.OffsetFetchResponse),
+    api(API_KEY.FindCoordinator, 'FindCoordinator', 0, 6, groups.FindCoordinatorRequest, groups.FindCoordinatorResponse),
+    api(API_KEY.JoinGroup, 'JoinGroup', 0, 9, groups.JoinGroupRequest, groups.JoinGroupResponse),
+    api(API_KEY.Heartbeat, 'Heartbeat', 0, 4, groups.HeartbeatRequest, groups.HeartbeatResponse),
+    api(API_KEY.LeaveGroup, 'LeaveGroup', 0, 5, groups.LeaveGroupRequest, groups.LeaveGroupResponse),
+    api(API_KEY.SyncGroup, 'SyncGroup', 0, 5, groups.SyncGroupRequest, groups.SyncGroupResponse),
+    api(API_KEY.DescribeGroups, 'DescribeGroups', 0, 5, groups.DescribeGroupsRequest, groups.DescribeGroupsResponse),
+    api(API_KEY.ListGroups, 'ListGroups', 0, 5, groups.ListGroupsRequest, groups.ListGroupsResponse),
+    api(API_KEY.ApiVersions, 'ApiVersions', 0, 4, core.ApiVersionsRequest, core.ApiVersionsResponse),
+    api(API_KEY.CreateTopics, 'CreateTopics', 0, 7, admin.CreateTopicsRequest, admin.CreateTopicsResponse),
+    api(API_KEY.DeleteTopics, 'DeleteTopics', 0, 6, admin.DeleteTopicsRequest, admin.DeleteTopicsResponse),
+    api(API_KEY.InitProducerId, 'InitProducerId', 0, 5, admin.InitProducerIdRequest, admin.InitProducerIdResponse),
+  ].map((s) => [s.key, s]),
+);
+
+export function isFlexible(spec: ApiSpec, version: number): boolean {
+  return inRange(spec.request.flexible, version);
+}
