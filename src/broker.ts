@@ -1,23 +1,26 @@
 /**
  * Broker: wires the parts of one single-node broker and owns their start/stop order.
- * Start: metadata store → recover every partition → group offsets → HTTP (not ready) → gRPC →
- * (Kafka listener, when it exists) → retention timer → ready. Stop: not ready → end long polls
+ * Start: metadata store → recover every partition → group offsets and coordinator → HTTP (not
+ * ready) → gRPC → Kafka listener → retention timer → ready. Stop: not ready → end long polls
  * and subscriptions → stop listeners (in-flight calls get `shutdownTimeoutMs`) → flush and close
  * every log (indexes trimmed) → close RocksDB → HTTP.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openMetaStore, type MetaStore } from '../storage/index.js';
 import { PartitionRegistry } from './cluster/index.js';
 import type { BrokerConfig } from './config.js';
-import { GroupOffsets } from './groups/index.js';
+import { GroupCoordinator, GroupOffsets } from './groups/index.js';
 import { GrpcServer } from './grpc/grpc-server.js';
 import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
+import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
 
 export interface BrokerPorts {
   grpc: number;
+  kafka: number;
   http: number;
 }
 
@@ -34,6 +37,8 @@ export class Broker {
     readonly groups: GroupOffsets,
     private readonly http: HttpServer,
     private readonly grpc: GrpcServer,
+    private readonly kafka: KafkaServer,
+    private readonly coordinator: GroupCoordinator,
     readonly ports: BrokerPorts,
   ) {}
 
@@ -43,21 +48,39 @@ export class Broker {
     const registry = await PartitionRegistry.open({ dataDir: config.dataDir, meta, defaults: config.topicDefaults, logger: logger.child({ component: 'registry' }) });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
+    const coordinator = new GroupCoordinator({ offsets: groups });
+    const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups);
     const http = new HttpServer(metrics);
     const shutdown = new AbortController();
     const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
+    const kafka = new KafkaServer(
+      {
+        registry,
+        groups,
+        coordinator,
+        meta,
+        metrics,
+        logger: logger.child({ component: 'kafka' }),
+        nodeId: config.nodeId,
+        advertisedHost: config.advertisedHost,
+        clusterId,
+        autoCreateTopics: config.autoCreateTopics,
+        shutdown: shutdown.signal,
+      },
+      logger.child({ component: 'kafka' }),
+    );
     const httpPort = await http.start(config.host, config.httpPort);
     const grpcPort = await grpc.start(config.host, config.grpcPort);
-    const broker = new Broker(config, logger, meta, registry, groups, http, grpc, { grpc: grpcPort, http: httpPort });
+    const kafkaPort = await kafka.start(config.host, config.kafkaPort);
+    const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
-    // The Kafka listener starts here, after gRPC and before `ready`.
     broker.retentionTimer = setInterval(() => {
       registry.applyRetention().catch((err: unknown) => logger.error({ err }, 'retention run failed'));
     }, config.retentionCheckIntervalMs);
     broker.retentionTimer.unref();
     http.ready = true;
-    logger.info({ grpcPort, httpPort, kafkaPort: config.kafkaPort, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
+    logger.info({ grpcPort, httpPort, kafkaPort, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
     return broker;
   }
 
@@ -71,10 +94,20 @@ export class Broker {
     this.http.ready = false;
     clearInterval(this.retentionTimer);
     this.shutdown.abort();
-    await this.grpc.stop(this.config.shutdownTimeoutMs);
+    this.coordinator.stop();
+    await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop()]);
     await this.registry.close();
     await this.meta.close();
     await this.http.stop();
     this.logger.info('stopped');
   }
+}
+
+/** The cluster id: generated once, kept in the metadata store. */
+async function clusterIdOf(meta: MetaStore): Promise<string> {
+  const stored = await meta.getValue('cluster-id');
+  if (stored !== undefined) return stored.toString('utf8');
+  const id = randomBytes(16).toString('base64url');
+  await meta.putValue('cluster-id', Buffer.from(id));
+  return id;
 }

@@ -1,0 +1,43 @@
+/**
+ * What a Kafka API handler is and what it may use. Each handler file declares its API key and
+ * version range at the top; `handlers/index.ts` registers them in one table, which also drives
+ * ApiVersions. A handler resolves the response body, or null for "no response" (acks=0).
+ */
+import type { MetaStore } from '../../storage/index.js';
+import type { PartitionRegistry } from '../cluster/index.js';
+import type { GroupCoordinator, GroupOffsets } from '../groups/index.js';
+import type { BrokerMetrics } from '../http/metrics.js';
+import type { Logger } from '../log.js';
+import type { RequestHeader } from './protocol/frames.js';
+
+export interface KafkaContext {
+  registry: PartitionRegistry;
+  groups: GroupOffsets;
+  coordinator: GroupCoordinator;
+  meta: MetaStore;
+  metrics: BrokerMetrics;
+  logger: Logger;
+  nodeId: number;
+  advertisedHost: string;
+  /** The Kafka listener's actual port, known once it is bound. */
+  port: () => number;
+  clusterId: string;
+  autoCreateTopics: boolean;
+  /** Aborted when the broker stops (ends fetch long polls). */
+  shutdown: AbortSignal;
+}
+
+export interface ConnectionInfo {
+  clientHost: string;
+  /** Aborted when this connection closes. */
+  closed: AbortSignal;
+}
+
+export type Body = Record<string, unknown>;
+
+export interface KafkaHandler {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+  handle(ctx: KafkaContext, body: Body, header: RequestHeader, conn: ConnectionInfo): Promise<Body | null>;
+}

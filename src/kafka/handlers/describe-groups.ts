@@ -1,0 +1,34 @@
+/**
+ * DescribeGroups (15), v0–5: state, protocol and members (with their metadata and assignment)
+ * of each group; unknown groups are reported Dead, as Kafka does.
+ */
+import { toKafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+export const describeGroupsHandler: KafkaHandler = {
+  apiKey: API_KEY.DescribeGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, body) {
+    const req = body as { groups: string[] };
+    const groups = await Promise.all(
+      req.groups.map(async (groupId) => {
+        try {
+          const d = await ctx.coordinator.describeGroup(groupId);
+          return {
+            errorCode: 0,
+            groupId,
+            groupState: d.state,
+            protocolType: d.protocolType,
+            protocolData: d.protocolName,
+            members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+          };
+        } catch (err) {
+          return { errorCode: toKafkaError(err).code, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, groups };
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * FindCoordinator (10), v0–6: this broker coordinates every group (and would every transaction).
+ * v4+ batch several keys.
+ */
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+export const findCoordinatorHandler: KafkaHandler = {
+  apiKey: API_KEY.FindCoordinator,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(ctx, body) {
+    const req = body as { key: string; coordinatorKeys: string[] };
+    const self = { nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.port() };
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      ...self,
+      coordinators: req.coordinatorKeys.map((key) => ({ key, ...self, errorCode: 0, errorMessage: null })),
+    };
+  },
+};

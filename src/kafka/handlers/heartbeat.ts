@@ -1,0 +1,20 @@
+/**
+ * Heartbeat (12), v0–4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+ */
+import { toKafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+export const heartbeatHandler: KafkaHandler = {
+  apiKey: API_KEY.Heartbeat,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, body) {
+    try {
+      ctx.coordinator.heartbeat(body as { groupId: string; generationId: number; memberId: string });
+      return { throttleTimeMs: 0, errorCode: 0 };
+    } catch (err) {
+      return { throttleTimeMs: 0, errorCode: toKafkaError(err).code };
+    }
+  },
+};

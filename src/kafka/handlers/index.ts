@@ -1,0 +1,47 @@
+/**
+ * The one table of Kafka API handlers. It decides what the listener serves and what ApiVersions
+ * advertises: exactly the APIs and versions registered here.
+ */
+import type { KafkaHandler } from '../handler.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeGroupsHandler } from './describe-groups.js';
+import { fetchHandler } from './fetch.js';
+import { findCoordinatorHandler } from './find-coordinator.js';
+import { heartbeatHandler } from './heartbeat.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { joinGroupHandler } from './join-group.js';
+import { leaveGroupHandler } from './leave-group.js';
+import { listGroupsHandler } from './list-groups.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { offsetCommitHandler } from './offset-commit.js';
+import { offsetFetchHandler } from './offset-fetch.js';
+import { produceHandler } from './produce.js';
+import { syncGroupHandler } from './sync-group.js';
+
+const others: KafkaHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  initProducerIdHandler,
+];
+
+const advertised = () => HANDLERS_LIST.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);
+
+const HANDLERS_LIST: KafkaHandler[] = [...others, apiVersionsHandler(advertised)];
+
+export const HANDLERS: ReadonlyMap<number, KafkaHandler> = new Map(HANDLERS_LIST.map((h) => [h.apiKey, h]));

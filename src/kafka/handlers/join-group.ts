@@ -1,0 +1,57 @@
+/**
+ * JoinGroup (11), v0–9: joins the group coordinator's rebalance. From v4 a new member first gets
+ * MEMBER_ID_REQUIRED with its member id and must rejoin with it. The response waits until the
+ * rebalance completes (or the connection closes).
+ */
+import { BrokerError } from '../../errors.js';
+import { toKafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+interface JoinGroupRequest {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string;
+  protocols: Array<{ name: string; metadata: Buffer }>;
+}
+
+export const joinGroupHandler: KafkaHandler = {
+  apiKey: API_KEY.JoinGroup,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, body, header, conn) {
+    const req = body as unknown as JoinGroupRequest;
+    const failed = (code: number, memberId = req.memberId) => ({ throttleTimeMs: 0, errorCode: code, generationId: -1, protocolType: null, protocolName: '', leader: '', memberId, members: [] });
+    try {
+      const result = await ctx.coordinator.joinGroup({
+        groupId: req.groupId,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+        clientId: header.clientId ?? '',
+        clientHost: conn.clientHost,
+        requireKnownMemberId: header.apiVersion >= 4,
+      });
+      if (result.errorCode !== undefined) return failed(toKafkaError(new BrokerError(result.errorCode, 'join refused')).code, result.memberId);
+      return {
+        throttleTimeMs: 0,
+        errorCode: 0,
+        generationId: result.generationId,
+        protocolType: result.protocolType,
+        protocolName: result.protocolName ?? '',
+        leader: result.leader,
+        skipAssignment: false,
+        memberId: result.memberId,
+        members: result.members,
+      };
+    } catch (err) {
+      return failed(toKafkaError(err).code);
+    }
+  },
+};

@@ -1,0 +1,26 @@
+/**
+ * LeaveGroup (13), v0–5: one member (v0–2) or several, by member id or group.instance.id (v3+).
+ */
+import { toKafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+interface LeaveGroupRequest {
+  groupId: string;
+  memberId: string;
+  members: Array<{ memberId: string; groupInstanceId: string | null }>;
+}
+
+export const leaveGroupHandler: KafkaHandler = {
+  apiKey: API_KEY.LeaveGroup,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, body, header) {
+    const req = body as unknown as LeaveGroupRequest;
+    const leaving = header.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
+    const results = ctx.coordinator.leaveGroup(req.groupId, leaving);
+    const members = results.map((r) => ({ memberId: r.memberId, groupInstanceId: r.groupInstanceId, errorCode: r.error === null ? 0 : toKafkaError(r.error).code }));
+    const errorCode = header.apiVersion >= 3 ? 0 : (members[0]?.errorCode ?? 0);
+    return { throttleTimeMs: 0, errorCode, members };
+  },
+};

@@ -1,0 +1,81 @@
+/**
+ * Metadata (3), v0–12: this broker, the topics asked for (v0: an empty list means all; v1+:
+ * null means all, empty means none), their partitions with this broker as leader and only
+ * replica, topic ids from v10. Unknown topics are created when the request allows it (v4+ flag;
+ * always before v4) and the broker's auto.create.topics.enable is on.
+ */
+import { BrokerError } from '../../errors.js';
+import type { Topic } from '../../cluster/index.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
+import type { KafkaContext, KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+interface MetadataRequest {
+  topics: Array<{ topicId: string; name: string | null }> | null;
+  allowAutoTopicCreation: boolean;
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
+  return {
+    errorCode: 0,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: false,
+    partitions: topic.logs.map((log, partitionIndex) => ({
+      errorCode: log.offlineError === null ? 0 : kafkaError('KAFKA_STORAGE_ERROR'),
+      partitionIndex,
+      leaderId: ctx.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [ctx.nodeId],
+      isrNodes: [ctx.nodeId],
+      offlineReplicas: log.offlineError === null ? [] : [ctx.nodeId],
+    })),
+  };
+}
+
+async function resolve(ctx: KafkaContext, name: string, autoCreate: boolean): Promise<Record<string, unknown>> {
+  const existing = ctx.registry.findTopic(name);
+  if (existing !== undefined) return describe(ctx, existing);
+  if (!autoCreate) return { errorCode: kafkaError('UNKNOWN_TOPIC_OR_PARTITION'), name, topicId: ZERO_UUID, partitions: [] };
+  try {
+    return describe(ctx, await ctx.registry.createTopic(name, 0, {}));
+  } catch (err) {
+    if (err instanceof BrokerError && err.code === 'TOPIC_ALREADY_EXISTS') return describe(ctx, ctx.registry.getTopic(name));
+    return { errorCode: toKafkaError(err).code, name, topicId: ZERO_UUID, partitions: [] };
+  }
+}
+
+export const metadataHandler: KafkaHandler = {
+  apiKey: API_KEY.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, body, header) {
+    const req = body as unknown as MetadataRequest;
+    const v = header.apiVersion;
+    const all = req.topics === null || (v === 0 && req.topics.length === 0);
+    const autoCreate = ctx.autoCreateTopics && (v < 4 || req.allowAutoTopicCreation);
+    let topics: Array<Record<string, unknown>>;
+    if (all) {
+      topics = ctx.registry.listTopics().map((t) => describe(ctx, t));
+    } else {
+      topics = [];
+      for (const t of req.topics!) {
+        if (t.name === null || t.name === undefined) {
+          const byId = ctx.registry.topicById(t.topicId);
+          topics.push(byId === undefined ? { errorCode: kafkaError('UNKNOWN_TOPIC_ID'), name: null, topicId: t.topicId, partitions: [] } : describe(ctx, byId));
+        } else {
+          topics.push(await resolve(ctx, t.name, autoCreate));
+        }
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.port(), rack: null }],
+      clusterId: ctx.clusterId,
+      controllerId: ctx.nodeId,
+      topics,
+    };
+  },
+};
