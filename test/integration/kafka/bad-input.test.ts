@@ -1,0 +1,117 @@
+/**
+ * Bad input on raw sockets: each bad connection is answered or closed as Kafka would, a log line
+ * says why, and every other connection carries on. A client stalled mid-frame blocks nobody.
+ */
+import { Socket, connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, APIS } from '../../../src/kafka/protocol/api-registry.js';
+import { decodeResponse, encodeRequest } from '../../../src/kafka/protocol/frames.js';
+import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+
+class RawClient {
+  readonly socket: Socket;
+  private buffered = Buffer.alloc(0);
+  closed = false;
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (c: Buffer) => (this.buffered = Buffer.concat([this.buffered, c])));
+    this.socket.on('close', () => (this.closed = true));
+    this.socket.on('error', () => undefined);
+  }
+
+  async frame(): Promise<Buffer> {
+    await eventually(() => (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0) ? true : undefined), 10_000, 'a response');
+    const size = this.buffered.readInt32BE(0);
+    const frame = this.buffered.subarray(4, 4 + size);
+    this.buffered = this.buffered.subarray(4 + size);
+    return frame;
+  }
+
+  async waitClosed(): Promise<void> {
+    await eventually(() => (this.closed ? true : undefined), 10_000, 'the connection to close');
+  }
+}
+
+describe('bad input on the Kafka port', () => {
+  let broker: BrokerProcess;
+  const apiVersions = (version: number, correlationId: number) => encodeRequest(API_KEY.ApiVersions, version, correlationId, 'raw', { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
+
+  beforeAll(async () => {
+    broker = await startBroker();
+  });
+  afterAll(async () => {
+    await broker.stop();
+    await removeDataDir(broker.dataDir);
+  });
+
+  async function stillServes(): Promise<void> {
+    const ok = new RawClient(broker.kafkaPort);
+    ok.socket.write(apiVersions(3, 7));
+    const { correlationId, body } = decodeResponse(APIS.get(API_KEY.ApiVersions)!, 3, await ok.frame());
+    expect(correlationId).toBe(7);
+    expect(body.errorCode).toBe(0);
+    ok.socket.destroy();
+  }
+
+  it('answers pipelined requests in order', async () => {
+    const c = new RawClient(broker.kafkaPort);
+    c.socket.write(Buffer.concat([apiVersions(0, 1), apiVersions(3, 2), apiVersions(1, 3)]));
+    const ids = [];
+    for (let i = 0; i < 3; i += 1) ids.push((await c.frame()).readInt32BE(0));
+    expect(ids).toEqual([1, 2, 3]);
+    c.socket.destroy();
+  });
+
+  it('answers an unknown ApiVersions version with UNSUPPORTED_VERSION and a v0 body', async () => {
+    const c = new RawClient(broker.kafkaPort);
+    const frame = apiVersions(0, 9);
+    frame.writeInt16BE(99, 6);
+    c.socket.write(frame);
+    const { body } = decodeResponse(APIS.get(API_KEY.ApiVersions)!, 0, await c.frame());
+    expect(body.errorCode).toBe(35);
+    expect((body.apiKeys as unknown[]).length).toBeGreaterThan(10);
+    expect(c.closed).toBe(false);
+    c.socket.destroy();
+  });
+
+  it('closes a connection that announces a frame over the size limit', async () => {
+    const c = new RawClient(broker.kafkaPort);
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(200 * 1024 * 1024);
+    c.socket.write(head);
+    await c.waitClosed();
+    await stillServes();
+  });
+
+  it('closes a connection that sends a negative size, garbage or an unknown API', async () => {
+    for (const bytes of [Buffer.from([0xff, 0xff, 0xff, 0xf0]), Buffer.from('\x00\x00\x00\x06garbag'), (() => {
+      const f = apiVersions(0, 1);
+      f.writeInt16BE(999, 4);
+      return f;
+    })()]) {
+      const c = new RawClient(broker.kafkaPort);
+      c.socket.write(bytes);
+      await c.waitClosed();
+    }
+    await stillServes();
+    expect(broker.output()).toMatch(/closing kafka connection: bad request/);
+  });
+
+  it('closes a connection whose request body does not decode (a huge array count)', async () => {
+    const frame = encodeRequest(API_KEY.Metadata, 1, 5, 'raw', { topics: [] });
+    frame.writeInt32BE(0x7fffffff, frame.length - 4);
+    const c = new RawClient(broker.kafkaPort);
+    c.socket.write(frame);
+    await c.waitClosed();
+    await stillServes();
+  });
+
+  it('keeps serving others while a client stalls half-way through a frame', async () => {
+    const stalled = new RawClient(broker.kafkaPort);
+    stalled.socket.write(apiVersions(3, 1).subarray(0, 10));
+    await stillServes();
+    expect(stalled.closed).toBe(false);
+    stalled.socket.destroy();
+  });
+});
