@@ -5,7 +5,10 @@
 import type { KafkaHandler } from '../handler.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
 import { describeGroupsHandler } from './describe-groups.js';
 import { fetchHandler } from './fetch.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
@@ -18,6 +21,7 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetCommitHandler } from './offset-commit.js';
 import { offsetFetchHandler } from './offset-fetch.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 import { syncGroupHandler } from './sync-group.js';
 
@@ -38,6 +42,10 @@ const others: KafkaHandler[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   initProducerIdHandler,
+  deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
+  describeConfigsHandler,
+  describeClusterHandler,
 ];
 
 const advertised = () => HANDLERS_LIST.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);

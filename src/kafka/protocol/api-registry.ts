@@ -37,7 +37,11 @@ export const API_KEY = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
+  DescribeConfigs: 32,
+  DescribeCluster: 60,
 } as const;
 
 export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
@@ -58,7 +62,11 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.ApiVersions, 'ApiVersions', 0, 4, core.ApiVersionsRequest, core.ApiVersionsResponse),
     api(API_KEY.CreateTopics, 'CreateTopics', 0, 7, admin.CreateTopicsRequest, admin.CreateTopicsResponse),
     api(API_KEY.DeleteTopics, 'DeleteTopics', 0, 6, admin.DeleteTopicsRequest, admin.DeleteTopicsResponse),
+    api(API_KEY.DeleteRecords, 'DeleteRecords', 0, 2, admin.DeleteRecordsRequest, admin.DeleteRecordsResponse),
     api(API_KEY.InitProducerId, 'InitProducerId', 0, 5, admin.InitProducerIdRequest, admin.InitProducerIdResponse),
+    api(API_KEY.OffsetForLeaderEpoch, 'OffsetForLeaderEpoch', 0, 4, admin.OffsetForLeaderEpochRequest, admin.OffsetForLeaderEpochResponse),
+    api(API_KEY.DescribeConfigs, 'DescribeConfigs', 0, 4, admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
+    api(API_KEY.DescribeCluster, 'DescribeCluster', 0, 1, admin.DescribeClusterRequest, admin.DescribeClusterResponse),
   ].map((s) => [s.key, s]),
 );
 

@@ -71,6 +71,32 @@ describe('kafkajs', () => {
     await admin.disconnect();
   });
 
+  it('deletes records, describes configs and the cluster', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'trim', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: 'trim', messages: Array.from({ length: 10 }, (_, i) => ({ value: `t${i}` })) });
+      await producer.disconnect();
+      // kafkajs looks the leader up in its cached metadata before refreshing it: warm it first.
+      await admin.fetchTopicOffsets('trim');
+      await admin.deleteTopicRecords({ topic: 'trim', partitions: [{ partition: 0, offset: '4' }] });
+      const offsets = await admin.fetchTopicOffsets('trim');
+      expect(offsets[0]).toMatchObject({ low: '4', high: '10' });
+      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'trim' }] });
+      const entries = configs.resources[0]!.configEntries;
+      expect(entries.find((e) => e.configName === 'retention.ms')).toMatchObject({ configValue: '3600000', isDefault: false });
+      expect(entries.find((e) => e.configName === 'segment.bytes')?.isDefault).toBe(true);
+      const cluster = await admin.describeCluster();
+      expect(cluster.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: broker.kafkaPort }]);
+      expect(cluster.controller).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('rebalances a two-member group when one member leaves', async () => {
     const admin = kafka.admin();
     await admin.connect();

@@ -57,3 +57,66 @@ export const InitProducerIdResponse = message('InitProducerIdResponse', '2+', [
   f('producerId', 'int64', '0+', { default: -1n }),
   f('producerEpoch', 'int16'),
 ]);
+
+export const DeleteRecordsRequest = message('DeleteRecordsRequest', '2+', [
+  a('topics', [f('name', 'string'), a('partitions', [f('partitionIndex', 'int32'), f('offset', 'int64')])]),
+  f('timeoutMs', 'int32'),
+]);
+
+export const DeleteRecordsResponse = message('DeleteRecordsResponse', '2+', [
+  f('throttleTimeMs', 'int32'),
+  a('topics', [f('name', 'string'), a('partitions', [f('partitionIndex', 'int32'), f('lowWatermark', 'int64'), f('errorCode', 'int16')])]),
+]);
+
+export const OffsetForLeaderEpochRequest = message('OffsetForLeaderEpochRequest', '4+', [
+  f('replicaId', 'int32', '3+', { default: -2 }),
+  a('topics', [f('topic', 'string'), a('partitions', [f('partition', 'int32'), f('currentLeaderEpoch', 'int32', '2+', { default: -1 }), f('leaderEpoch', 'int32')])]),
+]);
+
+export const OffsetForLeaderEpochResponse = message('OffsetForLeaderEpochResponse', '4+', [
+  f('throttleTimeMs', 'int32', '2+'),
+  a('topics', [
+    f('topic', 'string'),
+    a('partitions', [f('errorCode', 'int16'), f('partition', 'int32'), f('leaderEpoch', 'int32', '1+', { default: -1 }), f('endOffset', 'int64', '0+', { default: -1n })]),
+  ]),
+]);
+
+export const DescribeConfigsRequest = message('DescribeConfigsRequest', '4+', [
+  a('resources', [f('resourceType', 'int8'), f('resourceName', 'string'), a('configurationKeys', 'string', '0+', { nullable: '0+' })]),
+  f('includeSynonyms', 'bool', '1+'),
+  f('includeDocumentation', 'bool', '3+'),
+]);
+
+export const DescribeConfigsResponse = message('DescribeConfigsResponse', '4+', [
+  f('throttleTimeMs', 'int32'),
+  a('results', [
+    f('errorCode', 'int16'),
+    f('errorMessage', 'string', '0+', { nullable: '0+', default: null }),
+    f('resourceType', 'int8'),
+    f('resourceName', 'string'),
+    a('configs', [
+      f('name', 'string'),
+      f('value', 'string', '0+', { nullable: '0+' }),
+      f('readOnly', 'bool'),
+      f('isDefault', 'bool', '0'),
+      f('configSource', 'int8', '1+', { default: -1 }),
+      f('isSensitive', 'bool'),
+      a('synonyms', [f('name', 'string', '1+'), f('value', 'string', '1+', { nullable: '1+' }), f('source', 'int8', '1+')], '1+'),
+      f('configType', 'int8', '3+'),
+      f('documentation', 'string', '3+', { nullable: '3+', default: null }),
+    ]),
+  ]),
+]);
+
+export const DescribeClusterRequest = message('DescribeClusterRequest', '0+', [f('includeClusterAuthorizedOperations', 'bool'), f('endpointType', 'int8', '1+', { default: 1 })]);
+
+export const DescribeClusterResponse = message('DescribeClusterResponse', '0+', [
+  f('throttleTimeMs', 'int32'),
+  f('errorCode', 'int16'),
+  f('errorMessage', 'string', '0+', { nullable: '0+', default: null }),
+  f('endpointType', 'int8', '1+', { default: 1 }),
+  f('clusterId', 'string'),
+  f('controllerId', 'int32', '0+', { default: -1 }),
+  a('brokers', [f('brokerId', 'int32'), f('host', 'string'), f('port', 'int32'), f('rack', 'string', '0+', { nullable: '0+', default: null })]),
+  f('clusterAuthorizedOperations', 'int32', '0+', { default: -2147483648 }),
+]);

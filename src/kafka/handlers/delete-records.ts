@@ -1,0 +1,37 @@
+/**
+ * DeleteRecords (21), v0–2: moves each partition's log start offset up (offset -1 = the high
+ * watermark); whole segments below it are deleted and reads below it get OFFSET_OUT_OF_RANGE.
+ */
+import { toKafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+interface DeleteRecordsRequest {
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: bigint }> }>;
+}
+
+export const deleteRecordsHandler: KafkaHandler = {
+  apiKey: API_KEY.DeleteRecords,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, body) {
+    const req = body as unknown as DeleteRecordsRequest;
+    const topics = await Promise.all(
+      req.topics.map(async (t) => ({
+        name: t.name,
+        partitions: await Promise.all(
+          t.partitions.map(async (p) => {
+            try {
+              const log = ctx.registry.log(t.name, p.partitionIndex);
+              const lowWatermark = await log.deleteRecordsBefore(p.offset === -1n ? log.highWatermark : p.offset);
+              return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
+            } catch (err) {
+              return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: toKafkaError(err).code };
+            }
+          }),
+        ),
+      })),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+};
