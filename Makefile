@@ -32,6 +32,7 @@ run: build
 bench: build
 	node dist/bench/storage.js $(BENCH_FLAGS)
 	node dist/bench/grpc.js $(BENCH_FLAGS)
+	node dist/bench/kafka.js $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist bench/results
