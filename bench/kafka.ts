@@ -21,7 +21,7 @@ import { figure, isQuick, progress, report, timed, type Figure } from './bench-k
 import { KafkaWireClient } from './kafka-wire-client.js';
 
 const RECORDS_PER_BATCH = 160;
-const IN_FLIGHT = 32;
+const IN_FLIGHT = 128;
 const STEP_MS = isQuick ? 2000 : 8000;
 const CONSUME_RECORDS = isQuick ? 2_000_000 : 10_000_000;
 
