@@ -5,6 +5,7 @@
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { mapPartitions } from './per-partition.js';
 
 interface DeleteRecordsRequest {
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; offset: bigint }> }>;
@@ -16,22 +17,15 @@ export const deleteRecordsHandler: KafkaHandler = {
   maxVersion: 2,
   async handle(ctx, body) {
     const req = body as unknown as DeleteRecordsRequest;
-    const topics = await Promise.all(
-      req.topics.map(async (t) => ({
-        name: t.name,
-        partitions: await Promise.all(
-          t.partitions.map(async (p) => {
-            try {
-              const log = ctx.registry.log(t.name, p.partitionIndex);
-              const lowWatermark = await log.deleteRecordsBefore(p.offset === -1n ? log.highWatermark : p.offset);
-              return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
-            } catch (err) {
-              return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: toKafkaError(err).code };
-            }
-          }),
-        ),
-      })),
-    );
+    const topics = await mapPartitions(req.topics, async (topic, p) => {
+      try {
+        const log = ctx.registry.log(topic, p.partitionIndex);
+        const lowWatermark = await log.deleteRecordsBefore(p.offset === -1n ? log.highWatermark : p.offset);
+        return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
+      } catch (err) {
+        return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: toKafkaError(err).code };
+      }
+    });
     return { throttleTimeMs: 0, topics };
   },
 };

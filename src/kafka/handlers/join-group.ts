@@ -4,19 +4,12 @@
  * rebalance completes (or the connection closes).
  */
 import { BrokerError } from '../../errors.js';
+import type { JoinGroupRequest as CoordinatorJoinRequest } from '../../groups/index.js';
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
 
-interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string;
-  protocols: Array<{ name: string; metadata: Buffer }>;
-}
+type JoinGroupRequest = Omit<CoordinatorJoinRequest, 'clientId' | 'clientHost' | 'requireKnownMemberId'>;
 
 export const joinGroupHandler: KafkaHandler = {
   apiKey: API_KEY.JoinGroup,
