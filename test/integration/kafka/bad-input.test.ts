@@ -4,6 +4,7 @@
  */
 import { Socket, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY, APIS } from '../../../src/kafka/protocol/api-registry.js';
 import { decodeResponse, encodeRequest } from '../../../src/kafka/protocol/frames.js';
 import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
@@ -105,6 +106,38 @@ describe('bad input on the Kafka port', () => {
     c.socket.write(frame);
     await c.waitClosed();
     await stillServes();
+  });
+
+  it('answers bad batches per partition and sends nothing for acks=0', async () => {
+    const c = new RawClient(broker.kafkaPort);
+    const send = async (records: Buffer, acks = 1, id = 11) => {
+      c.socket.write(encodeRequest(API_KEY.Produce, 7, id, 'raw', { transactionalId: null, acks, timeoutMs: 1000, topicData: [{ name: 'raw-produce', partitionData: [{ index: 0, records }] }] }));
+    };
+    const errorOf = async () => {
+      const { body } = decodeResponse(APIS.get(API_KEY.Produce)!, 7, await c.frame());
+      return (body.responses as Array<{ partitionResponses: Array<{ errorCode: number }> }>)[0]!.partitionResponses[0]!.errorCode;
+    };
+    c.socket.write(encodeRequest(API_KEY.CreateTopics, 4, 10, 'raw', { topics: [{ name: 'raw-produce', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'max.message.bytes', value: '2000' }] }], timeoutMs: 1000, validateOnly: false }));
+    await c.frame();
+    const good = await encodeRecordBatch([{ key: null, value: Buffer.from('ok') }]);
+    const badCrc = Buffer.from(good);
+    badCrc[badCrc.length - 1] = badCrc[badCrc.length - 1]! ^ 0xff;
+    await send(badCrc);
+    expect(await errorOf()).toBe(2);
+    const oldMagic = Buffer.from(good);
+    oldMagic[16] = 1;
+    await send(oldMagic);
+    expect(await errorOf()).toBe(43);
+    await send(await encodeRecordBatch([{ key: null, value: Buffer.alloc(5000) }]));
+    expect(await errorOf()).toBe(10);
+    await send(good, 0, 12);
+    c.socket.write(apiVersions(0, 13));
+    expect((await c.frame()).readInt32BE(0)).toBe(13);
+    const fetch = encodeRequest(API_KEY.ListOffsets, 1, 14, 'raw', { replicaId: -1, topics: [{ name: 'raw-produce', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+    c.socket.write(fetch);
+    const { body } = decodeResponse(APIS.get(API_KEY.ListOffsets)!, 1, await c.frame());
+    expect((body.topics as Array<{ partitions: Array<{ offset: bigint }> }>)[0]!.partitions[0]!.offset).toBe(1n);
+    c.socket.destroy();
   });
 
   it('keeps serving others while a client stalls half-way through a frame', async () => {

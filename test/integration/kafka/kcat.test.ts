@@ -63,6 +63,17 @@ describe('kcat', () => {
     }
   });
 
+  it('sees offsets committed over gRPC in a Kafka OffsetFetch', async () => {
+    const client = new TestClient(broker.grpcAddress);
+    try {
+      await client.call('GroupService', 'CommitOffsets', { group: 'from-grpc', offsets: [{ topic: 'kc', partition: 0, offset: '3', metadata: 'grpc' }] });
+    } finally {
+      client.close();
+    }
+    const out = await kcat(['-G', 'from-grpc', '-e', '-f', '%s@%o\\n', 'kc']);
+    expect(out.trim()).toBe('4@3');
+  });
+
   it('consumes as a group and the committed offsets show in GroupService', async () => {
     await kcat(['-G', 'kgroup', '-X', 'auto.offset.reset=earliest', '-e', 'kc']);
     const client = new TestClient(broker.grpcAddress);
