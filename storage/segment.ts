@@ -17,6 +17,20 @@ export function segmentFileName(baseOffset: bigint, suffix: '.log' | '.index' | 
   return `${baseOffset.toString().padStart(20, '0')}${suffix}`;
 }
 
+/**
+ * The end of the whole batches of `buf` from `first`: the first batch always, then more while
+ * they fit in `buf` and `maxBytes` and start below `bound`.
+ */
+function wholeBatchesEnd(buf: Buffer, first: number, maxBytes: number, bound: bigint): number {
+  let used = first + buf.readInt32BE(first + BATCH_FIELD.batchLength) + 12;
+  while (used + BATCH_HEADER_BYTES <= buf.length) {
+    const size = buf.readInt32BE(used + BATCH_FIELD.batchLength) + 12;
+    if (used + size > buf.length || used + size - first > maxBytes || buf.readBigInt64BE(used + BATCH_FIELD.baseOffset) >= bound) break;
+    used += size;
+  }
+  return used;
+}
+
 export interface SegmentSettings {
   io: StorageIo;
   dir: string;
@@ -139,29 +153,37 @@ export class Segment {
 
   /**
    * Whole batches from the one holding `offset`: at most `maxBytes` (but always the first batch
-   * whole), none whose base offset is ≥ `bound`.
+   * whole), none whose base offset is ≥ `bound`. One read from the nearest index entry covers
+   * the walk to the wanted batch and the data after it; only a first batch larger than that read
+   * costs a second one.
    */
   async read(offset: bigint, maxBytes: number, bound: bigint): Promise<Buffer> {
+    const from = this.offsetIndex.lookup(this.relative(offset));
+    const end = this.size;
+    const want = Math.min(end - from, Math.max(maxBytes, BATCH_HEADER_BYTES) + this.settings.indexIntervalBytes + BATCH_HEADER_BYTES);
+    if (want <= 0) return Buffer.alloc(0);
+    let buf = Buffer.allocUnsafe(want);
+    buf = buf.subarray(0, await this.file.read(buf, from));
+    let first = 0;
+    for (;;) {
+      if (first + BATCH_HEADER_BYTES > buf.length) return this.readFrom(offset, maxBytes, bound);
+      const last = buf.readBigInt64BE(first + BATCH_FIELD.baseOffset) + BigInt(buf.readInt32BE(first + BATCH_FIELD.lastOffsetDelta));
+      if (last >= offset) break;
+      first += buf.readInt32BE(first + BATCH_FIELD.batchLength) + 12;
+    }
+    if (buf.readBigInt64BE(first + BATCH_FIELD.baseOffset) >= bound) return Buffer.alloc(0);
+    const firstSize = buf.readInt32BE(first + BATCH_FIELD.batchLength) + 12;
+    if (first + firstSize > buf.length) return this.readAt(from + first, firstSize);
+    return buf.subarray(first, wholeBatchesEnd(buf, first, maxBytes, bound));
+  }
+
+  /** The slow path of `read`: find the batch by header reads, then read from it. */
+  private async readFrom(offset: bigint, maxBytes: number, bound: bigint): Promise<Buffer> {
     const found = await this.positionOf(offset);
     if (found === undefined || found.baseOffset >= bound) return Buffer.alloc(0);
-    const end = this.size;
-    const want = Math.min(end - found.position, Math.max(maxBytes, BATCH_HEADER_BYTES));
-    let buf = Buffer.allocUnsafe(want);
-    buf = buf.subarray(0, await this.file.read(buf, found.position));
-    const firstSize = buf.readInt32BE(BATCH_FIELD.batchLength) + 12;
-    if (firstSize > buf.length) {
-      const whole = Buffer.allocUnsafe(firstSize);
-      await this.file.read(whole, found.position);
-      return whole;
-    }
-    let used = 0;
-    while (used + BATCH_HEADER_BYTES <= buf.length) {
-      const size = buf.readInt32BE(used + BATCH_FIELD.batchLength) + 12;
-      if (used + size > buf.length) break;
-      if (used > 0 && buf.readBigInt64BE(used) >= bound) break;
-      used += size;
-    }
-    return buf.subarray(0, used);
+    const size = (await this.readAt(found.position + BATCH_FIELD.batchLength, 4)).readInt32BE(0) + 12;
+    const whole = await this.readAt(found.position, Math.min(this.size - found.position, Math.max(size, maxBytes)));
+    return whole.subarray(0, wholeBatchesEnd(whole, 0, maxBytes, bound));
   }
 
   /** Where to start scanning for the first record with timestamp ≥ `timestamp`. */

@@ -35,6 +35,21 @@ describe('PartitionLog', () => {
     expect(result.nextOffset).toBe(3n);
   });
 
+  it('reads a small batch that follows a batch larger than the read window', async () => {
+    log = await openTestLog(dir, { segmentBytes: 10 * 1024 * 1024, indexIntervalBytes: 256 });
+    for (let i = 0; i < 6; i += 1) {
+      await log.append(await batchOf([`big-${i}-${'b'.repeat(50_000)}`]));
+      await log.append(await batchOf([`small-${i}`]));
+    }
+    for (let i = 0; i < 6; i += 1) {
+      const result = await log.read(BigInt(2 * i + 1), { maxBytes: 1000 });
+      const records = await decodeRecordBatches(result.records);
+      expect(records.map((r) => r.value!.toString())).toEqual([`small-${i}`]);
+      const big = await decodeRecordBatches((await log.read(BigInt(2 * i), { maxBytes: 10 })).records);
+      expect(big[0]!.value!.toString()).toMatch(new RegExp(`^big-${i}-`));
+    }
+  });
+
   it('rolls segments by size and reads across them', async () => {
     log = await openTestLog(dir, { segmentBytes: 1024 });
     const values = Array.from({ length: 200 }, (_, i) => `value-${i}-${'x'.repeat(20)}`);
