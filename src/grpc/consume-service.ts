@@ -59,7 +59,8 @@ async function subscribe(ctx: ServiceContext, call: ServerWritableStream<Subscri
     await Promise.all(starts.map((s) => follow(ctx, call, s.log, req.topic, s.p, s.offset, maxBytes, abort.signal)));
     if (!call.cancelled) call.end();
   } catch (err) {
-    if (!call.cancelled && !abort.signal.aborted) call.destroy(toServiceError(err) as unknown as Error);
+    // grpc-js ends a server stream with a status when the stream emits 'error'.
+    if (!call.cancelled && !abort.signal.aborted) call.emit('error', toServiceError(err));
     else if (!call.cancelled) call.end();
   } finally {
     abort.abort();

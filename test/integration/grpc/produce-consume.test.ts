@@ -121,6 +121,12 @@ describe('gRPC produce and consume against the real broker', () => {
     expect(await reject(client.createTopic('cfg', 1, { 'retention.ms': 'soon' }))).toMatch(/^INVALID_ARGUMENT/);
     expect(await reject(client.produce('errors', ['x'.repeat(5000)]))).toMatch(/^INVALID_ARGUMENT.*max\.message\.bytes/);
     expect(await reject(client.produce('errors', []))).toMatch(/^INVALID_ARGUMENT.*at least one record/);
+    const subscribeError = await new Promise<string>((resolve) => {
+      const stream = client.stream('ConsumeService', 'Subscribe', { topic: 'nope', start: 'EARLIEST' });
+      stream.on('data', () => resolve('data'));
+      stream.on('error', (e: unknown) => resolve(`${statusOf(e)}: ${(e as Error).message}`));
+    });
+    expect(subscribeError).toMatch(/^NOT_FOUND.*unknown topic "nope"/);
     expect((await client.fetch('errors', 0, 0)).records.map((r) => r.value!.toString())).toEqual(['one']);
   });
 
