@@ -137,7 +137,11 @@ export interface PartitionLog {
   setHighWatermark(offset: bigint): void;
   /** Calls `listener` every time the high watermark moves forward; returns an unsubscribe. */
   onHighWatermark(listener: (highWatermark: bigint) => void): () => void;
-  /** Removes every record at or above `offset` (follower truncation). */
+  /**
+   * Removes every record at or above `offset` (follower truncation). Batches go whole: the log
+   * end becomes the base offset of the batch holding `offset`, and the log start follows it down
+   * if it was above.
+   */
   truncateTo(offset: bigint): Promise<void>;
   /** Moves the log start offset up (DeleteRecords); deletes segments wholly below it. Returns the new start. */
   deleteRecordsBefore(offset: bigint): Promise<bigint>;
