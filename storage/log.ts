@@ -7,9 +7,11 @@
  * fdatasync'ed ('always'); a resolved `flush` means everything before it is on disk and the
  * recovery point says so.
  *
- * Concurrency: appends and the structural operations (roll, truncate, delete records, retention,
- * close) run one at a time under `appendLock`; the fsync of flush 'always' runs outside the lock
- * through GroupCommit, so appends arriving during a sync share the next one. Reads take a
+ * Concurrency: appends queue up and are written in groups — every append that arrived while the
+ * previous group was being written goes out in one write — one group at a time under
+ * `appendLock`, which the structural operations (roll, truncate, delete records, retention,
+ * close) also take; the fsync of flush 'always' runs outside the lock through GroupCommit, so
+ * appends arriving during a sync share the next one. Reads take a
  * snapshot of the segment list and hold each segment they touch (acquire/release), so they run
  * beside appends and deletions. A failed write or sync takes the log offline for good.
  */
@@ -21,7 +23,7 @@ import { nodeIo, type StorageIo } from './io/storage-io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
 import { ProducerState } from './producer-state.js';
-import { assignBatchOffset, readBatchHeader, validateBatchSpans } from './record-batch.js';
+import { assignBatchOffset, readBatchHeader, validateBatchSpans, type BatchSpan } from './record-batch.js';
 import { Segment, type SegmentSettings } from './segment.js';
 import { StorageError } from './storage-error.js';
 import { LogReader } from './log-reader.js';
@@ -61,6 +63,26 @@ export async function openLog(options: OpenLogIoOptions): Promise<PartitionLog> 
   return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers);
 }
 
+/** Where an append landed (before the log-append time and log start are added). */
+interface Placed {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  duplicate: boolean;
+}
+
+interface QueuedAppend {
+  batches: Buffer;
+  spans: BatchSpan[];
+  leaderEpoch: number;
+  resolve: (placed: Placed) => void;
+  reject: (err: unknown) => void;
+}
+
+function pendingOffsets(pending: ReadonlyArray<{ placed: Placed }>): bigint {
+  const last = pending.at(-1);
+  return last === undefined ? 0n : last.placed.lastOffset + 1n - pending[0]!.placed.baseOffset;
+}
+
 class Log implements PartitionLog {
   readonly dir: string;
   config: LogConfig;
@@ -68,6 +90,8 @@ class Log implements PartitionLog {
   private hw: bigint;
   private readonly autoHighWatermark: boolean;
   private readonly appendLock = new AsyncMutex();
+  private readonly appendQueue: QueuedAppend[] = [];
+  private appendsScheduled = false;
   private readonly groupCommit: GroupCommit;
   private readonly hwListeners = new Set<(hw: bigint) => void>();
   private readonly reader: LogReader;
@@ -127,38 +151,93 @@ class Log implements PartitionLog {
   async append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
     this.checkUsable();
     const spans = validateBatchSpans(batches, this.config.maxBatchBytes);
-    const leaderEpoch = options?.leaderEpoch ?? 0;
-    const result = await this.appendLock.run(async () => {
-      this.checkUsable();
-      const headers = spans.map((s) => readBatchHeader(batches, s.position));
-      if (headers.length === 1) {
-        const check = this.producers.check(headers[0]!);
-        if (check.kind === 'duplicate') {
-          return { baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true };
-        }
-      } else {
-        for (const header of headers) {
-          if (this.producers.check(header).kind === 'duplicate') {
-            throw new StorageError('OUT_OF_ORDER_SEQUENCE', 'a retried idempotent batch arrived together with new batches');
-          }
-        }
-      }
-      await this.maybeRoll(batches.length);
-      const baseOffset = this.logEndOffset;
-      let next = baseOffset;
-      for (let i = 0; i < spans.length; i += 1) {
-        assignBatchOffset(batches, spans[i]!.position, next, leaderEpoch);
-        next += BigInt(headers[i]!.lastOffsetDelta) + 1n;
-      }
-      await this.guard(async () => {
-        await this.epochs.assign(leaderEpoch, baseOffset);
-        await this.active.append(batches, spans);
-      });
-      for (const span of spans) this.producers.record(readBatchHeader(batches, span.position));
-      return { baseOffset, lastOffset: next - 1n, duplicate: false };
+    const result = await new Promise<Placed>((resolve, reject) => {
+      this.appendQueue.push({ batches, spans, leaderEpoch: options?.leaderEpoch ?? 0, resolve, reject });
+      this.scheduleAppends();
     });
     await this.makeDurable(result.lastOffset + 1n);
     return { ...result, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
+  }
+
+  /**
+   * Group append: every append queued while the previous write ran goes out in one write, so
+   * concurrent appenders share writes as well as fsyncs. Each group takes the append lock once.
+   */
+  private scheduleAppends(): void {
+    if (this.appendsScheduled) return;
+    this.appendsScheduled = true;
+    void this.appendLock
+      .run(async () => {
+        this.appendsScheduled = false;
+        await this.writeGroup(this.appendQueue.splice(0));
+      })
+      .then(() => {
+        if (this.appendQueue.length > 0) this.scheduleAppends();
+      });
+  }
+
+  private async writeGroup(group: QueuedAppend[]): Promise<void> {
+    let pending: Array<{ item: QueuedAppend; placed: Placed }> = [];
+    let buffers: Buffer[] = [];
+    let spans: BatchSpan[] = [];
+    let bytes = 0;
+    const write = async (): Promise<void> => {
+      if (buffers.length === 0) return;
+      const buf = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
+      await this.guard(() => this.active.append(buf, spans));
+      for (const p of pending) p.item.resolve(p.placed);
+      pending = [];
+      buffers = [];
+      spans = [];
+      bytes = 0;
+    };
+    let index = 0;
+    try {
+      for (; index < group.length; index += 1) {
+        const item = group[index]!;
+        this.checkUsable();
+        const headers = item.spans.map((s) => readBatchHeader(item.batches, s.position));
+        let check;
+        try {
+          check = this.producers.checkAll(headers);
+        } catch (err) {
+          item.reject(err);
+          continue;
+        }
+        if (check.kind === 'duplicate') {
+          item.resolve({ baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true });
+          continue;
+        }
+        if (this.needsRoll(bytes, item.batches.length)) {
+          await write();
+          await this.maybeRoll(item.batches.length);
+        }
+        const baseOffset = this.logEndOffset + pendingOffsets(pending);
+        if (item.leaderEpoch > this.epochs.latestEpoch) await this.guard(() => this.epochs.assign(item.leaderEpoch, baseOffset));
+        let next = baseOffset;
+        for (const span of item.spans) {
+          assignBatchOffset(item.batches, span.position, next, item.leaderEpoch);
+          const header = readBatchHeader(item.batches, span.position);
+          this.producers.record(header);
+          spans.push({ header, position: bytes + span.position, size: span.size });
+          next += BigInt(header.lastOffsetDelta) + 1n;
+        }
+        buffers.push(item.batches);
+        bytes += item.batches.length;
+        pending.push({ item, placed: { baseOffset, lastOffset: next - 1n, duplicate: false } });
+      }
+      await write();
+    } catch (err) {
+      for (const p of pending) p.item.reject(err);
+      for (const item of group.slice(index + 1)) item.reject(err);
+      if (index < group.length && !pending.some((p) => p.item === group[index])) group[index]!.reject(err);
+    }
+  }
+
+  private needsRoll(pendingBytes: number, incomingBytes: number): boolean {
+    const size = this.active.size + pendingBytes;
+    if (size === 0) return false;
+    return size + incomingBytes > this.config.segmentBytes || this.clock() - this.active.rollReferenceMs > this.config.segmentMs;
   }
 
   async read(offset: bigint, options: ReadOptions): Promise<ReadResult> {

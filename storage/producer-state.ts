@@ -80,6 +80,36 @@ export class ProducerState {
     return { kind: 'append' };
   }
 
+  /**
+   * Checks the batches of one append in order, as if each earlier one had been appended, and
+   * leaves the state as it was. A lone retried batch is a duplicate; a retried batch mixed with
+   * new ones is refused.
+   */
+  checkAll(headers: readonly BatchHeader[]): SequenceCheck {
+    if (headers.length === 1) return this.check(headers[0]!);
+    const saved = new Map([...new Set(headers.map((h) => h.producerId))].map((id) => [id, this.producers.get(id)]));
+    const copy = (e: ProducerEntry | undefined) => (e === undefined ? undefined : { epoch: e.epoch, batches: [...e.batches] });
+    for (const [id, entry] of saved) {
+      const c = copy(entry);
+      if (c === undefined) this.producers.delete(id);
+      else this.producers.set(id, c);
+    }
+    try {
+      for (const header of headers) {
+        if (this.check(header).kind === 'duplicate') {
+          throw new StorageError('OUT_OF_ORDER_SEQUENCE', `producer ${header.producerId} retried a batch together with new batches`);
+        }
+        this.record(header);
+      }
+      return { kind: 'append' };
+    } finally {
+      for (const [id, entry] of saved) {
+        if (entry === undefined) this.producers.delete(id);
+        else this.producers.set(id, entry);
+      }
+    }
+  }
+
   /** Records an appended batch (its header carries the assigned base offset). */
   record(header: BatchHeader): void {
     if (!isIdempotent(header)) return;

@@ -153,6 +153,19 @@ describe('PartitionLog', () => {
     expect(log.highWatermark).toBe(64n);
   });
 
+  it('writes concurrent appends in groups across segment rolls, each read back in place', async () => {
+    log = await openTestLog(dir, { flush: 'always', segmentBytes: 2048 });
+    const values = Array.from({ length: 300 }, (_, i) => `g${i}-${'q'.repeat(i % 40)}`);
+    const results = await Promise.all(values.map(async (v) => log!.append(await batchOf([v]))));
+    expect(results.map((r) => r.baseOffset).sort((a, b) => (a < b ? -1 : 1))).toEqual(values.map((_, i) => BigInt(i)));
+    const byOffset = new Map(results.map((r, i) => [r.baseOffset, values[i]]));
+    expect(await readAllValues(log)).toEqual([...byOffset.keys()].sort((a, b) => (a < b ? -1 : 1)).map((o) => byOffset.get(o)));
+    expect(log.segmentCount).toBeGreaterThan(3);
+    await log.close();
+    log = await openTestLog(dir, { segmentBytes: 2048 });
+    expect(log.logEndOffset).toBe(300n);
+  });
+
   it('tracks leader epochs', async () => {
     log = await openTestLog(dir);
     await log.append(await batchOf(['a', 'b']), { leaderEpoch: 1 });

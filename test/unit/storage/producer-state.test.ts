@@ -38,6 +38,24 @@ describe('idempotent producers', () => {
     expect((await log.append(await batch(0, 2, 2))).duplicate).toBe(false);
   });
 
+  it('sorts out retries and new batches that arrive together', async () => {
+    log = await openTestLog(dir, { flush: 'always' });
+    await log.append(await batch(0));
+    const [retry, next, again] = await Promise.all([log.append(await batch(0)), log.append(await batch(2)), log.append(await batch(2))]);
+    expect(retry).toMatchObject({ duplicate: true, baseOffset: 0n });
+    expect(next).toMatchObject({ duplicate: false, baseOffset: 2n });
+    expect(again).toMatchObject({ duplicate: true, baseOffset: 2n });
+    expect(log.logEndOffset).toBe(4n);
+  });
+
+  it('accepts several consecutive batches of one producer in one append', async () => {
+    log = await openTestLog(dir);
+    const both = Buffer.concat([await batch(0), await batch(2)]);
+    expect(await log.append(both)).toMatchObject({ baseOffset: 0n, lastOffset: 3n });
+    await expect(log.append(Buffer.concat([await batch(4), await batch(9)]))).rejects.toSatisfy((e: unknown) => isStorageError(e, 'OUT_OF_ORDER_SEQUENCE'));
+    expect((await log.append(await batch(4))).baseOffset).toBe(4n);
+  });
+
   it('lets an unknown producer start at any sequence', async () => {
     log = await openTestLog(dir);
     expect((await log.append(await batch(41))).baseOffset).toBe(0n);
