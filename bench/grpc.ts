@@ -15,7 +15,7 @@ import { ECHO_SERVICE } from './grpc-echo-server.js';
 
 const RECORDS_PER_MESSAGE = 100;
 const RECORD_BYTES = 100;
-const IN_FLIGHT = 32;
+const IN_FLIGHT = 64;
 const MESSAGES = isQuick ? 400 : 3000;
 const DRAIN_RECORDS = isQuick ? 200_000 : 1_000_000;
 const LATENCY_SECONDS = isQuick ? 3 : 10;

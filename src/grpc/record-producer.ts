@@ -3,7 +3,7 @@
  * murmur2 of the key like Kafka's Java client, or — for keyless records — one partition per
  * request, round-robin across requests), encodes the records of each partition into batches no
  * larger than the topic's max.message.bytes, appends them (one atomic append per partition) and
- * reports where every record landed. Shared by Produce and ProduceStream.
+ * reports where the records landed (per record only when they went to several partitions). Shared by Produce and ProduceStream.
  */
 import { encodeRecordBatch, type RecordInput } from '../../storage/index.js';
 import { partitionForKey, type PartitionRegistry, type Topic } from '../cluster/index.js';
@@ -29,7 +29,11 @@ export class RecordProducer {
     const maxBytes = topic.effective['max.message.bytes'];
     const partitions = this.assignPartitions(topic, req);
     const byPartition = new Map<number, number[]>();
-    partitions.forEach((p, i) => byPartition.set(p, [...(byPartition.get(p) ?? []), i]));
+    partitions.forEach((p, i) => {
+      const indices = byPartition.get(p);
+      if (indices === undefined) byPartition.set(p, [i]);
+      else indices.push(i);
+    });
     const positions: RecordPositionMsg[] = new Array(req.records.length);
     await Promise.all(
       [...byPartition].map(async ([partition, indices]) => {
@@ -42,7 +46,8 @@ export class RecordProducer {
         });
       }),
     );
-    return { correlationId: req.correlationId, partition: positions[0]!.partition, baseOffset: positions[0]!.offset, positions };
+    const first = positions[0]!;
+    return { correlationId: req.correlationId, partition: first.partition, baseOffset: first.offset, positions: byPartition.size > 1 ? positions : [] };
   }
 
   private assignPartitions(topic: Topic, req: ProduceRequestMsg): number[] {

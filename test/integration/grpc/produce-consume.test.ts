@@ -27,6 +27,7 @@ describe('gRPC produce and consume against the real broker', () => {
       ],
     });
     expect(res.baseOffset).toBe('0');
+    expect(res.positions).toEqual([]);
     for (let i = 3; i <= 50; i += 1) await client.produce('roundtrip', [`v${i}`]);
     const fetched = await client.fetch('roundtrip', 0, 0);
     expect(fetched.records.map((r) => r.value!.toString())).toEqual(['v1', 'v2', ...Array.from({ length: 48 }, (_, i) => `v${i + 3}`)]);
