@@ -11,8 +11,7 @@
  * previous group was being written goes out in one write — one group at a time under
  * `appendLock`, which the structural operations (roll, truncate, delete records, retention,
  * close) also take; the fsync of flush 'always' runs outside the lock through GroupCommit, so
- * appends arriving during a sync share the next one. Reads take a
- * snapshot of the segment list and hold each segment they touch (acquire/release), so they run
+ * appends arriving during a sync share the next one. Reads take a snapshot of the segment list and hold each segment they touch (acquire/release), so they run
  * beside appends and deletions. A failed write or sync takes the log offline for good.
  */
 import { join } from 'node:path';
@@ -234,6 +233,7 @@ class Log implements PartitionLog {
     }
   }
 
+  /** Whether the active segment, with `pendingBytes` still to be written, must roll first. */
   private needsRoll(pendingBytes: number, incomingBytes: number): boolean {
     const size = this.active.size + pendingBytes;
     if (size === 0) return false;
@@ -418,10 +418,7 @@ class Log implements PartitionLog {
 
   private async maybeRoll(incomingBytes: number): Promise<void> {
     const active = this.active;
-    if (active.size === 0) return;
-    const full = active.size + incomingBytes > this.config.segmentBytes;
-    const aged = this.clock() - active.rollReferenceMs > this.config.segmentMs;
-    if (!full && !aged) return;
+    if (!this.needsRoll(0, incomingBytes)) return;
     await this.guard(async () => {
       await this.checkpoint();
       await active.saveIndexes();
