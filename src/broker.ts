@@ -66,7 +66,6 @@ export class Broker {
         advertisedHost: config.advertisedHost,
         clusterId,
         autoCreateTopics: config.autoCreateTopics,
-        shutdown: shutdown.signal,
       },
       logger.child({ component: 'kafka' }),
     );

@@ -23,13 +23,11 @@ export interface KafkaContext {
   port: () => number;
   clusterId: string;
   autoCreateTopics: boolean;
-  /** Aborted when the broker stops (ends fetch long polls). */
-  shutdown: AbortSignal;
 }
 
 export interface ConnectionInfo {
   clientHost: string;
-  /** Aborted when this connection closes. */
+  /** Aborted when this connection closes (the broker's stop closes them all). */
   closed: AbortSignal;
 }
 

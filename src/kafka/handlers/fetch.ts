@@ -80,7 +80,8 @@ export const fetchHandler: KafkaHandler = {
     const slots = topics.flatMap((t) => t.slots);
     let total = await readAll(slots, req.maxBytes);
     if (total < Math.max(1, req.minBytes) && req.maxWaitMs > 0 && slots.every((s) => s.errorCode === 0)) {
-      const signal = AbortSignal.any([conn.closed, ctx.shutdown]);
+      // The broker's stop closes every connection, so the connection's signal covers shutdown too.
+      const signal = conn.closed;
       const waits = slots.filter((s) => s.log !== undefined).map((s) => ({ log: s.log!, offset: s.offset }));
       if (await ctx.registry.waitForData(waits, req.maxWaitMs, signal)) total = await readAll(slots, req.maxBytes);
     }

@@ -3,7 +3,7 @@
  * large byte fields (record batches) are appended by reference, so a Fetch response never copies
  * the log's bytes — the connection writes the chunks with one corked writev.
  */
-const SCRATCH_BYTES = 16 * 1024;
+const SCRATCH_BYTES = 1024;
 const BY_REFERENCE_BYTES = 1024;
 
 export class Writer {
