@@ -177,6 +177,7 @@ class Log implements PartitionLog {
 
   private async writeGroup(group: QueuedAppend[]): Promise<void> {
     let pending: Array<{ item: QueuedAppend; placed: Placed }> = [];
+    let retries: Array<{ item: QueuedAppend; placed: Placed }> = [];
     let buffers: Buffer[] = [];
     let spans: BatchSpan[] = [];
     let bytes = 0;
@@ -184,8 +185,9 @@ class Log implements PartitionLog {
       if (buffers.length === 0) return;
       const buf = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
       await this.guard(() => this.active.append(buf, spans));
-      for (const p of pending) p.item.resolve(p.placed);
+      for (const p of [...pending, ...retries]) p.item.resolve(p.placed);
       pending = [];
+      retries = [];
       buffers = [];
       spans = [];
       bytes = 0;
@@ -204,7 +206,10 @@ class Log implements PartitionLog {
           continue;
         }
         if (check.kind === 'duplicate') {
-          item.resolve({ baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true });
+          // A retry of a batch still waiting in this group is answered once that batch is written.
+          const placed = { baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true };
+          if (pending.length === 0) item.resolve(placed);
+          else retries.push({ item, placed });
           continue;
         }
         if (this.needsRoll(bytes, item.batches.length)) {
@@ -227,7 +232,7 @@ class Log implements PartitionLog {
       }
       await write();
     } catch (err) {
-      for (const p of pending) p.item.reject(err);
+      for (const p of [...pending, ...retries]) p.item.reject(err);
       for (const item of group.slice(index + 1)) item.reject(err);
       if (index < group.length && !pending.some((p) => p.item === group[index])) group[index]!.reject(err);
     }
