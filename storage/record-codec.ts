@@ -1,9 +1,15 @@
 /**
  * Building and reading the records inside RecordBatch v2 (the gRPC API's produce and consume
- * paths; the Kafka path never decodes). Record layout: length varint | attributes i8 |
- * timestampDelta varlong | offsetDelta varint | key (varint length, -1 = null) | value (same) |
- * header count varint | headers (key varint length + utf8, value varint length or -1).
- * Every length read is checked against the bytes that remain. Stateless.
+ * paths, the CLI dump; the Kafka path never decodes). Record layout:
+ *
+ *   length varint | attributes i8 | timestampDelta varlong | offsetDelta varint |
+ *   key (varint length, -1 = null, bytes) | value (same) | header count varint |
+ *   headers: key (varint length + utf8) | value (varint length or -1, bytes)
+ *
+ * Encoding measures every record first and then writes header and records into one buffer
+ * (one allocation when uncompressed). Decoding checks every length against the bytes that
+ * remain before it slices; keys, values and header values are views into the input (or the
+ * decompressed body), not copies. Stateless; safe from any caller.
  */
 import {
   ATTR_COMPRESSION_MASK,
@@ -13,6 +19,7 @@ import {
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD,
   CURRENT_MAGIC,
+  MIN_BATCH_LENGTH,
 } from './batch-format.js';
 import { COMPRESSION_BY_ID, compress, compressionId, decompress } from './compression.js';
 import { crc32c } from './crc32c.js';
@@ -21,31 +28,11 @@ import { StorageError } from './storage-error.js';
 import type { DecodedRecord, EncodeBatchOptions, RecordHeader, RecordInput } from './types.js';
 import { Cursor, varintSize, writeVarint } from './varint.js';
 
-const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Default bound on one batch's decompressed records. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
-interface Sized {
-  key: Buffer | null;
-  value: Buffer | null;
-  headerKeys: Buffer[];
-  headers: RecordHeader[];
-  timestampDelta: number;
-  bodyBytes: number;
-}
-
-function measure(record: RecordInput, offsetDelta: number, baseTimestamp: bigint, now: bigint): Sized {
-  const timestampDelta = Number((record.timestampMs ?? now) - baseTimestamp);
-  const headers = record.headers ?? [];
-  const headerKeys = headers.map((h) => Buffer.from(h.key, 'utf8'));
-  let bodyBytes = 1 + varintSize(timestampDelta) + varintSize(offsetDelta);
-  bodyBytes += record.key === null ? 1 : varintSize(record.key.length) + record.key.length;
-  bodyBytes += record.value === null ? 1 : varintSize(record.value.length) + record.value.length;
-  bodyBytes += varintSize(headers.length);
-  headers.forEach((h, i) => {
-    const k = headerKeys[i]!;
-    bodyBytes += varintSize(k.length) + k.length;
-    bodyBytes += h.value === null ? 1 : varintSize(h.value.length) + h.value.length;
-  });
-  return { key: record.key, value: record.value, headerKeys, headers, timestampDelta, bodyBytes };
+function bytesSize(bytes: Buffer | null): number {
+  return bytes === null ? 1 : varintSize(bytes.length) + bytes.length;
 }
 
 function writeBytes(buf: Buffer, position: number, bytes: Buffer | null): number {
@@ -55,22 +42,55 @@ function writeBytes(buf: Buffer, position: number, bytes: Buffer | null): number
   return p + bytes.length;
 }
 
-function writeRecords(sized: readonly Sized[], buf: Buffer, start: number): number {
+/** Per-record sizes and deltas, measured once and used by the writer. */
+interface Layout {
+  bodyBytes: number[];
+  timestampDeltas: number[];
+  /** utf8 byte lengths of every header key, records in order. */
+  headerKeyBytes: number[];
+  recordsBytes: number;
+}
+
+function measure(records: readonly RecordInput[], baseTimestamp: bigint, now: bigint): Layout {
+  const defaultDelta = Number(now - baseTimestamp);
+  const layout: Layout = { bodyBytes: [], timestampDeltas: [], headerKeyBytes: [], recordsBytes: 0 };
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records[i]!;
+    const delta = r.timestampMs === undefined ? defaultDelta : Number(r.timestampMs - baseTimestamp);
+    let body = 1 + varintSize(delta) + varintSize(i) + bytesSize(r.key) + bytesSize(r.value);
+    const headers = r.headers ?? [];
+    body += varintSize(headers.length);
+    for (const h of headers) {
+      const keyBytes = Buffer.byteLength(h.key, 'utf8');
+      layout.headerKeyBytes.push(keyBytes);
+      body += varintSize(keyBytes) + keyBytes + bytesSize(h.value);
+    }
+    layout.bodyBytes.push(body);
+    layout.timestampDeltas.push(delta);
+    layout.recordsBytes += varintSize(body) + body;
+  }
+  return layout;
+}
+
+function writeRecords(records: readonly RecordInput[], layout: Layout, buf: Buffer, start: number): void {
   let p = start;
-  sized.forEach((s, offsetDelta) => {
-    p = writeVarint(buf, p, s.bodyBytes);
+  let headerIndex = 0;
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records[i]!;
+    p = writeVarint(buf, p, layout.bodyBytes[i]!);
     buf[p++] = 0;
-    p = writeVarint(buf, p, s.timestampDelta);
-    p = writeVarint(buf, p, offsetDelta);
-    p = writeBytes(buf, p, s.key);
-    p = writeBytes(buf, p, s.value);
-    p = writeVarint(buf, p, s.headers.length);
-    s.headers.forEach((h, i) => {
-      p = writeBytes(buf, p, s.headerKeys[i]!);
+    p = writeVarint(buf, p, layout.timestampDeltas[i]!);
+    p = writeVarint(buf, p, i);
+    p = writeBytes(buf, p, r.key);
+    p = writeBytes(buf, p, r.value);
+    const headers = r.headers ?? [];
+    p = writeVarint(buf, p, headers.length);
+    for (const h of headers) {
+      p = writeVarint(buf, p, layout.headerKeyBytes[headerIndex++]!);
+      p += buf.write(h.key, p, 'utf8');
       p = writeBytes(buf, p, h.value);
-    });
-  });
-  return p;
+    }
+  }
 }
 
 /** Builds one complete RecordBatch v2 holding `records` (at least one). */
@@ -84,18 +104,16 @@ export async function encodeRecordBatch(records: readonly RecordInput[], options
     if (ts < baseTimestamp) baseTimestamp = ts;
     if (ts > maxTimestamp) maxTimestamp = ts;
   }
-  const sized = records.map((r, i) => measure(r, i, baseTimestamp, now));
-  const recordsBytes = sized.reduce((sum, s) => sum + varintSize(s.bodyBytes) + s.bodyBytes, 0);
+  const layout = measure(records, baseTimestamp, now);
   const codec = options.compression ?? 'none';
-  let body: Buffer;
   let batch: Buffer;
   if (codec === 'none') {
-    batch = Buffer.allocUnsafe(BATCH_HEADER_BYTES + recordsBytes);
-    writeRecords(sized, batch, BATCH_HEADER_BYTES);
+    batch = Buffer.allocUnsafe(BATCH_HEADER_BYTES + layout.recordsBytes);
+    writeRecords(records, layout, batch, BATCH_HEADER_BYTES);
   } else {
-    const plain = Buffer.allocUnsafe(recordsBytes);
-    writeRecords(sized, plain, 0);
-    body = await compress(codec, plain);
+    const plain = Buffer.allocUnsafe(layout.recordsBytes);
+    writeRecords(records, layout, plain, 0);
+    const body = await compress(codec, plain);
     batch = Buffer.allocUnsafe(BATCH_HEADER_BYTES + body.length);
     body.copy(batch, BATCH_HEADER_BYTES);
   }
@@ -118,8 +136,11 @@ export async function encodeRecordBatch(records: readonly RecordInput[], options
 }
 
 /**
- * Decodes every record of every batch in `buf` (compressed or not). Control batches are
- * skipped; a truncated batch at the end is ignored (a fetch may end mid-batch).
+ * Decodes every record of every batch in `buf` (compressed or not), in order. Control batches
+ * (transaction markers) are skipped; a truncated batch at the end is ignored (a fetch may end
+ * mid-batch). `maxDecompressedBytes` bounds each batch's decompressed body. Malformed batches
+ * throw INVALID_BATCH / UNSUPPORTED_MAGIC / DECOMPRESSION_FAILED. CRCs are not checked here:
+ * batches are validated once, when the log appends them.
  */
 export async function decodeRecordBatches(
   buf: Buffer,
@@ -129,8 +150,11 @@ export async function decodeRecordBatches(
   let position = 0;
   while (buf.length - position >= BATCH_HEADER_BYTES) {
     const header = readBatchHeader(buf, position);
+    if (header.batchLength < MIN_BATCH_LENGTH) {
+      throw new StorageError('INVALID_BATCH', `batch at byte ${position} declares a length of ${header.batchLength}`);
+    }
     const size = header.batchLength + BATCH_LOG_OVERHEAD;
-    if (header.batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD || size > buf.length - position) break;
+    if (size > buf.length - position) break;
     if (header.magic !== CURRENT_MAGIC) {
       throw new StorageError('UNSUPPORTED_MAGIC', `batch at byte ${position} has magic ${header.magic}`);
     }
@@ -139,8 +163,15 @@ export async function decodeRecordBatches(
       if (codec === undefined) throw new StorageError('INVALID_BATCH', `batch at byte ${position} names unknown compression`);
       let body = buf.subarray(position + BATCH_HEADER_BYTES, position + size);
       if (codec !== 'none') body = await decompress(codec, body, options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
-      const logAppendTime = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
-      decodeRecords(body, header.recordCount, header.baseOffset, header.baseTimestamp, logAppendTime ? header.maxTimestamp : undefined, out);
+      const appendTime = (header.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? header.maxTimestamp : undefined;
+      try {
+        decodeRecords(body, header.recordCount, header.baseOffset, header.baseTimestamp, appendTime, out);
+      } catch (err) {
+        if (err instanceof StorageError) {
+          throw new StorageError(err.code, `batch at byte ${position} (offset ${header.baseOffset}): ${err.message}`, { cause: err });
+        }
+        throw err;
+      }
     }
     position += size;
   }
@@ -155,13 +186,16 @@ function decodeRecords(
   appendTime: bigint | undefined,
   out: DecodedRecord[],
 ): void {
+  // Each record takes at least 7 bytes; a count beyond that cannot be honest.
+  if (count < 0 || count > body.length) throw new StorageError('INVALID_BATCH', `record count ${count} does not fit the batch`);
   const cursor = new Cursor(body, 0, body.length);
   for (let i = 0; i < count; i += 1) {
     const length = cursor.varint();
     if (length < 0 || length > body.length - cursor.position) {
       throw new StorageError('INVALID_BATCH', `record ${i} declares ${length} bytes past the end of its batch`);
     }
-    const record = new Cursor(body, cursor.position, cursor.position + length);
+    const end = cursor.position + length;
+    const record = new Cursor(body, cursor.position, end);
     record.int8();
     const timestampDelta = record.varint();
     const offsetDelta = record.varint();
@@ -171,10 +205,14 @@ function decodeRecords(
     if (headerCount < 0 || headerCount > length) throw new StorageError('INVALID_BATCH', `record ${i} declares ${headerCount} headers`);
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h += 1) {
-      const hk = record.bytes(record.varint());
-      headers.push({ key: hk === null ? '' : hk.toString('utf8'), value: record.bytes(record.varint()) });
+      const headerKey = record.bytes(record.varint());
+      if (headerKey === null) throw new StorageError('INVALID_BATCH', `record ${i} has a header with a null key`);
+      headers.push({ key: headerKey.toString('utf8'), value: record.bytes(record.varint()) });
     }
-    cursor.position += length;
+    if (record.position !== end) {
+      throw new StorageError('INVALID_BATCH', `record ${i} declares ${length} bytes but its fields take ${record.position - cursor.position}`);
+    }
+    cursor.position = end;
     out.push({
       offset: baseOffset + BigInt(offsetDelta),
       timestampMs: appendTime ?? baseTimestamp + BigInt(timestampDelta),
@@ -182,5 +220,8 @@ function decodeRecords(
       value,
       headers,
     });
+  }
+  if (cursor.position !== body.length) {
+    throw new StorageError('INVALID_BATCH', `${body.length - cursor.position} bytes follow the last of ${count} records`);
   }
 }
