@@ -1,12 +1,12 @@
 /**
  * The record batches inside the golden Produce frames captured from real clients
- * (../shared/fixtures/kafka-requests): a minimal, non-flexible Produce (v3–v8) request parse
+ * (test/fixtures/kafka-requests): a minimal, non-flexible Produce (v3–v8) request parse
  * that yields each partition's records blob. Read-only; used by the storage codec tests.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../shared/fixtures/kafka-requests/', import.meta.url));
+export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/kafka-requests/', import.meta.url));
 
 export interface GoldenRecords {
   file: string;

@@ -1,15 +1,15 @@
 /**
- * Golden input: every request frame captured from real clients (../shared/fixtures/kafka-requests)
+ * Golden input: every request frame captured from real clients (test/fixtures/kafka-requests)
  * decodes — header and body, consuming every byte — and re-encodes to the identical bytes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { APIS } from '../../../../src/kafka/protocol/api-registry.js';
 import { decodeRequest, encodeRequest } from '../../../../src/kafka/protocol/frames.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/kafka-requests/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/kafka-requests/', import.meta.url));
 
 interface FixtureEntry {
   file: string;
@@ -20,7 +20,8 @@ interface FixtureEntry {
   client_id: string | null;
 }
 
-const index: { files: FixtureEntry[] } = existsSync(join(FIXTURES, 'index.json')) ? JSON.parse(readFileSync(join(FIXTURES, 'index.json'), 'utf8')) : { files: [] };
+// Read unconditionally: a missing fixture directory must fail the suite, not skip it.
+const index: { files: FixtureEntry[] } = JSON.parse(readFileSync(join(FIXTURES, 'index.json'), 'utf8'));
 
 describe('golden request frames from real clients', () => {
   it('has the fixtures', () => {
