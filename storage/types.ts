@@ -64,6 +64,21 @@ export interface OpenLogOptions {
   autoHighWatermark?: boolean;
   clock?: Clock;
   logger?: StorageLogger;
+  /** The topic id this directory belongs to (partition.metadata); a directory of another topic is refused. */
+  topicId?: string;
+  /** log.recovery.truncate: cut corruption at open instead of refusing (logs every dropped range). */
+  recoverTruncate?: boolean;
+  /** The data dir's free-space guard: appends are refused (DISK_FULL) while it says full. */
+  diskGuard?: DiskGuardLike;
+  /** Producer ids idle this long are forgotten (producer.id.expiration.ms, default 1 day). */
+  producerIdExpirationMs?: number;
+}
+
+/** What a log needs of the data dir's DiskGuard. */
+export interface DiskGuardLike {
+  readonly full: boolean;
+  readonly freeBytes: number;
+  reportNoSpace(): void;
 }
 
 export interface AppendOptions {
@@ -126,9 +141,17 @@ export interface PartitionLog {
    * Validates and appends one or more RecordBatch v2 batches (back to back in `batches`), as one
    * unit: either all are appended or none. Assigns offsets by rewriting baseOffset and
    * partitionLeaderEpoch in place (outside the CRC). Resolves once the data is as durable as the
-   * flush mode promises. Refuses bad input with a StorageError and leaves the log unchanged.
+   * flush mode promises. Refuses bad input with a StorageError and leaves the log unchanged:
+   * records must parse (INVALID_RECORD), and an epoch older than the newest the log knows is
+   * FENCED_LEADER_EPOCH.
    */
   append(batches: Buffer, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Replication: stores batches with the offsets and leader epochs they already carry (the
+   * leader's), CRC-checked and contiguous with the log end (OFFSET_MISMATCH otherwise). New
+   * epochs in the batches enter the leader-epoch cache.
+   */
+  appendAsFollower(batches: Buffer): Promise<AppendResult>;
   /** Reads whole batches starting with the one containing `offset`. OFFSET_OUT_OF_RANGE outside [logStart, logEnd]. */
   read(offset: bigint, options: ReadOptions): Promise<ReadResult>;
   /** The first offset whose record timestamp ≥ `timestampMs`, or null if there is none. */
@@ -138,14 +161,20 @@ export interface PartitionLog {
   /** Calls `listener` every time the high watermark moves forward; returns an unsubscribe. */
   onHighWatermark(listener: (highWatermark: bigint) => void): () => void;
   /**
-   * Removes every record at or above `offset` (follower truncation). Batches go whole: the log
-   * end becomes the base offset of the batch holding `offset`, and the log start follows it down
-   * if it was above.
+   * Removes every record at or above `offset` (follower truncation), durably (synced before it
+   * resolves; indexes and a producer-state snapshot from above are discarded). Batches go whole:
+   * the log end becomes the base offset of the batch holding `offset`, and the log start follows
+   * it down if it was above. At or below the first segment's base, the log restarts empty at
+   * `offset`.
    */
   truncateTo(offset: bigint): Promise<void>;
   /** Moves the log start offset up (DeleteRecords); deletes segments wholly below it. Returns the new start. */
   deleteRecordsBefore(offset: bigint): Promise<bigint>;
-  /** Deletes closed segments per retentionBytes / retentionMs; returns how many were removed. */
+  /**
+   * Deletes closed segments wholly below the high watermark per retentionBytes / retentionMs;
+   * first rolls an idle active segment that is past segment.ms or retention. Expires idle
+   * producer ids. Returns how many segments were removed.
+   */
   applyRetention(nowMs?: number): Promise<number>;
   /** The end offset of `leaderEpoch` (OffsetForLeaderEpoch). */
   endOffsetForEpoch(leaderEpoch: number): EpochEndOffset;
@@ -157,8 +186,11 @@ export interface PartitionLog {
   updateConfig(config: LogConfig): void;
   /** Finishes in-flight appends, flushes, trims the indexes and closes every file. */
   close(): Promise<void>;
-  /** Closes the log and removes its directory. */
-  delete(): Promise<void>;
+  /**
+   * Closes the log and removes its directory crash-safely (renamed to `…<tag>-delete` and
+   * synced first, so no later topic can adopt it).
+   */
+  delete(options?: { tag?: string }): Promise<void>;
 }
 
 // ---- records (the gRPC API encodes and decodes through these) ----

@@ -42,6 +42,7 @@ export const KAFKA_ERRORS = {
   GROUP_ID_NOT_FOUND: { code: 69, retriable: false },
   MEMBER_ID_REQUIRED: { code: 79, retriable: false },
   FENCED_INSTANCE_ID: { code: 82, retriable: false },
+  FENCED_LEADER_EPOCH: { code: 74, retriable: true },
   INVALID_RECORD: { code: 87, retriable: false },
   UNKNOWN_TOPIC_ID: { code: 100, retriable: true },
 } as const satisfies Record<string, WireError>;
@@ -72,6 +73,7 @@ const FROM_BROKER: Readonly<Record<BrokerErrorCode, KafkaErrorName>> = {
   OUT_OF_ORDER_SEQUENCE: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
   INVALID_PRODUCER_EPOCH: 'INVALID_PRODUCER_EPOCH',
   NOT_LEADER: 'NOT_LEADER_OR_FOLLOWER',
+  FENCED_LEADER_EPOCH: 'FENCED_LEADER_EPOCH',
   KAFKA_STORAGE_ERROR: 'KAFKA_STORAGE_ERROR',
   UNKNOWN_MEMBER_ID: 'UNKNOWN_MEMBER_ID',
   ILLEGAL_GENERATION: 'ILLEGAL_GENERATION',
