@@ -45,7 +45,15 @@ export class Broker {
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     await mkdir(config.dataDir, { recursive: true });
     const meta = await openMetaStore(join(config.dataDir, 'meta'), { logger: logger.child({ component: 'meta' }) });
-    const registry = await PartitionRegistry.open({ dataDir: config.dataDir, meta, defaults: config.topicDefaults, logger: logger.child({ component: 'registry' }) });
+    const registry = await PartitionRegistry.open({
+      dataDir: config.dataDir,
+      meta,
+      defaults: config.topicDefaults,
+      logger: logger.child({ component: 'registry' }),
+      recoverTruncate: config.recoverTruncate,
+      minFreeBytes: config.minFreeBytes,
+      producerIdExpirationMs: config.producerIdExpirationMs,
+    });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({ offsets: groups });

@@ -37,13 +37,32 @@ export const BrokerConfigSchema = z.object({
   autoCreateTopics: z.preprocess((v) => (typeof v === 'string' ? v === 'true' : v), z.boolean()).default(true),
   retentionCheckIntervalMs: z.coerce.number().int().min(10).default(5 * 60 * 1000),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  /** log.recovery.truncate: at start-up, cut corrupt log tails (logging every dropped range) instead of taking the partition offline. */
+  recoverTruncate: z.preprocess((v) => (typeof v === 'string' ? v === 'true' : v), z.boolean()).default(false),
+  /** rill.storage.min.free.bytes: writes are refused below this much free disk space (capped at 5 % of the disk). */
+  minFreeBytes: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  /** producer.id.expiration.ms: idempotent producer ids idle this long are forgotten. */
+  producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
   topicDefaults: TopicDefaultsSchema.default({}),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
 /** Options settable by flag and by RILL_<NAME>; topic defaults by their Kafka names too. */
-const TOP_LEVEL = ['dataDir', 'host', 'advertisedHost', 'grpcPort', 'kafkaPort', 'httpPort', 'nodeId', 'logLevel', 'autoCreateTopics'] as const;
+const TOP_LEVEL = [
+  'dataDir',
+  'host',
+  'advertisedHost',
+  'grpcPort',
+  'kafkaPort',
+  'httpPort',
+  'nodeId',
+  'logLevel',
+  'autoCreateTopics',
+  'recoverTruncate',
+  'minFreeBytes',
+  'producerIdExpirationMs',
+] as const;
 
 function envName(option: string): string {
   return `RILL_${option.replace(/[A-Z]/g, (c) => `_${c}`).replace(/\./g, '_').toUpperCase()}`;

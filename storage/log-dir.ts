@@ -49,12 +49,27 @@ export async function claimPartitionDir(dir: string, topicId: string, io: Storag
  * renamed name (the topic id, so start-up can tell which topic's deletion was interrupted).
  */
 export async function removeLogDir(dir: string, tag: string = randomUUID(), io: StorageIo = nodeIo): Promise<void> {
-  if (!(await io.exists(dir))) return;
+  const doomed = await markDirDeleted(dir, tag, io);
+  if (doomed !== undefined) await finishDirDeletion(doomed, io);
+}
+
+/**
+ * The first step of removal: renames `dir` to `<dir>.<tag>-delete` and syncs the parent (a
+ * rename needs no free space). Returns the new path, or undefined when `dir` does not exist.
+ */
+export async function markDirDeleted(dir: string, tag: string, io: StorageIo = nodeIo): Promise<string | undefined> {
+  if (!(await io.exists(dir))) return undefined;
   const doomed = join(dirname(dir), `${basename(dir)}.${tag}${DELETED_SUFFIX}`);
   await io.rename(dir, doomed);
   await io.syncDir(dirname(dir));
+  return doomed;
+}
+
+/** Empties a directory marked deleted (freeing its space) and removes it. */
+export async function finishDirDeletion(doomed: string, io: StorageIo = nodeIo): Promise<void> {
   await emptyDir(doomed, io);
   await io.removeDir(doomed);
+  await io.syncDir(dirname(doomed));
 }
 
 /** Deletes every file in `dir` but keeps the directory (no space needed: only unlinks). */
@@ -68,6 +83,7 @@ export async function sweepDeletedDirs(dataDir: string, io: StorageIo = nodeIo):
   if (!(await io.exists(dataDir))) return removed;
   for (const name of await io.readdir(dataDir)) {
     if (!isDeletedDirName(name)) continue;
+    await emptyDir(join(dataDir, name), io);
     await io.removeDir(join(dataDir, name));
     removed.push(name);
   }

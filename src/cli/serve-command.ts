@@ -23,6 +23,8 @@ interface ServeOptions {
   retentionBytes?: string;
   segmentBytes?: string;
   flush?: string;
+  recoverTruncate?: boolean;
+  minFreeBytes?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -43,6 +45,8 @@ export function registerServe(program: Command): void {
     .option('--retention-bytes <bytes>', 'retention.bytes default')
     .option('--segment-bytes <bytes>', 'segment.bytes default')
     .option('--flush <mode>', 'always|interval|never (default always)')
+    .option('--recover-truncate', 'log.recovery.truncate: cut corrupt log tails at start-up (logging what is dropped) instead of taking the partition offline')
+    .option('--min-free-bytes <bytes>', 'rill.storage.min.free.bytes: refuse writes below this much free disk (default 1 GiB, at most 5% of the disk)')
     .action(async (options: ServeOptions) => {
       let config;
       try {
@@ -57,6 +61,8 @@ export function registerServe(program: Command): void {
             advertisedHost: options.advertisedHost,
             config: options.config,
             logLevel: options.logLevel,
+            recoverTruncate: options.recoverTruncate === true ? 'true' : undefined,
+            minFreeBytes: options.minFreeBytes,
           },
           {
             'num.partitions': options.partitions,

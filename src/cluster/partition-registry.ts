@@ -5,13 +5,38 @@
  * log cannot be recovered (corruption below its recovery point) stays offline with that error
  * while the others serve.
  *
+ * Directories are tied to their topic by id (partition.metadata). Deletion is crash-safe: every
+ * partition directory is first renamed to `<topic>-<p>.<topicId>-delete` (a rename needs no
+ * free space), then the topic's offsets and record leave the MetaStore, then the directories are
+ * emptied and removed. At open, interrupted deletions are finished (a `-delete` directory whose
+ * topic id is still in the MetaStore means that deletion was under way) and orphan directories —
+ * no topic, another topic's id, a partition beyond the count — are removed, so a later topic of
+ * the same name never adopts old data. A DiskGuard refuses writes before the disk is full.
+ *
  * Concurrency: topic creation and deletion are serialised by one mutex; produce and fetch go
  * straight to the partition's log, which orders appends itself. A topic being deleted answers
  * UNKNOWN_TOPIC from the moment deletion starts.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { isStorageError, openLog, type AppendResult, type MetaStore, type PartitionLog, type ReadResult, type TopicRecord } from '../../storage/index.js';
+import {
+  DiskGuard,
+  deletedDirTopicId,
+  finishDirDeletion,
+  isDeletedDirName,
+  isStorageError,
+  markDirDeleted,
+  nodeIo,
+  openLog,
+  readPartitionTopicId,
+  removeLogDir,
+  sweepDeletedDirs,
+  type AppendResult,
+  type MetaStore,
+  type PartitionLog,
+  type ReadResult,
+  type TopicRecord,
+} from '../../storage/index.js';
 import type { TopicDefaults } from '../config.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -35,7 +60,15 @@ export interface RegistryOptions {
   meta: MetaStore;
   defaults: TopicDefaults;
   logger: Logger;
+  /** log.recovery.truncate: cut corrupt log tails at open instead of taking the partition offline. */
+  recoverTruncate?: boolean;
+  /** rill.storage.min.free.bytes: writes are refused below this much free space (capped at 5 % of the disk). */
+  minFreeBytes?: number;
+  /** producer.id.expiration.ms. */
+  producerIdExpirationMs?: number;
 }
+
+const PARTITION_DIR = /^(.+)-(\d+)$/;
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint };
 
@@ -43,16 +76,68 @@ export class PartitionRegistry {
   private readonly topics = new Map<string, Topic>();
   private readonly byId = new Map<string, Topic>();
   private adminQueue: Promise<unknown> = Promise.resolve();
+  /** The data dir's free-space guard, shared by every log. */
+  readonly diskGuard: DiskGuard;
 
-  private constructor(private readonly options: RegistryOptions) {}
+  private constructor(private readonly options: RegistryOptions) {
+    this.diskGuard = new DiskGuard({
+      io: nodeIo,
+      dir: options.dataDir,
+      minFreeBytes: options.minFreeBytes ?? 1024 * 1024 * 1024,
+      logger: options.logger.child({ component: 'disk' }),
+    });
+  }
 
-  /** Loads every topic and recovers every partition. */
+  /** Finishes interrupted deletions, removes orphans, loads every topic and recovers every partition. */
   static async open(options: RegistryOptions): Promise<PartitionRegistry> {
+    await nodeIo.mkdirp(options.dataDir);
     const registry = new PartitionRegistry(options);
-    for (const record of await options.meta.listTopics()) {
-      registry.register(record, await registry.openLogs(record));
+    await registry.diskGuard.start();
+    try {
+      const records = await registry.sweep(await options.meta.listTopics());
+      for (const record of records) registry.register(record, await registry.openLogs(record));
+    } catch (err) {
+      registry.diskGuard.stop();
+      await registry.close();
+      throw err;
     }
     return registry;
+  }
+
+  /**
+   * Start-up housekeeping of the data dir: a `-delete` directory whose topic id is still in the
+   * MetaStore is a deletion a crash interrupted — finish it; then remove every `-delete`
+   * directory and every partition directory that no topic owns. Returns the topics that remain.
+   */
+  private async sweep(records: TopicRecord[]): Promise<TopicRecord[]> {
+    const { dataDir, meta, logger } = this.options;
+    await nodeIo.mkdirp(dataDir);
+    const names = await nodeIo.readdir(dataDir);
+    const interrupted = new Set(names.filter(isDeletedDirName).map(deletedDirTopicId).filter((id) => id !== undefined));
+    const live: TopicRecord[] = [];
+    for (const record of records) {
+      if (!interrupted.has(record.topicId)) {
+        live.push(record);
+        continue;
+      }
+      logger.warn({ topic: record.name, topicId: record.topicId }, 'finishing a topic deletion a crash interrupted');
+      await meta.deleteTopicOffsets(record.name);
+      await meta.deleteTopic(record.name);
+    }
+    await sweepDeletedDirs(dataDir);
+    const byName = new Map(live.map((r) => [r.name, r]));
+    for (const name of names) {
+      const match = PARTITION_DIR.exec(name);
+      if (match === null || isDeletedDirName(name)) continue;
+      const dir = join(dataDir, name);
+      const owner = byName.get(match[1]!);
+      const id = await readPartitionTopicId(dir).catch(() => undefined);
+      const orphan = owner === undefined || Number(match[2]) >= owner.partitionCount || (id !== undefined && id !== owner.topicId);
+      if (!orphan) continue;
+      logger.warn({ dir, topicId: id }, 'removing a partition directory no topic owns');
+      await removeLogDir(dir);
+    }
+    return live;
   }
 
   get defaults(): TopicDefaults {
@@ -94,21 +179,54 @@ export class PartitionRegistry {
       const overrides = validateTopicConfigs(configs);
       if (this.topics.has(name)) throw new BrokerError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
       const record: TopicRecord = { name, topicId: randomUUID(), partitionCount: count, configs: overrides, createdAtMs: Date.now() };
+      // A directory left by an earlier topic of this name (a crash before its sweep) is not ours.
+      for (let p = 0; p < count; p += 1) {
+        const dir = this.partitionDir(record, p);
+        const id = await readPartitionTopicId(dir).catch(() => undefined);
+        if (id !== undefined && id !== record.topicId) await removeLogDir(dir);
+      }
       const logs = await this.openLogs(record);
-      await this.options.meta.putTopic(record);
+      try {
+        await this.options.meta.putTopic(record);
+      } catch (err) {
+        await Promise.allSettled(logs.map((l) => l.delete({ tag: record.topicId })));
+        throw err;
+      }
       this.options.logger.info({ topic: name, partitions: count, configs: overrides }, 'topic created');
       return this.register(record, logs);
     });
   }
 
+  /**
+   * Deletes a topic crash-safely and without needing free space first: directories are renamed
+   * to `-delete` (the evidence start-up uses to finish the job), then offsets and the topic
+   * record leave the MetaStore — if that write fails for lack of space, the directories are
+   * emptied first to make room, and it is tried once more — then the directories go.
+   */
   deleteTopic(name: string): Promise<void> {
     return this.admin(async () => {
       const topic = this.getTopic(name);
       this.topics.delete(name);
       this.byId.delete(topic.topicId);
-      await this.options.meta.deleteTopic(name);
-      await this.options.meta.deleteTopicOffsets(name);
-      await Promise.all(topic.logs.map((l) => l.delete()));
+      await Promise.allSettled(topic.logs.map((l) => l.close()));
+      const doomed: string[] = [];
+      for (const log of topic.logs) {
+        const marked = await markDirDeleted(log.dir, topic.topicId);
+        if (marked !== undefined) doomed.push(marked);
+      }
+      const forget = async () => {
+        await this.options.meta.deleteTopicOffsets(name);
+        await this.options.meta.deleteTopic(name);
+      };
+      try {
+        await forget();
+      } catch (err) {
+        this.options.logger.warn({ topic: name, err }, 'metadata write failed while deleting a topic; freeing its space first');
+        for (const dir of doomed) await finishDirDeletion(dir).catch(() => undefined);
+        await forget();
+      }
+      for (const dir of doomed) await finishDirDeletion(dir);
+      void this.diskGuard.check();
       this.options.logger.info({ topic: name }, 'topic deleted');
     });
   }
@@ -177,6 +295,7 @@ export class PartitionRegistry {
   }
 
   async close(): Promise<void> {
+    this.diskGuard.stop();
     const logs = [...this.topics.values()].flatMap((t) => t.logs);
     const results = await Promise.allSettled(logs.map((l) => l.close()));
     for (const r of results) if (r.status === 'rejected') this.options.logger.error({ err: r.reason }, 'closing a log failed');
@@ -201,9 +320,19 @@ export class PartitionRegistry {
     const logs: PartitionLog[] = [];
     for (let p = 0; p < record.partitionCount; p += 1) {
       const logger = this.options.logger.child({ component: 'log', topic: record.name, partition: p });
-      const dir = join(this.options.dataDir, `${record.name}-${p}`);
+      const dir = this.partitionDir(record, p);
       try {
-        logs.push(await openLog({ dir, config, logger }));
+        logs.push(
+          await openLog({
+            dir,
+            config,
+            logger,
+            topicId: record.topicId,
+            recoverTruncate: this.options.recoverTruncate ?? false,
+            diskGuard: this.diskGuard,
+            ...(this.options.producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs: this.options.producerIdExpirationMs }),
+          }),
+        );
       } catch (err) {
         if (!isStorageError(err)) throw err;
         logger.error({ err }, 'partition offline: its log could not be recovered');
@@ -211,6 +340,10 @@ export class PartitionRegistry {
       }
     }
     return logs;
+  }
+
+  private partitionDir(record: TopicRecord, partition: number): string {
+    return join(this.options.dataDir, `${record.name}-${partition}`);
   }
 
   private admin<T>(work: () => Promise<T>): Promise<T> {
