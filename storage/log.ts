@@ -55,7 +55,17 @@ export interface OpenLogIoOptions extends OpenLogOptions {
   io?: StorageIo;
 }
 
+/** Opens (and recovers) a log; an I/O failure on the way is an IO_ERROR naming the directory. */
 export async function openLog(options: OpenLogIoOptions): Promise<PartitionLog> {
+  try {
+    return await openLogUnwrapped(options);
+  } catch (err) {
+    if (isStorageError(err)) throw err;
+    throw new StorageError('IO_ERROR', `cannot open log ${options.dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog> {
   const io = options.io ?? nodeIo;
   const clock = options.clock ?? Date.now;
   const settings: SegmentSettings = {
@@ -501,7 +511,11 @@ class Log implements PartitionLog {
 
   async delete(options?: { tag?: string }): Promise<void> {
     await this.close();
-    await removeLogDir(this.dir, options?.tag, this.io);
+    try {
+      await removeLogDir(this.dir, options?.tag, this.io);
+    } catch (err) {
+      throw new StorageError('IO_ERROR', `cannot delete log ${this.dir}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   // ---- internals ----

@@ -8,7 +8,7 @@
  * truncated is back.
  */
 import { join } from 'node:path';
-import { decodeRecordBatches, encodeRecordBatch, openLog, sweepDeletedDirs, type PartitionLog } from '../../storage/index.js';
+import { decodeRecordBatches, encodeRecordBatch, isStorageError, openLog, sweepDeletedDirs, type PartitionLog } from '../../storage/index.js';
 import { seededRandom, type SimFs } from '../../storage/io/sim-fs.js';
 import { smallConfig } from './storage-fixtures.js';
 
@@ -30,6 +30,8 @@ export interface WorkloadModel {
    * remain must be intact.
    */
   interrupted?: { from?: bigint; below?: bigint; all?: boolean };
+  /** The error that stopped the workload early (an injected I/O failure), if any. */
+  stoppedBy?: unknown;
   steps: string[];
 }
 
@@ -135,7 +137,8 @@ export async function runWorkload(fs: SimFs, seed: number): Promise<WorkloadMode
       await log!.close();
     }
   } catch (err) {
-    if ((err as { code?: string }).code !== 'EPOWERCUT' && !fs.poweredOff) throw err;
+    if (!fs.poweredOff && !isStorageError(err)) throw err;
+    model.stoppedBy = err;
   }
   return model;
 }
