@@ -123,6 +123,8 @@ class Log implements PartitionLog {
   private readonly appendQueue: QueuedAppend[] = [];
   private appendsScheduled = false;
   private readonly groupCommit: GroupCommit;
+  /** Completed group writes, for GroupCommit to tell which syncs cover which appends. */
+  private writes = 0;
   private readonly hwListeners = new Set<(hw: bigint) => void>();
   private readonly reader: LogReader;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -149,7 +151,10 @@ class Log implements PartitionLog {
     this.producerIdExpirationMs = options.producerIdExpirationMs ?? 24 * 60 * 60 * 1000;
     this.autoHighWatermark = options.autoHighWatermark ?? true;
     this.hw = this.autoHighWatermark ? this.logEndOffset : this.startOffset;
-    this.groupCommit = new GroupCommit(() => this.syncActive());
+    this.groupCommit = new GroupCommit(
+      () => this.syncActive(),
+      () => this.writes,
+    );
     this.reader = new LogReader(() => this.segments);
     this.scheduleFlush();
   }
@@ -550,6 +555,7 @@ class Log implements PartitionLog {
     const active = this.active;
     try {
       await active.append(buf, spans, this.clock());
+      this.writes += 1;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC' || this.diskGuard === undefined) {
         await this.guard(() => Promise.reject(err));
