@@ -40,6 +40,15 @@ export const ATTR_CONTROL = 0x20;
 /** The smallest header plus zero records is a legal (if useless) batch length. */
 export const MIN_BATCH_LENGTH = BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD;
 
+/** Records in the whole batches of `buf` (from each header's recordCount). */
+export function countRecords(buf: Buffer): number {
+  let count = 0;
+  forEachBatch(buf, (frame) => {
+    count += buf.readInt32BE(frame.position + BATCH_FIELD.recordCount);
+  });
+  return count;
+}
+
 /** What `forEachBatch` hands its visitor: where a batch starts and its framing fields. */
 export interface BatchFrame {
   position: number;

@@ -15,3 +15,5 @@ export type { DiskGuardOptions } from './disk-guard.js';
 export { removeLogDir, markDirDeleted, finishDirDeletion, sweepDeletedDirs, readPartitionTopicId, deletedDirTopicId, isDeletedDirName, PARTITION_METADATA_FILE } from './log-dir.js';
 export { nodeIo } from './io/storage-io.js';
 export type { StorageIo, StorageFile } from './io/storage-io.js';
+export { forEachBatch, countRecords } from './batch-format.js';
+export type { BatchFrame } from './batch-format.js';

@@ -6,7 +6,7 @@
  * Deletion waits for in-flight readers (acquire/release) before closing the file.
  */
 import { join } from 'node:path';
-import { BATCH_FIELD, BATCH_HEADER_BYTES } from './batch-format.js';
+import { BATCH_FIELD, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, forEachBatch } from './batch-format.js';
 import { scanBatches, type ScanStop } from './batch-scanner.js';
 import type { StorageFile, StorageIo } from './io/storage-io.js';
 import { OffsetIndex } from './offset-index.js';
@@ -23,13 +23,8 @@ export function segmentFileName(baseOffset: bigint, suffix: '.log' | '.index' | 
  * they fit in `buf` and `maxBytes` and start below `bound`.
  */
 function wholeBatchesEnd(buf: Buffer, first: number, maxBytes: number, bound: bigint): number {
-  let used = first + buf.readInt32BE(first + BATCH_FIELD.batchLength) + 12;
-  while (used + BATCH_HEADER_BYTES <= buf.length) {
-    const size = buf.readInt32BE(used + BATCH_FIELD.batchLength) + 12;
-    if (used + size > buf.length || used + size - first > maxBytes || buf.readBigInt64BE(used + BATCH_FIELD.baseOffset) >= bound) break;
-    used += size;
-  }
-  return used;
+  const second = first + buf.readInt32BE(first + BATCH_FIELD.batchLength) + BATCH_LOG_OVERHEAD;
+  return forEachBatch(buf, (frame) => frame.position + frame.size - first <= maxBytes && frame.baseOffset < bound, second);
 }
 
 export interface SegmentSettings {
