@@ -17,3 +17,5 @@ export { nodeIo } from './io/storage-io.js';
 export type { StorageIo, StorageFile } from './io/storage-io.js';
 export { forEachBatch, countRecords } from './batch-format.js';
 export type { BatchFrame } from './batch-format.js';
+export { LogCleaner } from './cleaner/log-cleaner.js';
+export type { LogCleanerOptions, CleanerStats } from './cleaner/log-cleaner.js';

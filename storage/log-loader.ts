@@ -43,8 +43,21 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     await io.mkdirp(dir);
     await io.syncDir(join(dir, '..'));
   }
-  const names = await io.readdir(dir);
+  let names = await io.readdir(dir);
   for (const name of names.filter((n) => n.endsWith('.tmp'))) await io.unlink(join(dir, name));
+  // The cleaner's swap (cleaner/clean-log.ts): a `.swap` is a complete, synced replacement —
+  // finish it; a `.cleaned` may be partial — drop it. The old segment is intact either way.
+  for (const name of names.filter((n) => n.endsWith('.log.cleaned'))) await io.unlink(join(dir, name));
+  for (const name of names.filter((n) => n.endsWith('.log.swap'))) {
+    const stem = name.slice(0, -'.log.swap'.length);
+    await io.unlink(join(dir, `${stem}.index`));
+    await io.unlink(join(dir, `${stem}.timeindex`));
+    await io.rename(join(dir, name), join(dir, `${stem}.log`));
+  }
+  if (names.some((n) => n.endsWith('.log.swap') || n.endsWith('.log.cleaned'))) {
+    await io.syncDir(dir);
+    names = await io.readdir(dir);
+  }
   const bases = names
     .map((n) => SEGMENT_LOG.exec(n)?.[1])
     .filter((b): b is string => b !== undefined)

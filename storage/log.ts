@@ -30,16 +30,22 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { claimPartitionDir, removeLogDir } from './log-dir.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './record-codec.js';
 import { validateRecords } from './record-validator.js';
+import { cleanableEnd, cleanLog, dirtyRatio, type CleanerContext } from './cleaner/clean-log.js';
+import { readCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
 import { ProducerState } from './producer-state.js';
 import { assignBatchOffset, readBatchHeader, validateBatchSpans, type BatchSpan } from './record-batch.js';
 import { Segment, type SegmentSettings } from './segment.js';
 import { isStorageError, StorageError } from './storage-error.js';
+import { deletesByRetention, isCompacted } from './types.js';
 import { LogReader } from './log-reader.js';
 import { loadProducerState, saveProducerState } from './producer-state-file.js';
 import type {
   AppendOptions,
   AppendResult,
+  CleanableRatio,
+  CleanOptions,
+  CleanResult,
   Clock,
   DiskGuardLike,
   EpochEndOffset,
@@ -190,7 +196,7 @@ class Log implements PartitionLog {
   async append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
     this.checkWritable();
     const spans = validateBatchSpans(batches, this.config.maxBatchBytes);
-    await validateRecords(batches, spans, { maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES });
+    await validateRecords(batches, spans, { maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, requireKeys: isCompacted(this.config) });
     const leaderEpoch = options?.leaderEpoch ?? 0;
     this.checkEpoch(leaderEpoch);
     const result = await this.enqueue(batches, spans, leaderEpoch, false);
@@ -455,7 +461,11 @@ class Log implements PartitionLog {
     return this.appendLock.run(async () => {
       this.checkUsable();
       const now = nowMs ?? this.clock();
-      const { retentionBytes, retentionMs } = this.config;
+      // cleanup.policy=compact alone keeps everything (the cleaner trims it); delete and
+      // compact,delete apply retention by size and time.
+      const deleting = deletesByRetention(this.config);
+      const retentionBytes = deleting ? this.config.retentionBytes : -1;
+      const retentionMs = deleting ? this.config.retentionMs : -1;
       const expired = (segment: Segment): boolean => retentionMs >= 0 && segment.maxTimestamp >= 0n && now - Number(segment.maxTimestamp) > retentionMs;
       // An idle active segment rolls when segment.ms passed, or when all it holds is past
       // retention (Kafka rolls, then deletes), so a partition that receives nothing still expires.
@@ -490,6 +500,53 @@ class Log implements PartitionLog {
   flush(): Promise<void> {
     this.checkUsable();
     return this.appendLock.run(() => this.guard(() => this.checkpoint()));
+  }
+
+  clean(options: CleanOptions): Promise<CleanResult> {
+    this.checkUsable();
+    return cleanLog(this.cleanerContext(), options).catch((err: unknown) => {
+      if (isStorageError(err)) throw err;
+      throw new StorageError('IO_ERROR', `cleaning ${this.dir} failed: ${(err as Error).message}`, { cause: err });
+    });
+  }
+
+  async cleanableRatio(nowMs?: number): Promise<CleanableRatio> {
+    this.checkUsable();
+    const checkpoint = await readCleanerCheckpoint(this.io, this.dir);
+    const firstDirty = checkpoint.firstDirtyOffset > this.startOffset ? checkpoint.firstDirtyOffset : this.startOffset;
+    const end = cleanableEnd({ segments: () => this.segments, highWatermark: this.hw, config: this.config }, nowMs ?? this.clock());
+    return { ...dirtyRatio(this.segments, firstDirty, end), firstDirtyOffset: firstDirty };
+  }
+
+  /** The narrow view of this log its cleaner works through (storage/cleaner/clean-log.ts). */
+  private cleanerContext(): CleanerContext {
+    return {
+      settings: this.settings,
+      config: this.config,
+      logger: this.logger,
+      segments: () => this.segments,
+      highWatermark: this.hw,
+      logStartOffset: this.startOffset,
+      producerLastOffsets: () => this.producers.lastOffsets(),
+      locked: (work) =>
+        this.appendLock.run(async () => {
+          this.checkUsable();
+          return this.guard(work);
+        }),
+      replaceSegment: (old, fresh) => {
+        if (!this.segments.includes(old)) return false;
+        this.segments = this.segments.map((s) => (s === old ? fresh : s));
+        return true;
+      },
+      openSegment: async (baseOffset) => {
+        const { segment, stop } = await Segment.open(this.settings, baseOffset, false, this.clock());
+        if (stop.problem !== undefined) {
+          await segment.close();
+          throw new StorageError('CORRUPT_LOG', `cleaned segment ${segment.logPath} fails its own check at byte ${stop.position}: ${stop.problem}`);
+        }
+        return segment;
+      },
+    };
   }
 
   updateConfig(config: LogConfig): void {

@@ -141,6 +141,16 @@ export class ProducerState {
     }
   }
 
+  /** The last offset of every producer's newest batch (the cleaner keeps those batches). */
+  lastOffsets(): Set<bigint> {
+    const out = new Set<bigint>();
+    for (const entry of this.producers.values()) {
+      const last = entry.batches.at(-1);
+      if (last !== undefined) out.add(last.lastOffset);
+    }
+    return out;
+  }
+
   /** Drops producers whose newest batch is older than `expirationMs` (Kafka: producer.id.expiration.ms). */
   expire(nowMs: number, expirationMs: number): number {
     let dropped = 0;

@@ -13,6 +13,8 @@ import { StorageError } from './storage-error.js';
 
 export interface RecordValidationOptions {
   maxDecompressedBytes: number;
+  /** A compacted topic: every record needs a key (Kafka refuses null keys there). */
+  requireKeys?: boolean;
 }
 
 function invalid(span: BatchSpan, message: string): StorageError {
@@ -21,7 +23,8 @@ function invalid(span: BatchSpan, message: string): StorageError {
 
 export async function validateRecords(buf: Buffer, spans: readonly BatchSpan[], options: RecordValidationOptions): Promise<void> {
   for (const span of spans) {
-    const { attributes, recordCount } = span.header;
+    const { attributes, recordCount, lastOffsetDelta } = span.header;
+    if (lastOffsetDelta !== recordCount - 1) throw invalid(span, `holds ${recordCount} records but lastOffsetDelta ${lastOffsetDelta}`);
     if ((attributes & ATTR_CONTROL) !== 0) throw invalid(span, 'control batches may not be produced by clients');
     if ((attributes & ATTR_TRANSACTIONAL) !== 0) throw invalid(span, 'transactional batches are not supported (no transactions)');
     const codec = COMPRESSION_BY_ID[attributes & ATTR_COMPRESSION_MASK];
@@ -34,7 +37,7 @@ export async function validateRecords(buf: Buffer, spans: readonly BatchSpan[], 
         throw invalid(span, `cannot decompress (${codec}): ${(err as Error).message}`);
       }
     }
-    const problem = walkRecords(body, recordCount);
+    const problem = walkRecords(body, recordCount, options.requireKeys ?? false);
     if (problem !== undefined) throw invalid(span, problem);
   }
 }
@@ -68,7 +71,7 @@ function skipBytes(body: Buffer, limit: number, nullable: boolean): boolean {
 }
 
 /** Checks the framing of `count` records filling `body`; returns what is wrong, or undefined. */
-export function walkRecords(body: Buffer, count: number): string | undefined {
+export function walkRecords(body: Buffer, count: number, requireKeys = false): string | undefined {
   if (count > body.length) return `record count ${count} cannot fit ${body.length} bytes`;
   const end = body.length;
   at = 0;
@@ -80,7 +83,7 @@ export function walkRecords(body: Buffer, count: number): string | undefined {
     if (Number.isNaN(varint(body, recordEnd))) return `record ${i}: bad timestamp delta`;
     const offsetDelta = varint(body, recordEnd);
     if (offsetDelta !== i) return `record ${i} has offset delta ${offsetDelta}`;
-    if (!skipBytes(body, recordEnd, true)) return `record ${i}: bad key`;
+    if (!skipBytes(body, recordEnd, !requireKeys)) return requireKeys ? `record ${i} has a null key, which a compacted topic refuses` : `record ${i}: bad key`;
     if (!skipBytes(body, recordEnd, true)) return `record ${i}: bad value`;
     const headers = varint(body, recordEnd);
     if (!(headers >= 0) || headers > recordEnd - at) return `record ${i} declares ${headers} headers`;

@@ -274,6 +274,16 @@ export class Segment {
   }
 
   /**
+   * Closes a segment whose file was replaced (the cleaner's swap) once no reader holds it; the
+   * path now names the new file, so nothing is unlinked.
+   */
+  async retire(): Promise<void> {
+    this.deleted = true;
+    if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.file.close();
+  }
+
+  /**
    * Removes the files once no reader holds the segment. The unlinks are durable only after the
    * caller's syncDir of the partition directory.
    */

@@ -29,6 +29,28 @@ export interface LogConfig {
   flush: FlushMode;
   /** With flush 'interval': how often the log is synced. */
   flushIntervalMs: number;
+  /** cleanup.policy: 'delete' (retention, the default), 'compact', or both. */
+  cleanupPolicy?: CleanupPolicy;
+  /** min.cleanable.dirty.ratio (0.5): the cleaner picks a log once this share of it is dirty. */
+  minCleanableDirtyRatio?: number;
+  /** min.compaction.lag.ms (0): records younger than this are never compacted. */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms (∞ = -1): a dirty record older than this makes the log due whatever its ratio. */
+  maxCompactionLagMs?: number;
+  /** delete.retention.ms (1 day): how long a tombstone stays after the cleaner first passed it. */
+  deleteRetentionMs?: number;
+}
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
+/** True when the log is compacted (cleanup.policy compact or compact,delete). */
+export function isCompacted(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy === 'compact' || config.cleanupPolicy === 'compact,delete';
+}
+
+/** True when retention deletes segments (cleanup.policy delete or compact,delete). */
+export function deletesByRetention(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy === undefined || config.cleanupPolicy === 'delete' || config.cleanupPolicy === 'compact,delete';
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -182,6 +204,13 @@ export interface PartitionLog {
   readonly latestEpoch: number;
   /** Forces everything appended so far to disk and advances the recovery point. */
   flush(): Promise<void>;
+  /**
+   * One compaction pass (cleanup.policy compact): see storage/cleaner/clean-log.ts. Runs beside
+   * appends and reads; at most one pass per log at a time (the broker's one cleaner).
+   */
+  clean(options: CleanOptions): Promise<CleanResult>;
+  /** How dirty a compacted log is: dirty bytes over cleanable bytes, and where the dirty part starts. */
+  cleanableRatio(nowMs?: number): Promise<CleanableRatio>;
   /** Applies new settings (retention, flush, segment size) to later work. */
   updateConfig(config: LogConfig): void;
   /** Finishes in-flight appends, flushes, trims the indexes and closes every file. */
@@ -191,6 +220,34 @@ export interface PartitionLog {
    * synced first, so no later topic can adopt it).
    */
   delete(options?: { tag?: string }): Promise<void>;
+}
+
+export interface CleanOptions {
+  nowMs: number;
+  /** log.cleaner.dedupe.buffer.size: memory for one pass's key → offset map. */
+  dedupeBufferBytes: number;
+  /** Called with the bytes of each batch read or written: the cleaner's I/O budget waits here. */
+  throttle?: (bytes: number) => Promise<void>;
+}
+
+export interface CleanableRatio {
+  /** Dirty bytes over cleanable bytes (closed segments below the cleanable end). */
+  ratio: number;
+  dirtyBytes: number;
+  firstDirtyOffset: bigint;
+  /** The first batch timestamp of the oldest dirty segment (for max.compaction.lag.ms). */
+  oldestDirtyMs: number | undefined;
+}
+
+export interface CleanResult {
+  /** False when nothing was dirty enough to clean. */
+  cleaned: boolean;
+  bytesRead: number;
+  bytesWritten: number;
+  segmentsRewritten: number;
+  recordsRemoved: number;
+  /** Everything below this offset holds at most one record per key. */
+  firstDirtyOffset: bigint;
 }
 
 // ---- records (the gRPC API encodes and decodes through these) ----
@@ -208,6 +265,8 @@ export interface RecordInput {
   headers?: RecordHeader[];
   /** Default: the encoder's clock. */
   timestampMs?: bigint;
+  /** Offset relative to the batch's base; default: the record's index (the cleaner keeps gaps). */
+  offsetDelta?: number;
 }
 
 export interface EncodeBatchOptions {
@@ -219,6 +278,10 @@ export interface EncodeBatchOptions {
   /** Timestamp type bit: false = CreateTime (default), true = LogAppendTime. */
   logAppendTime?: boolean;
   nowMs?: number;
+  /** Default: the last record's offset delta. The cleaner keeps a rewritten batch's range. */
+  lastOffsetDelta?: number;
+  /** Default -1 (assigned on append). */
+  partitionLeaderEpoch?: number;
 }
 
 export interface DecodedRecord {

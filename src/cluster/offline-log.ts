@@ -32,6 +32,8 @@ export function offlineLog(dir: string, error: Error): PartitionLog {
     applyRetention: () => Promise.resolve(0),
     endOffsetForEpoch: fail,
     flush: failAsync,
+    clean: failAsync,
+    cleanableRatio: failAsync,
     updateConfig: () => undefined,
     close: () => Promise.resolve(),
     // Deleting the topic must work even when its log is unreadable: only the directory goes.
