@@ -17,8 +17,10 @@ async function prepare(fs: SimFs): Promise<{ log: PartitionLog; model: KeyedMode
   await fs.io.syncDir('/');
   const log = await openLog({ dir: '/data/c-0', config: CONFIG, io: fs.io, clock: () => NOW });
   const model = emptyModel();
+  const random = seededRandom(99);
   for (let i = 0; i < 120; i += 1) {
-    const key = `k${i % 9}`;
+    // Skewed keys: some are overwritten often, others rarely, so rewritten segments keep live records.
+    const key = `k${Math.floor(random() ** 2 * 40)}`;
     const value = i % 13 === 0 ? null : `v${i}`;
     const r = await log.append(await encodeRecordBatch([{ key: Buffer.from(key), value: value === null ? null : Buffer.from(value), timestampMs: BigInt(NOW) }]));
     record(model, r.baseOffset, key, value);
