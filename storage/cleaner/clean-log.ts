@@ -18,13 +18,14 @@
  */
 import { join } from 'node:path';
 import { readBatchHeader } from '../record-batch.js';
-import { decodeRecordBatches } from '../record-codec.js';
 import type { Segment, SegmentSettings } from '../segment.js';
 import type { CleanOptions, CleanResult, DecodedRecord, LogConfig, StorageLogger } from '../types.js';
 import { firstPassedAt, readCleanerCheckpoint, writeCleanerCheckpoint, type CleanerCheckpoint } from './cleaner-checkpoint.js';
 import { filterBatch } from './batch-filter.js';
 import { OffsetMap } from './offset-map.js';
+import { forEachRecordKey } from './record-keys.js';
 import { segmentBatches } from './segment-batches.js';
+import { WorkSlice } from './work-slice.js';
 
 /** What a log lends its cleaner. */
 export interface CleanerContext {
@@ -45,6 +46,7 @@ export interface CleanerContext {
 
 
 const DEFAULT_DELETE_RETENTION_MS = 24 * 60 * 60 * 1000;
+const WRITE_CHUNK_BYTES = 1024 * 1024;
 
 /** The offset where cleaning must stop: the first segment not yet cleanable. */
 export function cleanableEnd(ctx: Pick<CleanerContext, 'segments' | 'highWatermark' | 'config'>, nowMs: number): bigint {
@@ -83,6 +85,7 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   const checkpoint = await readCleanerCheckpoint(io, dir);
   const firstDirty = checkpoint.firstDirtyOffset > ctx.logStartOffset ? checkpoint.firstDirtyOffset : ctx.logStartOffset;
   let end = cleanableEnd(ctx, options.nowMs);
+  const slice = new WorkSlice();
   const result: CleanResult = { cleaned: false, bytesRead: 0, bytesWritten: 0, segmentsRewritten: 0, recordsRemoved: 0, firstDirtyOffset: firstDirty };
   if (firstDirty >= end) return result;
 
@@ -97,10 +100,12 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
     }
     for await (const { batch } of segmentBatches(segment.file, 0, segment.size)) {
       result.bytesRead += batch.length;
-      for (const record of await decodeRecordBatches(batch)) {
-        if (record.offset >= firstDirty && record.key !== null) map.put(record.key, Number(record.offset));
-      }
+      const base = Number(batch.readBigInt64BE(0));
+      await forEachRecordKey(batch, (key, delta) => {
+        if (key !== null && base + delta >= Number(firstDirty)) map.put(key, base + delta);
+      });
       await options.throttle?.(batch.length);
+      await slice.yield();
     }
   }
   if (firstDirty >= end) return result;
@@ -108,17 +113,18 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   // 2. Rewrite every closed segment below the end.
   const producerLast = ctx.producerLastOffsets();
   const deleteRetentionMs = ctx.config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS;
-  const keep = (record: DecodedRecord): boolean => {
-    if (record.key === null) return true;
-    const latest = map.get(record.key);
-    if (latest !== undefined && latest !== Number(record.offset)) return false;
-    if (record.value !== null) return true;
-    const passed = firstPassedAt(checkpoint, record.offset);
+  const keepKey = (key: Buffer | null, offset: number, tombstone: boolean): boolean => {
+    if (key === null) return true;
+    const latest = map.get(key);
+    if (latest !== undefined && latest !== offset) return false;
+    if (!tombstone) return true;
+    const passed = firstPassedAt(checkpoint, BigInt(offset));
     return passed === undefined || options.nowMs - passed <= deleteRetentionMs;
   };
+  const keep = (record: DecodedRecord): boolean => keepKey(record.key, Number(record.offset), record.value === null);
   for (const segment of ctx.segments()) {
     if (segment.baseOffset >= end) break;
-    await rewriteSegment(ctx, segment, keep, producerLast, options, result);
+    await rewriteSegment(ctx, segment, { keep, keepKey }, producerLast, options, result, slice);
   }
 
   // 3. The log is clean up to `end` now; remember when this pass ran (tombstone clocks).
@@ -133,13 +139,19 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   return result;
 }
 
+interface KeepRules {
+  keep: (record: DecodedRecord) => boolean;
+  keepKey: (key: Buffer | null, offset: number, tombstone: boolean) => boolean;
+}
+
 async function rewriteSegment(
   ctx: CleanerContext,
   segment: Segment,
-  keep: (record: DecodedRecord) => boolean,
+  rules: KeepRules,
   producerLast: Set<bigint>,
   options: CleanOptions,
   result: CleanResult,
+  slice: WorkSlice,
 ): Promise<void> {
   const { io, dir } = ctx.settings;
   const stem = segment.baseOffset.toString().padStart(20, '0');
@@ -148,6 +160,15 @@ async function rewriteSegment(
   let written = 0;
   let changed = false;
   let removed = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flushPending = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    await out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes), written);
+    written += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+  };
   try {
     await out.truncate(0);
     for await (const { batch } of segmentBatches(segment.file, 0, segment.size)) {
@@ -155,18 +176,28 @@ async function rewriteSegment(
       const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
       let kept: Buffer | null = batch;
       if (!producerLast.has(lastOffset)) {
-        kept = await filterBatch(batch, keep);
-        if (kept !== batch) {
+        // The cheap walk decides; only a batch that loses records is decoded and rebuilt.
+        const base = Number(header.baseOffset);
+        let drops = 0;
+        await forEachRecordKey(batch, (key, delta, tombstone) => {
+          if (!rules.keepKey(key, base + delta, tombstone)) drops += 1;
+        });
+        if (drops > 0) {
+          kept = await filterBatch(batch, rules.keep);
           changed = true;
-          removed += header.recordCount - (kept === null ? 0 : kept.readInt32BE(57));
+          removed += drops;
         }
       }
       if (kept !== null) {
-        await out.write(kept, written);
-        written += kept.length;
+        // Gathered into large writes: one per MiB, not one per batch.
+        pending.push(kept === batch ? Buffer.from(batch) : kept);
+        pendingBytes += kept.length;
+        if (pendingBytes >= WRITE_CHUNK_BYTES) await flushPending();
       }
       await options.throttle?.(batch.length + (kept?.length ?? 0));
+      await slice.yield();
     }
+    await flushPending();
     if (!changed) {
       await out.close();
       await io.unlink(cleanedPath);
