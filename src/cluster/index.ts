@@ -6,3 +6,5 @@ export type { OffsetSpec, RegistryOptions, Topic } from './partition-registry.js
 export type { DataWait } from './data-waiter.js';
 export { murmur2, partitionForKey } from './murmur2.js';
 export { validateTopicName, validateTopicConfigs, TOPIC_CONFIG_NAMES } from './topic-rules.js';
+export { describeTopicConfigs, checkTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';
+export type { ConfigSource, TopicConfigEntry } from './topic-configs.js';
