@@ -8,6 +8,7 @@ import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupCoordinator, GroupOffsets } from '../groups/index.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
+import type { ProducerIdIssuer } from './producer-id-issuer.js';
 import type { RequestHeader } from './protocol/frames.js';
 
 export interface KafkaContext {
@@ -23,6 +24,8 @@ export interface KafkaContext {
   port: () => number;
   clusterId: string;
   autoCreateTopics: boolean;
+  /** Producer ids and epochs for InitProducerId; owned by the listener. */
+  producerIds: ProducerIdIssuer;
 }
 
 export interface ConnectionInfo {

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { KafkaConnection } from './connection.js';
 import type { KafkaContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
+import { ProducerIdIssuer } from './producer-id-issuer.js';
 
 /** socket.request.max.bytes, Kafka's default. */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
@@ -16,8 +17,8 @@ export class KafkaServer {
   private readonly connections = new Set<KafkaConnection>();
   private boundPort = 0;
 
-  constructor(ctx: Omit<KafkaContext, 'port'>, logger: Logger, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
-    const full: KafkaContext = { ...ctx, port: () => this.boundPort };
+  constructor(ctx: Omit<KafkaContext, 'port' | 'producerIds'>, logger: Logger, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+    const full: KafkaContext = { ...ctx, port: () => this.boundPort, producerIds: new ProducerIdIssuer(ctx.meta) };
     this.server = createServer((socket) => {
       const conn = new KafkaConnection(socket, full, HANDLERS, logger, maxFrameBytes);
       this.connections.add(conn);

@@ -14,7 +14,7 @@ export class RawClient {
   private nextId = 1;
   closed = false;
 
-  constructor(port: number) {
+  constructor(port: number, private readonly clientId: string | null = 'raw') {
     this.socket = connect(port, '127.0.0.1');
     this.socket.on('data', (c: Buffer) => (this.buffered = Buffer.concat([this.buffered, c])));
     this.socket.on('close', () => (this.closed = true));
@@ -32,7 +32,7 @@ export class RawClient {
   /** Sends one request and resolves its decoded response body. */
   async request<T = Record<string, unknown>>(apiKey: number, version: number, body: Record<string, unknown>, timeoutMs = 10_000): Promise<T> {
     const id = this.nextId++;
-    this.socket.write(encodeRequest(apiKey, version, id, 'raw', body));
+    this.socket.write(encodeRequest(apiKey, version, id, this.clientId, body));
     const decoded = decodeResponse(APIS.get(apiKey)!, version, await this.frame(timeoutMs));
     if (decoded.correlationId !== id) throw new Error(`response ${decoded.correlationId} for request ${id}`);
     return decoded.body as T;
