@@ -38,12 +38,34 @@ export const BrokerConfigSchema = z.object({
   retentionCheckIntervalMs: z.coerce.number().int().min(10).default(5 * 60 * 1000),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
   topicDefaults: TopicDefaultsSchema.default({}),
+  /** Kafka listener: close a connection idle this long (connections.max.idle.ms, Kafka's 10 min). */
+  connectionsMaxIdleMs: z.coerce.number().int().min(1).default(10 * 60 * 1000),
+  /** Kafka listener: close a connection whose request frame is not complete this long after it began. */
+  kafkaRequestTimeoutMs: z.coerce.number().int().min(1).default(30_000),
+  /** Kafka listener: stop reading a connection's requests while more output than this waits to be sent. */
+  kafkaMaxConnectionOutputBytes: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
+  /** Kafka listener: bytes of requests in flight across all connections (queued.max.request.bytes; -1 = no cap, Kafka's default). */
+  queuedMaxRequestBytes: z.coerce.number().int().min(-1).default(-1),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
 /** Options settable by flag and by RILL_<NAME>; topic defaults by their Kafka names too. */
-const TOP_LEVEL = ['dataDir', 'host', 'advertisedHost', 'grpcPort', 'kafkaPort', 'httpPort', 'nodeId', 'logLevel', 'autoCreateTopics'] as const;
+const TOP_LEVEL = [
+  'dataDir',
+  'host',
+  'advertisedHost',
+  'grpcPort',
+  'kafkaPort',
+  'httpPort',
+  'nodeId',
+  'logLevel',
+  'autoCreateTopics',
+  'connectionsMaxIdleMs',
+  'kafkaRequestTimeoutMs',
+  'kafkaMaxConnectionOutputBytes',
+  'queuedMaxRequestBytes',
+] as const;
 
 function envName(option: string): string {
   return `RILL_${option.replace(/[A-Z]/g, (c) => `_${c}`).replace(/\./g, '_').toUpperCase()}`;
