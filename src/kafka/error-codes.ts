@@ -69,6 +69,7 @@ export const KAFKA_ERRORS = {
   INVALID_RECORD: { code: 87, retriable: false, message: 'a record failed validation' },
   UNSTABLE_OFFSET_COMMIT: { code: 88, retriable: true, message: 'the partition has pending offset commits' },
   UNKNOWN_TOPIC_ID: { code: 100, retriable: true, message: 'this broker has no topic with that id' },
+  FETCH_SESSION_TOPIC_ID_ERROR: { code: 106, retriable: true, message: 'the fetch session was used both with and without topic ids' },
 } as const satisfies Record<string, WireError>;
 
 export type KafkaErrorName = keyof typeof KAFKA_ERRORS;

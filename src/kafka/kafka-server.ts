@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { KafkaConnection, type ConnectionLimits } from './connection.js';
 import type { KafkaContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
+import { FetchSessionCache } from './fetch-sessions.js';
 import { ProducerIdIssuer } from './producer-id-issuer.js';
 import { RequestBytesPool } from './request-bytes-pool.js';
 
@@ -19,6 +20,8 @@ export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
 export interface KafkaListenerOptions extends Partial<ConnectionLimits> {
   /** queued.max.request.bytes; -1 = no cap. */
   queuedMaxRequestBytes?: number;
+  /** max.incremental.fetch.session.cache.slots (Kafka's 1000). */
+  maxFetchSessions?: number;
 }
 
 const DEFAULT_LIMITS: ConnectionLimits = {
@@ -34,8 +37,13 @@ export class KafkaServer {
   private boundPort = 0;
   readonly pool: RequestBytesPool;
 
-  constructor(ctx: Omit<KafkaContext, 'port' | 'producerIds'>, logger: Logger, options: KafkaListenerOptions = {}) {
-    const full: KafkaContext = { ...ctx, port: () => this.boundPort, producerIds: new ProducerIdIssuer(ctx.meta) };
+  constructor(ctx: Omit<KafkaContext, 'port' | 'producerIds' | 'fetchSessions'>, logger: Logger, options: KafkaListenerOptions = {}) {
+    const full: KafkaContext = {
+      ...ctx,
+      port: () => this.boundPort,
+      producerIds: new ProducerIdIssuer(ctx.meta),
+      fetchSessions: new FetchSessionCache({ maxSessions: options.maxFetchSessions ?? 1000 }),
+    };
     const limits: ConnectionLimits = {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
       idleMs: options.idleMs ?? DEFAULT_LIMITS.idleMs,
