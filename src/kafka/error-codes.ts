@@ -113,6 +113,27 @@ const FROM_BROKER: Readonly<Record<BrokerErrorCode, KafkaErrorName>> = {
   INTERNAL: 'UNKNOWN_SERVER_ERROR',
 };
 
+/**
+ * Broker conditions that pass (a restart, a leader move, a slow replica): their wire codes must
+ * be retriable so Kafka clients retry instead of failing the application; the rest must not be,
+ * so a bad request is not retried forever. Checked at load against the table.
+ */
+const TRANSIENT: ReadonlySet<BrokerErrorCode> = new Set<BrokerErrorCode>([
+  'UNKNOWN_TOPIC',
+  'UNKNOWN_PARTITION',
+  'CORRUPT_MESSAGE',
+  'NOT_LEADER',
+  'KAFKA_STORAGE_ERROR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'SHUTTING_DOWN',
+  'REQUEST_TIMED_OUT',
+]);
+for (const [code, name] of Object.entries(FROM_BROKER) as Array<[BrokerErrorCode, KafkaErrorName]>) {
+  if (KAFKA_ERRORS[name].retriable !== TRANSIENT.has(code)) {
+    throw new Error(`broker error ${code} maps to ${name}, which is ${KAFKA_ERRORS[name].retriable ? '' : 'not '}retriable`);
+  }
+}
+
 export function kafkaError(name: KafkaErrorName): number {
   return KAFKA_ERRORS[name].code;
 }
