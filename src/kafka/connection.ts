@@ -44,7 +44,8 @@ export interface ConnectionLimits {
 
 export class KafkaConnection {
   private readonly splitter: FrameSplitter;
-  private readonly queue: Array<Promise<Buffer[] | null>> = [];
+  /** Responses owed, in request order, with the request bytes each holds in the pool. */
+  private readonly queue: Array<{ response: Promise<Buffer[] | null>; bytes: number }> = [];
   /** Whole frames read but not dispatched yet (held by flow control). */
   private readonly backlog: Buffer[] = [];
   private fetchInFlight = false;
@@ -180,7 +181,6 @@ export class KafkaConnection {
     const isFetch = header.apiKey === API_KEY.Fetch;
     if (isFetch) this.fetchInFlight = true;
     const done = () => {
-      this.pool.release(size);
       if (isFetch) {
         this.fetchInFlight = false;
         queueMicrotask(() => this.updateFlow());
@@ -201,11 +201,11 @@ export class KafkaConnection {
         return null;
       },
     );
-    this.enqueue(response);
+    this.enqueue(response, size);
   }
 
-  private enqueue(response: Promise<Buffer[] | null>): void {
-    this.queue.push(response);
+  private enqueue(response: Promise<Buffer[] | null>, bytes = 0): void {
+    this.queue.push({ response, bytes });
     void this.pump();
   }
 
@@ -213,13 +213,16 @@ export class KafkaConnection {
     if (this.writing) return;
     this.writing = true;
     while (this.queue.length > 0) {
-      const chunks = await this.queue[0]!;
+      const head = this.queue[0]!;
+      const chunks = await head.response;
       this.queue.shift();
       if (chunks !== null && !this.socket.destroyed) {
         this.socket.cork();
         for (const c of chunks) this.socket.write(c);
         this.socket.uncork();
       }
+      // Request bytes count against the pool until their answer is handed to the socket.
+      this.pool.release(head.bytes);
       this.updateFlow();
     }
     this.writing = false;

@@ -1,7 +1,7 @@
 /**
  * RequestBytesPool: the broker-wide cap on bytes of Kafka requests in flight
  * (queued.max.request.bytes). A connection acquires a request's size when it dispatches it and
- * releases it once the handler is done; while the pool is exhausted every connection stops
+ * releases it once the request's answer is handed to the socket; while the pool is exhausted every connection stops
  * reading new requests and is told when bytes come back. Like Kafka's SimpleMemoryPool, a
  * request is never refused for its size: the one that crosses the cap is let in, and only later
  * reads wait (so one large request cannot deadlock the listener). A request parked in a wait

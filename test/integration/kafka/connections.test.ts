@@ -126,12 +126,15 @@ describe('Kafka connections', () => {
     await createTopic(setup, 'capped');
     const poller = new RawClient(b.kafkaPort);
     const other = new RawClient(b.kafkaPort);
+    // Order of arrival, from the sockets themselves (the request helpers poll).
     const order: string[] = [];
+    poller.socket.once('data', () => order.push('fetch'));
+    other.socket.once('data', () => order.push('apiVersions'));
     // The long poll holds its request bytes for its whole wait: the pool is exhausted.
-    const polled = poller.request(API_KEY.Fetch, 12, fetchBody('capped', 1500)).then(() => order.push('fetch'));
+    const polled = poller.request(API_KEY.Fetch, 12, fetchBody('capped', 1500));
     // A round trip to the broker's HTTP port: by its answer the broker has read the poll.
     await requestsHandled(b, 'Kafka.CreateTopics');
-    const answered = apiVersions(other).then(() => order.push('apiVersions'));
+    const answered = apiVersions(other);
     await Promise.all([polled, answered]);
     expect(order).toEqual(['fetch', 'apiVersions']);
     setup.close();
