@@ -21,7 +21,7 @@ interface PartitionAnswer {
 interface FetchAnswer {
   errorCode: number;
   sessionId: number;
-  responses: Array<{ topic: string; partitions: PartitionAnswer[] }>;
+  responses: Array<{ topic: string; topicId: string; partitions: PartitionAnswer[] }>;
 }
 
 interface Options {
@@ -142,6 +142,47 @@ describe('Fetch', () => {
     expect(closed).toMatchObject({ errorCode: 0, sessionId: 0 });
     expect(seen(closed)).toEqual([{ p: 0, bytes: 0, hw: 1n }]);
     expect(await fetchReq('sess', { sessionId: id, sessionEpoch: 6 })).toMatchObject({ errorCode: 70 });
+  });
+
+  it('keeps sessions by topic id from v13 and refuses mixing ids and names in one session', async () => {
+    await c.request(API_KEY.CreateTopics, 5, { topics: [{ name: 'ids', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+    const size = await produce('ids', 0);
+    const meta = await c.request<{ topics: Array<{ name: string; topicId: string }> }>(API_KEY.Metadata, 12, { topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'ids' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const topicId = meta.topics[0]!.topicId;
+    const byId = (o: { sessionId: number; sessionEpoch: number; partitions?: Array<[number, bigint]>; forgotten?: number[] }) =>
+      c.request<FetchAnswer>(API_KEY.Fetch, 13, {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1024 * 1024,
+        isolationLevel: 0,
+        sessionId: o.sessionId,
+        sessionEpoch: o.sessionEpoch,
+        topics: (o.partitions ?? []).length === 0 ? [] : [{ topicId, partitions: o.partitions!.map(([partition, fetchOffset]) => ({ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 * 1024 })) }],
+        forgottenTopicsData: (o.forgotten ?? []).length === 0 ? [] : [{ topicId, partitions: o.forgotten }],
+        rackId: '',
+      });
+    const full = await byId({ sessionId: 0, sessionEpoch: 0, partitions: [[0, 0n], [1, 0n]] });
+    expect(full.sessionId).not.toBe(0);
+    expect(full.responses.map((t) => t.topicId)).toEqual([topicId]);
+    expect(full.responses[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode, p.records?.length ?? 0])).toEqual([
+      [0, 0, size],
+      [1, 0, 0],
+    ]);
+    const quiet = await byId({ sessionId: full.sessionId, sessionEpoch: 1, partitions: [[0, 1n]] });
+    expect(quiet).toMatchObject({ errorCode: 0, responses: [] });
+    // The same session continued by name (v12): refused.
+    expect(await fetchReq('ids', { sessionId: full.sessionId, sessionEpoch: 2 })).toMatchObject({ errorCode: 106, responses: [] });
+    await produce('ids', 1);
+    const news = await byId({ sessionId: full.sessionId, sessionEpoch: 2 });
+    expect(news.responses.flatMap((t) => t.partitions.map((p) => [t.topicId, p.partitionIndex, p.records?.length ?? 0]))).toEqual([[topicId, 1, size]]);
+    // An unknown topic id inside a session answers UNKNOWN_TOPIC_ID for it.
+    const unknown = await c.request<FetchAnswer>(API_KEY.Fetch, 13, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: 0,
+      topics: [{ topicId: '11111111-1111-1111-1111-111111111111', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    expect(unknown.responses[0]!.partitions[0]!.errorCode).toBe(100);
   });
 
   it('wakes an incremental long poll for data on any session partition, not only those in the request', async () => {
