@@ -2,7 +2,7 @@
  * DescribeConfigs (32), v0–4: a topic's effective configs from the one config table
  * (describeTopicConfigs: overrides marked as topic configs, the rest as defaults, configs Rill
  * stores but does not act on as read-only with their effective value) or the broker's topic
- * defaults. Resource types: 2 = topic, 4 = broker.
+ * defaults (num.partitions and the honoured configs, under the topic configs' names). Resource types: 2 = topic, 4 = broker.
  */
 import { describeTopicConfigs, type ConfigSource } from '../../cluster/index.js';
 import { kafkaError } from '../error-codes.js';
@@ -42,7 +42,10 @@ export const describeConfigsHandler: KafkaHandler = {
       }
       if (r.resourceType === BROKER) {
         const defaults = ctx.registry.defaults;
-        const configs = Object.entries(defaults).filter(([name]) => wanted(name)).map(([name, value]) => entry(name, String(value), SOURCE_STATIC_BROKER));
+        const topicDefaults = describeTopicConfigs(defaults, {}).filter((c) => !c.readOnly);
+        const configs = [{ name: 'num.partitions', value: String(defaults['num.partitions']) }, ...topicDefaults]
+          .filter((c) => wanted(c.name))
+          .map((c) => entry(c.name, c.value, SOURCE_STATIC_BROKER));
         return { ...base, configs };
       }
       return { ...base, errorCode: kafkaError('INVALID_REQUEST'), errorMessage: `resource type ${r.resourceType} is not supported`, configs: [] };

@@ -124,4 +124,18 @@ describe('CreateTopics and DescribeConfigs', () => {
     });
     expect(some.results[0]!.configs.map((x) => x.name).sort()).toEqual(['cleanup.policy', 'retention.ms']);
   });
+
+  it('describes the broker defaults under the topic configs names', async () => {
+    const body = await c.request<{ results: Array<{ errorCode: number; configs: ConfigAnswer[] }> }>(API_KEY.DescribeConfigs, 4, {
+      resources: [{ resourceType: 4, resourceName: '0', configurationKeys: null }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    const names = body.results[0]!.configs.map((x) => x.name);
+    expect(names).toContain('num.partitions');
+    expect(names).toContain('rill.flush');
+    expect(names).toContain('retention.ms');
+    expect(names).not.toContain('flush');
+    expect(body.results[0]!.configs.every((x) => x.configSource === 4)).toBe(true);
+  });
 });
