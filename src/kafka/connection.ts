@@ -113,7 +113,7 @@ export class KafkaConnection {
   }
 
   private onSocketIdle(): void {
-    if (this.queue.length > 0 || this.writing || this.splitter.buffered > 0) return;
+    if (this.queue.length > 0 || this.backlog.length > 0 || this.writing || this.splitter.buffered > 0) return;
     this.logger.info({ client: this.socket.remoteAddress, idleMs: this.limits.idleMs }, 'closing idle kafka connection');
     this.close();
   }
