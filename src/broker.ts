@@ -76,6 +76,12 @@ export class Broker {
         autoCreateTopics: config.autoCreateTopics,
       },
       logger.child({ component: 'kafka' }),
+      {
+        idleMs: config.connectionsMaxIdleMs,
+        frameTimeoutMs: config.kafkaRequestTimeoutMs,
+        maxOutputBytes: config.kafkaMaxConnectionOutputBytes,
+        queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+      },
     );
     const httpPort = await http.start(config.host, config.httpPort);
     const grpcPort = await grpc.start(config.host, config.grpcPort);
@@ -102,7 +108,7 @@ export class Broker {
     clearInterval(this.retentionTimer);
     this.shutdown.abort();
     this.coordinator.stop();
-    await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop()]);
+    await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop(this.config.shutdownTimeoutMs)]);
     await this.registry.close();
     await this.meta.close();
     await this.http.stop();

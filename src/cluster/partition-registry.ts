@@ -69,6 +69,16 @@ export interface RegistryOptions {
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
+/** Per-request produce settings (Kafka's Produce acks and timeoutMs). */
+export interface ProduceOptions {
+  /** 0, 1 or -1 (all in-sync replicas); default 1. */
+  acks?: number;
+  /** How long acks=-1 may wait for the high watermark; default 30 s (Kafka's request.timeout.ms). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint };
 
@@ -231,14 +241,27 @@ export class PartitionRegistry {
     });
   }
 
-  /** Appends raw RecordBatch v2 bytes to a partition. */
-  async produce(topic: string, partition: number, batches: Buffer): Promise<AppendResult> {
+  /**
+   * Appends raw RecordBatch v2 bytes to a partition. With `acks: -1` the call also waits (up to
+   * `timeoutMs`, Kafka's produce timeout) until the high watermark passes the appended records —
+   * at once on a single node — and fails with REQUEST_TIMED_OUT otherwise (the records may
+   * still become visible later, as in Kafka).
+   */
+  async produce(topic: string, partition: number, batches: Buffer, options: ProduceOptions = {}): Promise<AppendResult> {
     const log = this.log(topic, partition);
+    let result: AppendResult;
     try {
-      return await log.append(batches);
+      result = await log.append(batches);
     } catch (err) {
       throw toBrokerError(err);
     }
+    if (options.acks === -1 && log.highWatermark <= result.lastOffset) {
+      const timeoutMs = options.timeoutMs ?? DEFAULT_PRODUCE_TIMEOUT_MS;
+      if (!(await waitForData([{ log, offset: result.lastOffset }], timeoutMs, options.signal))) {
+        throw new BrokerError('REQUEST_TIMED_OUT', `records ${result.baseOffset}-${result.lastOffset} of ${topic}-${partition} not replicated within ${timeoutMs} ms`);
+      }
+    }
+    return result;
   }
 
   /** Reads from a partition; with `maxWaitMs`, waits for data when there is none yet. */

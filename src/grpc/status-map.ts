@@ -35,6 +35,7 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
   INVALID_GROUP_ID: grpc.status.INVALID_ARGUMENT,
   COORDINATOR_NOT_AVAILABLE: grpc.status.UNAVAILABLE,
   SHUTTING_DOWN: grpc.status.UNAVAILABLE,
+  REQUEST_TIMED_OUT: grpc.status.DEADLINE_EXCEEDED,
   INTERNAL: grpc.status.INTERNAL,
 };
 
