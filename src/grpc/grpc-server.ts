@@ -8,6 +8,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { consumeService } from './consume-service.js';
 import { groupService } from './group-service.js';
 import { loadDescriptorRoot, loadRillProtos } from './load-protos.js';
+import { serverMessageLimits } from './message-limits.js';
 import { produceService } from './produce-service.js';
 import { addReflectionProtos, ReflectionService } from './reflection-service.js';
 import type { ServiceContext } from './service-context.js';
@@ -16,10 +17,11 @@ import { topicService } from './topic-service.js';
 const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
 
 export class GrpcServer {
-  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
 
   constructor(ctx: ServiceContext) {
+    this.server = new grpc.Server(serverMessageLimits(ctx.registry.defaults['max.message.bytes']));
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
     this.server.addService(services.ProduceService.service, produceService(ctx));
