@@ -8,7 +8,8 @@
  * partition's error status when a partition is (or goes) offline.
  *
  * The loops of one stream share the call; each write is one whole message, so messages of
- * different partitions interleave but never mix.
+ * different partitions interleave but never mix. A stream counts as one request in the metrics
+ * (ConsumeService.Subscribe) when it ends, with its final status.
  */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import type { PartitionLog } from '../../storage/index.js';
@@ -16,8 +17,8 @@ import { BrokerError, toBrokerError } from '../errors.js';
 import type { StartFromName, SubscribeRequestMsg } from './messages.js';
 import { toConsumedRecords } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
-import type { ServiceContext } from './service-context.js';
-import { toServiceError } from './status-map.js';
+import { seconds, type ServiceContext } from './service-context.js';
+import { grpcStatusName, toServiceError } from './status-map.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const IDLE_WAIT_MS = 30_000;
@@ -33,6 +34,8 @@ interface Start {
 }
 
 export async function subscribe(ctx: ServiceContext, call: Call): Promise<void> {
+  const began = process.hrtime.bigint();
+  let outcome = 'OK';
   const abort = new AbortController();
   const onShutdown = () => abort.abort();
   ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
@@ -67,9 +70,14 @@ export async function subscribe(ctx: ServiceContext, call: Call): Promise<void> 
     if (!call.cancelled) call.end();
   } catch (err) {
     // grpc-js ends a server stream with a status when the stream emits 'error'.
-    if (!call.cancelled && !abort.signal.aborted) call.emit('error', toServiceError(err));
-    else if (!call.cancelled) call.end();
+    if (!call.cancelled && !abort.signal.aborted) {
+      const status = toServiceError(err);
+      outcome = grpcStatusName(status.code);
+      if (status.code === 13) ctx.logger.error({ err }, 'subscribe failed');
+      call.emit('error', status);
+    } else if (!call.cancelled) call.end();
   } finally {
+    ctx.metrics.request('ConsumeService.Subscribe', outcome, seconds(began));
     abort.abort();
     ctx.shutdown.removeEventListener('abort', onShutdown);
   }

@@ -94,6 +94,10 @@ describe('malformed gRPC requests', () => {
     expect(await sub({ start: 'COMMITTED' })).toBe('INVALID_ARGUMENT INVALID_GROUP_ID');
     expect(await sub({ topic: 'missing' })).toBe('NOT_FOUND UNKNOWN_TOPIC');
     expect(await sub({ partitions: [5] })).toBe('NOT_FOUND UNKNOWN_PARTITION');
+    // Streams count in the request metrics with their final status.
+    const metrics = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/rill_requests_total\{api="ConsumeService.Subscribe",status="INVALID_ARGUMENT"\} 9/);
+    expect(metrics).toMatch(/rill_requests_total\{api="ConsumeService.Subscribe",status="NOT_FOUND"\} 2/);
   });
 
   it('Produce and ProduceStream', async () => {

@@ -55,6 +55,29 @@ def reflection_classes(version):
     return (message_class(pool, f'{pkg}.ServerReflectionRequest'), message_class(pool, f'{pkg}.ServerReflectionResponse'))
 
 
+def status_classes():
+    """google.rpc.Status, google.protobuf.Any and google.rpc.ErrorInfo, declared by hand."""
+    fd = descriptor_pb2.FileDescriptorProto(name='client/rpc/status.proto', package='google.rpc', syntax='proto3')
+    status = fd.message_type.add(name='Status')
+    _field(status, 'code', 1, F.TYPE_INT32)
+    _field(status, 'message', 2, F.TYPE_STRING)
+    _field(status, 'details', 3, F.TYPE_MESSAGE, '.google.rpc.Any', repeated=True)
+    any_ = fd.message_type.add(name='Any')
+    _field(any_, 'type_url', 1, F.TYPE_STRING)
+    _field(any_, 'value', 2, F.TYPE_BYTES)
+    info = fd.message_type.add(name='ErrorInfo')
+    _field(info, 'reason', 1, F.TYPE_STRING)
+    _field(info, 'domain', 2, F.TYPE_STRING)
+    entry = info.nested_type.add(name='MetadataEntry')
+    _field(entry, 'key', 1, F.TYPE_STRING)
+    _field(entry, 'value', 2, F.TYPE_STRING)
+    entry.options.map_entry = True
+    _field(info, 'metadata', 3, F.TYPE_MESSAGE, '.google.rpc.ErrorInfo.MetadataEntry', repeated=True)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fd)
+    return message_class(pool, 'google.rpc.Status'), message_class(pool, 'google.rpc.ErrorInfo')
+
+
 def message_class(pool, name):
     desc = pool.FindMessageTypeByName(name)
     if hasattr(message_factory, 'GetMessageClass'):
@@ -132,6 +155,12 @@ def main():
         out['describe_missing'] = 'OK'
     except grpc.RpcError as err:
         out['describe_missing'] = err.code().name
+        trailers = dict(err.trailing_metadata())
+        Status, ErrorInfo = status_classes()
+        status = Status.FromString(trailers['grpc-status-details-bin'])
+        info = ErrorInfo.FromString(status.details[0].value)
+        out['describe_missing_details'] = {'code': status.code, 'message': status.message, 'type_url': status.details[0].type_url,
+                                           'reason': info.reason, 'domain': info.domain, 'rill_error_code': trailers['rill-error-code']}
     print(json.dumps(out))
 
 

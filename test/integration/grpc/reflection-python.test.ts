@@ -4,7 +4,8 @@
  * loads every served FileDescriptorProto into a protobuf DescriptorPool (which refuses
  * descriptors protoc would not make) and calls TopicService, ProduceService, ConsumeService and
  * the health service with them. Field names are as written in proto/ (max_bytes), maps are
- * protoc's `ConfigsEntry` with map_entry, optional fields carry proto3_optional.
+ * protoc's `ConfigsEntry` with map_entry, optional fields carry proto3_optional. The client also
+ * decodes an error's `grpc-status-details-bin` with the google.rpc schema.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -57,5 +58,14 @@ describe('reflection-driven Python client', () => {
     expect(seen.second_has_key).toBe(false);
     expect(seen.health).toEqual({ status: 'SERVING' });
     expect(seen.describe_missing).toBe('NOT_FOUND');
+    // The standard error details decode with google.rpc's own schema, independently of our code.
+    expect(seen.describe_missing_details).toEqual({
+      code: 5,
+      message: 'unknown topic "no-such-topic"',
+      type_url: 'type.googleapis.com/google.rpc.ErrorInfo',
+      reason: 'UNKNOWN_TOPIC',
+      domain: 'rill',
+      rill_error_code: 'UNKNOWN_TOPIC',
+    });
   }, 90_000);
 });
