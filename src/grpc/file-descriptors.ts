@@ -152,6 +152,7 @@ function messageDescriptor(type: protobuf.Type, parts: FileParts, fileName: (fil
     const base = { name: f.name, number: f.id, jsonName: jsonName(f.name) };
     if (f instanceof protobuf.MapField) {
       const entry = mapEntryName(f.name);
+      parts.symbols.push(`${qualified(type)}.${entry}`);
       const keyType = SCALAR_TYPES[f.keyType];
       if (keyType === undefined) throw new Error(`bad map key type ${f.keyType} of ${f.fullName}`);
       nestedType.push({

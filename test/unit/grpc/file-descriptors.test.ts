@@ -67,7 +67,7 @@ describe('buildFileDescriptors', () => {
       ],
     });
     expect(use.service[0]!.method[0]).toEqual({ name: 'Watch', inputType: '.t.v1.Use', outputType: '.t.v1.Base', serverStreaming: true });
-    expect(files[1]!.symbols).toEqual(expect.arrayContaining(['t.v1.Use', 't.v1.Use.Mode', 't.v1.Use.FAST', 't.v1.Users', 't.v1.Users.Watch']));
+    expect(files[1]!.symbols).toEqual(expect.arrayContaining(['t.v1.Use', 't.v1.Use.ByNameEntry', 't.v1.Use.Mode', 't.v1.Use.FAST', 't.v1.Users', 't.v1.Users.Watch']));
   });
 
   it('names json fields and map entries like protoc', () => {
