@@ -1,8 +1,12 @@
 /**
  * ProduceStream flow control: a client that writes requests and never reads its answers stops
- * the broker from appending them. The client is a raw HTTP/2 client (node:http2, gRPC framing
- * by hand) with a small receive window that it never opens, i.e. a client that honours HTTP/2
- * flow control and does not read; once it reads, every request is appended and answered in order.
+ * the broker from appending them. The first client is a raw HTTP/2 client (node:http2, gRPC
+ * framing by hand) with a small receive window that it never opens, i.e. a client that honours
+ * HTTP/2 flow control and does not read; once it reads, every request is appended and answered
+ * in order. The second is grpc-js, which reads one answer and then stops reading.
+ *
+ * (A grpc-js client that never starts reading is not bounded by anyone: grpc-js 1.14 keeps
+ * taking a stream's messages into its own memory until the application reads once.)
  */
 import { connect } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +85,37 @@ describe('ProduceStream flow control', () => {
     expect(answers.map((a) => a.correlationId)).toEqual(Array.from({ length: REQUESTS }, (_, i) => String(i)));
     expect(answers.every((a, i) => a.baseOffset === String(i) && (a.error === undefined || a.error === null))).toBe(true);
     expect(await appended()).toBe(REQUESTS);
+  });
+
+  it('stops appending when a grpc-js client stops reading', async () => {
+    await client.createTopic('flow-js', 1, { flush: 'never' });
+    const total = 20_000;
+    const stream = client.stream('ProduceService', 'ProduceStream');
+    stream.on('error', () => undefined);
+    stream.once('data', () => stream.pause());
+    let written = 0;
+    const writeMore = (): void => {
+      while (written < total) {
+        written += 1;
+        if (!stream.write({ topic: 'flow-js', partition: 0, correlationId: String(written), records: [{ value: Buffer.from('x') }] })) {
+          stream.once('drain', writeMore);
+          return;
+        }
+      }
+    };
+    writeMore();
+    const end = async () => Number((await client.call<{ partitions: Array<{ logEndOffset: string }> }>('TopicService', 'Describe', { name: 'flow-js' })).partitions[0]!.logEndOffset);
+    await eventually(async () => ((await end()) >= MAX_UNANSWERED ? true : undefined), 15_000, 'the first appends');
+    // grpc-js's stream window is 64 KiB and an answer here takes about 13 bytes on the wire.
+    const bound = MAX_UNANSWERED + Math.ceil(65_535 / 10) + 64;
+    const watchUntil = Date.now() + 1500;
+    let most = 0;
+    while (Date.now() < watchUntil) {
+      most = Math.max(most, await end());
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    stream.cancel();
+    expect(most).toBeLessThanOrEqual(bound);
+    expect(most).toBeLessThan(total);
   });
 });
