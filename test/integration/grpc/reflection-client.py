@@ -148,6 +148,21 @@ def main():
     out['fetched'] = json_format.MessageToDict(fetched, preserving_proto_field_name=True)
     out['second_has_key'] = fetched.records[1].HasField('key')
     out['first_has_key'] = fetched.records[0].HasField('key')
+    # A server stream from the same descriptors: started, the records, caught_up.
+    sdesc = pool.FindServiceByName('rill.v1.ConsumeService')
+    mdesc = sdesc.methods_by_name['Subscribe']
+    SubReq, SubRes = message_class(pool, mdesc.input_type.full_name), message_class(pool, mdesc.output_type.full_name)
+    subscribe = channel.unary_stream('/rill.v1.ConsumeService/Subscribe', request_serializer=SubReq.SerializeToString, response_deserializer=SubRes.FromString)
+    stream = subscribe(json_format.ParseDict({'topic': 'py-reflect', 'partitions': [1], 'start': 'EARLIEST'}, SubReq()), timeout=15)
+    kinds = []
+    for message in stream:
+        kind = message.WhichOneof('event') or 'records'
+        kinds.append([kind, len(message.records), message.high_watermark])
+        if kind == 'caught_up':
+            stream.cancel()
+            break
+    out['subscribe'] = kinds
+
     health = unary('grpc.health.v1.Health', 'Check', {'service': 'rill.v1.TopicService'})
     out['health'] = json_format.MessageToDict(health)
     try:

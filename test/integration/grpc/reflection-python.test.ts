@@ -56,6 +56,11 @@ describe('reflection-driven Python client', () => {
     expect(fetched.next_offset).toBe('2');
     expect(seen.first_has_key).toBe(true);
     expect(seen.second_has_key).toBe(false);
+    expect(seen.subscribe).toEqual([
+      ['started', 0, 0],
+      ['records', 2, 2],
+      ['caught_up', 0, 2],
+    ]);
     expect(seen.health).toEqual({ status: 'SERVING' });
     expect(seen.describe_missing).toBe('NOT_FOUND');
     // The standard error details decode with google.rpc's own schema, independently of our code.
