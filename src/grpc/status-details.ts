@@ -53,14 +53,14 @@ export function decodeStatusDetails(bytes: Uint8Array): { code: number; message:
     if (tag >>> 3 === 1) code = r.int32();
     else if (tag >>> 3 === 2) message = r.string();
     else if (tag >>> 3 === 3) {
-      const any = protobuf.Reader.create(r.bytes());
+      const packed = protobuf.Reader.create(r.bytes());
       let typeUrl = '';
       let value: Uint8Array = new Uint8Array();
-      while (any.pos < any.len) {
-        const t = any.uint32();
-        if (t >>> 3 === 1) typeUrl = any.string();
-        else if (t >>> 3 === 2) value = any.bytes();
-        else any.skipType(t & 7);
+      while (packed.pos < packed.len) {
+        const t = packed.uint32();
+        if (t >>> 3 === 1) typeUrl = packed.string();
+        else if (t >>> 3 === 2) value = packed.bytes();
+        else packed.skipType(t & 7);
       }
       if (typeUrl === ERROR_INFO_TYPE_URL) errorInfos.push(decodeErrorInfo(value));
     } else r.skipType(tag & 7);
