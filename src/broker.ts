@@ -61,7 +61,13 @@ export class Broker {
     const metrics = new BrokerMetrics(registry, groups);
     const http = new HttpServer(metrics);
     const shutdown = new AbortController();
-    const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
+    const listening = { grpc: 0, kafka: 0 };
+    const cluster = () => ({
+      clusterId,
+      controllerId: config.nodeId,
+      brokers: [{ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort: listening.kafka, grpcPort: listening.grpc }],
+    });
+    const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
     const kafka = new KafkaServer(
       {
         registry,
@@ -86,6 +92,7 @@ export class Broker {
     const httpPort = await http.start(config.host, config.httpPort);
     const grpcPort = await grpc.start(config.host, config.grpcPort);
     const kafkaPort = await kafka.start(config.host, config.kafkaPort);
+    Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort });
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {

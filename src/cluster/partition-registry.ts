@@ -42,7 +42,7 @@ import { BrokerError, toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { waitForData, type DataWait } from './data-waiter.js';
 import { offlineLog } from './offline-log.js';
-import { effectiveTopicConfig, toLogConfig, validatePartitionCount, validateTopicConfigs, validateTopicName } from './topic-rules.js';
+import { TOPIC_CONFIG_NAMES, effectiveTopicConfig, toLogConfig, validatePartitionCount, validateTopicConfigs, validateTopicName } from './topic-rules.js';
 
 export interface Topic {
   readonly name: string;
@@ -292,11 +292,90 @@ export class PartitionRegistry {
 
   /** An offset for a spec; -1 when no record is at or after the timestamp. */
   async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint> {
-    const log = this.log(topic, partition);
+    const log = this.onlineLog(topic, partition);
     if (spec === 'earliest') return log.logStartOffset;
     if (spec === 'latest') return log.highWatermark;
     try {
       return (await log.offsetForTimestamp(spec.timestampMs)) ?? -1n;
+    } catch (err) {
+      throw toBrokerError(err);
+    }
+  }
+
+  /**
+   * A partition's log, refusing an offline one with KAFKA_STORAGE_ERROR and the error that took
+   * it offline (reads and offset lookups must not answer an offline partition's zeros).
+   */
+  onlineLog(topicName: string, partition: number): PartitionLog {
+    const log = this.log(topicName, partition);
+    if (log.offlineError !== null) {
+      throw new BrokerError('KAFKA_STORAGE_ERROR', `partition ${topicName}/${partition} is offline: ${log.offlineError.message}`, { cause: log.offlineError });
+    }
+    return log;
+  }
+
+  /**
+   * Sets and removes per-topic overrides (Kafka's IncrementalAlterConfigs): every name checked
+   * first, nothing changed on any error; the new settings apply to the topic's logs at once.
+   * With `validateOnly`, returns what the topic would look like and changes nothing.
+   */
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: readonly string[], validateOnly = false): Promise<Topic> {
+    return this.admin(async () => {
+      const topic = this.getTopic(name);
+      const checked = validateTopicConfigs(set);
+      for (const key of remove) {
+        if (!TOPIC_CONFIG_NAMES.includes(key)) throw new BrokerError('INVALID_CONFIG', `unknown topic config "${key}" (known: ${TOPIC_CONFIG_NAMES.join(', ')})`);
+        if (key in checked) throw new BrokerError('INVALID_REQUEST', `config "${key}" is both set and deleted`);
+      }
+      const configs: Record<string, string> = { ...topic.configs };
+      for (const key of remove) delete configs[key];
+      Object.assign(configs, checked);
+      const effective = effectiveTopicConfig(this.options.defaults, configs);
+      if (validateOnly) return { ...topic, configs, effective };
+      const record = await this.recordOf(topic);
+      await this.options.meta.putTopic({ ...record, configs });
+      const logConfig = toLogConfig(effective);
+      for (const log of topic.logs) log.updateConfig(logConfig);
+      this.options.logger.info({ topic: name, configs }, 'topic configs altered');
+      return this.register({ ...record, configs }, [...topic.logs]);
+    });
+  }
+
+  /** Grows a topic to `count` partitions (Kafka's CreatePartitions); never shrinks. */
+  createPartitions(name: string, count: number, validateOnly = false): Promise<Topic> {
+    return this.admin(async () => {
+      const topic = this.getTopic(name);
+      validatePartitionCount(count);
+      if (count <= topic.partitionCount) {
+        throw new BrokerError('INVALID_PARTITIONS', `topic "${name}" has ${topic.partitionCount} partitions; the count can only grow, so ${count} is refused`);
+      }
+      if (validateOnly) return { ...topic, partitionCount: count };
+      const record = { ...(await this.recordOf(topic)), partitionCount: count };
+      const added = await this.openLogs(record, topic.partitionCount);
+      try {
+        await this.options.meta.putTopic(record);
+      } catch (err) {
+        await Promise.allSettled(added.map((l) => l.delete()));
+        throw err;
+      }
+      this.options.logger.info({ topic: name, partitions: count }, 'partitions created');
+      return this.register(record, [...topic.logs, ...added]);
+    });
+  }
+
+  /**
+   * Moves a partition's log start offset up to `beforeOffset` (-1 = the high watermark), as
+   * Kafka's DeleteRecords: OFFSET_OUT_OF_RANGE above the high watermark. Returns the new start.
+   */
+  async deleteRecords(topicName: string, partition: number, beforeOffset: bigint): Promise<bigint> {
+    const log = this.onlineLog(topicName, partition);
+    const target = beforeOffset === -1n ? log.highWatermark : beforeOffset;
+    if (target < 0n) throw new BrokerError('INVALID_REQUEST', `before_offset must be -1 or ≥ 0, got ${beforeOffset}`);
+    if (target > log.highWatermark) {
+      throw new BrokerError('OFFSET_OUT_OF_RANGE', `offset ${target} of ${topicName}/${partition} is above the high watermark ${log.highWatermark}`);
+    }
+    try {
+      return await log.deleteRecordsBefore(target);
     } catch (err) {
       throw toBrokerError(err);
     }
@@ -338,10 +417,16 @@ export class PartitionRegistry {
     return topic;
   }
 
-  private async openLogs(record: TopicRecord): Promise<PartitionLog[]> {
+  /** The stored record of a registered topic (for updates that keep its id and creation time). */
+  private async recordOf(topic: Topic): Promise<TopicRecord> {
+    const stored = await this.options.meta.getTopic(topic.name);
+    return stored ?? { name: topic.name, topicId: topic.topicId, partitionCount: topic.partitionCount, configs: { ...topic.configs }, createdAtMs: Date.now() };
+  }
+
+  private async openLogs(record: TopicRecord, from = 0): Promise<PartitionLog[]> {
     const config = toLogConfig(effectiveTopicConfig(this.options.defaults, record.configs));
     const logs: PartitionLog[] = [];
-    for (let p = 0; p < record.partitionCount; p += 1) {
+    for (let p = from; p < record.partitionCount; p += 1) {
       const logger = this.options.logger.child({ component: 'log', topic: record.name, partition: p });
       const dir = this.partitionDir(record, p);
       try {
