@@ -91,6 +91,7 @@ const TOP_LEVEL = [
   'cleanerIoMaxBytesPerSecond',
   'cleanerDedupeBufferBytes',
   'cleanerBackoffMs',
+  'retentionCheckIntervalMs',
   'connectionsMaxIdleMs',
   'kafkaRequestTimeoutMs',
   'kafkaMaxConnectionOutputBytes',
