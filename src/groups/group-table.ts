@@ -41,9 +41,9 @@ export class GroupTable {
     return group;
   }
 
-  /** Forgets an entry if it holds nothing but its existence. */
+  /** Forgets an entry that never had a generation and holds nothing (a refused join, expired pending ids). Groups that had members stay, for their retention clock. */
   dropIfIdle(group: Group): void {
-    if (group.isIdle() && group.state === 'Empty' && this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+    if (group.generationId === 0 && group.lastCommitMs === 0 && group.isIdle() && group.state === 'Empty' && this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
   }
 
   delete(group: Group): void {
