@@ -48,12 +48,12 @@ export class Broker {
     const registry = await PartitionRegistry.open({ dataDir: config.dataDir, meta, defaults: config.topicDefaults, logger: logger.child({ component: 'registry' }) });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
-    const coordinator = new GroupCoordinator({ offsets: groups });
+    const coordinator = new GroupCoordinator({ offsets: groups, partitionsOf: (topic) => registry.findTopic(topic)?.logs.length });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups);
     const http = new HttpServer(metrics);
     const shutdown = new AbortController();
-    const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
+    const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
     const kafka = new KafkaServer(
       {
         registry,

@@ -12,6 +12,7 @@ import type { FetchRequestMsg, ListOffsetsRequestMsg, SubscribeRequestMsg } from
 import { toConsumedRecords } from './record-view.js';
 import { parseOffset, unary, type ServiceContext } from './service-context.js';
 import { toServiceError } from './status-map.js';
+import { subscribeGroupHandler } from './subscribe-group.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const IDLE_WAIT_MS = 30_000;
@@ -39,6 +40,7 @@ export function consumeService(ctx: ServiceContext): UntypedServiceImplementatio
     Subscribe: (call: ServerWritableStream<SubscribeRequestMsg, unknown>) => {
       void subscribe(ctx, call);
     },
+    SubscribeGroup: subscribeGroupHandler(ctx),
   };
 }
 
