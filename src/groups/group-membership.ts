@@ -113,6 +113,7 @@ export class GroupMembership {
       throw fail('INCONSISTENT_GROUP_PROTOCOL', `protocol ${req.protocolType}/${req.protocolName} is not the group's ${group.protocolType}/${group.protocolName}`);
     }
     if (group.state === 'PreparingRebalance') throw fail('REBALANCE_IN_PROGRESS', 'the group is rebalancing');
+    group.pendingSync.delete(member.memberId);
     if (group.state === 'Stable') {
       this.touch(group, member);
       return Promise.resolve(this.syncResult(group, member));
@@ -245,6 +246,7 @@ export class GroupMembership {
     previous.syncWaiter?.reject(fail('FENCED_INSTANCE_ID', `instance ${req.groupInstanceId} rejoined as ${memberId}`));
     previous.syncWaiter = undefined;
     group.members.delete(oldId);
+    if (group.pendingSync.delete(oldId)) group.pendingSync.add(memberId);
     previous.memberId = memberId;
     group.members.set(memberId, previous);
     group.staticMembers.set(req.groupInstanceId!, memberId);
@@ -298,8 +300,11 @@ export class GroupMembership {
     if (group.state === 'CompletingRebalance') {
       for (const m of group.members.values()) {
         m.assignment = Buffer.alloc(0);
-        m.syncWaiter?.reject(fail('REBALANCE_IN_PROGRESS', 'a new rebalance started'));
+        const waiter = m.syncWaiter;
         m.syncWaiter = undefined;
+        // Answering a member restarts its session clock (Kafka's propagateAssignment).
+        if (waiter !== undefined) this.touch(group, m);
+        waiter?.reject(fail('REBALANCE_IN_PROGRESS', 'a new rebalance started'));
       }
     }
     group.state = 'PreparingRebalance';
@@ -332,12 +337,40 @@ export class GroupMembership {
     group.protocolName = group.chooseProtocol();
     if (group.leader === null || group.members.get(group.leader)?.joinWaiter === undefined) group.leader = joined[0]!.memberId;
     group.state = 'CompletingRebalance';
+    group.pendingSync.clear();
+    for (const m of joined) group.pendingSync.add(m.memberId);
+    this.schedulePendingSync(group);
     for (const m of group.members.values()) {
       const waiter = m.joinWaiter;
       m.joinWaiter = undefined;
       this.touch(group, m);
       waiter?.(this.joinResult(group, m, false));
     }
+  }
+
+  /**
+   * Kafka's DelayedSync: members that got this generation's JoinGroup answer but send no
+   * SyncGroup within the rebalance timeout are removed and the group rebalances, so a leader that
+   * never syncs cannot hold the others in CompletingRebalance forever.
+   */
+  private schedulePendingSync(group: Group): void {
+    const generation = group.generationId;
+    clearTimeout(group.rebalanceTimer);
+    group.rebalanceTimer = setTimeout(() => {
+      if (group.generationId !== generation || (group.state !== 'CompletingRebalance' && group.state !== 'Stable') || group.pendingSync.size === 0) return;
+      for (const id of [...group.pendingSync]) {
+        const m = group.members.get(id);
+        if (m !== undefined) this.dropMember(group, m);
+      }
+      group.pendingSync.clear();
+      if (group.members.size === 0) {
+        group.generationId += 1;
+        this.becomeEmpty(group);
+      } else {
+        this.prepareRebalance(group);
+      }
+    }, Math.max(0, ...[...group.members.values()].map((m) => m.rebalanceTimeoutMs)));
+    group.rebalanceTimer.unref();
   }
 
   protected becomeEmpty(group: Group): void {
@@ -398,6 +431,7 @@ export class GroupMembership {
     member.syncWaiter?.reject(fail('UNKNOWN_MEMBER_ID', 'the member left the group'));
     member.syncWaiter = undefined;
     group.members.delete(member.memberId);
+    group.pendingSync.delete(member.memberId);
     if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) group.staticMembers.delete(member.groupInstanceId);
     if (group.leader === member.memberId) group.leader = null;
   }

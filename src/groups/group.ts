@@ -76,6 +76,9 @@ export class Group {
   readonly staticMembers = new Map<string, string>();
   /** Member ids handed out with MEMBER_ID_REQUIRED, not yet joined, each with its expiry timer (insertion order = age). */
   readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Members answered in this generation's JoinGroup that have not sent SyncGroup yet. */
+  readonly pendingSync = new Set<string>();
+  /** The rebalance timeout while PreparingRebalance, then the pending-sync timeout. */
   rebalanceTimer: NodeJS.Timeout | undefined;
   /** When the group last became Empty (for offsets.retention.minutes). */
   emptySinceMs: number;

@@ -164,6 +164,27 @@ describe('GroupCoordinator', () => {
     expect((await coordinator.describeGroup('g')).members).toHaveLength(2);
   });
 
+  // Kafka's DelayedSync (pending-sync members): a leader that never sends SyncGroup is removed after the rebalance timeout.
+  it('removes members that send no SyncGroup within the rebalance timeout and rebalances the rest', async () => {
+    const a = await coordinator.joinGroup(join(''));
+    const bJoin = coordinator.joinGroup(join(''));
+    const [a2, b2] = await Promise.all([coordinator.joinGroup(join(a.memberId)), bJoin]);
+    expect(a2.leader).toBe(a.memberId);
+    const bSync = coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: b2.memberId, assignments: [] });
+    const bOutcome = bSync.then(
+      () => 'synced',
+      (err: { code: string }) => err.code,
+    );
+    for (let s = 0; s < 30; s += 3) {
+      vi.advanceTimersByTime(3000);
+      code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: a.memberId }));
+    }
+    expect(await bOutcome).toBe('REBALANCE_IN_PROGRESS');
+    expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: a.memberId }))).toBe('UNKNOWN_MEMBER_ID');
+    const b3 = await coordinator.joinGroup(join(b2.memberId));
+    expect(b3.members.map((m) => m.memberId)).toEqual([b2.memberId]);
+  });
+
   it('gives members the leader left out an empty assignment, never the last generation’s', async () => {
     const a = await coordinator.joinGroup(join(''));
     const bJoin = coordinator.joinGroup(join(''));
