@@ -48,7 +48,11 @@ export class Broker {
     const registry = await PartitionRegistry.open({ dataDir: config.dataDir, meta, defaults: config.topicDefaults, logger: logger.child({ component: 'registry' }) });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
-    const coordinator = new GroupCoordinator({ offsets: groups, partitionsOf: (topic) => registry.findTopic(topic)?.logs.length });
+    const coordinator = new GroupCoordinator({
+      offsets: groups,
+      offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      partitionsOf: (topic) => registry.findTopic(topic)?.logs.length,
+    });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups);
     const http = new HttpServer(metrics);

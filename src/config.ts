@@ -37,6 +37,8 @@ export const BrokerConfigSchema = z.object({
   autoCreateTopics: z.preprocess((v) => (typeof v === 'string' ? v === 'true' : v), z.boolean()).default(true),
   retentionCheckIntervalMs: z.coerce.number().int().min(10).default(5 * 60 * 1000),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  /** Kafka's offsets.retention.minutes: how long a group without members keeps its committed offsets. */
+  offsetsRetentionMinutes: z.coerce.number().int().min(1).default(7 * 24 * 60),
   topicDefaults: TopicDefaultsSchema.default({}),
 });
 

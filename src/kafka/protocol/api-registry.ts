@@ -41,6 +41,7 @@ export const API_KEY = {
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
+  DeleteGroups: 42,
   DescribeCluster: 60,
 } as const;
 
@@ -66,6 +67,7 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.InitProducerId, 'InitProducerId', 0, 5, admin.InitProducerIdRequest, admin.InitProducerIdResponse),
     api(API_KEY.OffsetForLeaderEpoch, 'OffsetForLeaderEpoch', 0, 4, admin.OffsetForLeaderEpochRequest, admin.OffsetForLeaderEpochResponse),
     api(API_KEY.DescribeConfigs, 'DescribeConfigs', 0, 4, admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
+    api(API_KEY.DeleteGroups, 'DeleteGroups', 0, 2, groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
     api(API_KEY.DescribeCluster, 'DescribeCluster', 0, 1, admin.DescribeClusterRequest, admin.DescribeClusterResponse),
   ].map((s) => [s.key, s]),
 );

@@ -68,4 +68,27 @@ describe('kafkajs offset commits', () => {
       await consumer.disconnect();
     }
   });
+
+  it('deletes groups with DeleteGroups (API 42): NON_EMPTY_GROUP while live, GROUP_ID_NOT_FOUND when unknown', async () => {
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${broker.kafkaPort}`], clientId: 'deleter', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    const consumer = kafka.consumer({ groupId: 'live-group', retry: { retries: 0 } });
+    await admin.connect();
+    await consumer.connect();
+    const groupErrors = (err: unknown) => (err as { groups?: Array<{ groupId: string; error: { type: string } }> }).groups?.map((g) => [g.groupId, g.error.type]);
+    try {
+      await client.call('GroupService', 'CommitOffsets', { group: 'idle-group', offsets: [{ topic: 'kc', partition: 0, offset: '1' }] });
+      await consumer.subscribe({ topics: ['kc'] });
+      const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+      await consumer.run({ eachMessage: async () => undefined });
+      await joined;
+      expect(groupErrors(await admin.deleteGroups(['live-group']).catch((e: unknown) => e))).toEqual([['live-group', 'NON_EMPTY_GROUP']]);
+      await admin.deleteGroups(['idle-group']);
+      expect((await client.call<{ offsets: unknown[] }>('GroupService', 'FetchOffsets', { group: 'idle-group' })).offsets).toEqual([]);
+      expect(groupErrors(await admin.deleteGroups(['idle-group']).catch((e: unknown) => e))).toEqual([['idle-group', 'GROUP_ID_NOT_FOUND']]);
+    } finally {
+      await consumer.disconnect();
+      await admin.disconnect();
+    }
+  });
 });
