@@ -148,4 +148,20 @@ describe('SubscribeGroup (broker-assigned groups over gRPC)', () => {
       stream.stream.cancel();
     }
   });
+
+  it('takes the partitions from a stream that stops reading for its session timeout', async () => {
+    await client.createTopic('stall', 1);
+    const big = 'x'.repeat(256 * 1024);
+    for (let i = 0; i < 48; i += 1) await client.produce('stall', [big]);
+    const stuck = member(client, { group: 'stallers', topics: ['stall'], reset: 'EARLIEST', sessionTimeoutMs: 6000, maxBytes: 256 * 1024 });
+    await eventually(() => (stuck.owned().length === 1 ? true : undefined), 10_000, 'the first assignment');
+    stuck.stream.pause();
+    const reader = member(client, { group: 'stallers', topics: ['stall'], reset: 'EARLIEST', sessionTimeoutMs: 6000 });
+    await eventually(() => (reader.owned().length === 1 ? true : undefined), 30_000, 'the partition to move to the reading stream');
+    await eventually(() => (reader.state.values.length >= 48 ? true : undefined), 30_000, 'every record at the reading stream');
+    stuck.stream.resume();
+    await eventually(() => (stuck.state.error !== undefined ? true : undefined), 10_000, 'the stalled stream to end');
+    expect(String((stuck.state.error as Error).message)).toMatch(/did not read/);
+    reader.stream.cancel();
+  }, 60_000);
 });
