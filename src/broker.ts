@@ -51,6 +51,7 @@ export class Broker {
     const coordinator = new GroupCoordinator({
       offsets: groups,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      onError: (err, what) => logger.error({ err, component: 'groups' }, what),
       partitionsOf: (topic) => registry.findTopic(topic)?.logs.length,
     });
     const clusterId = await clusterIdOf(meta);

@@ -69,7 +69,7 @@ export class GroupCoordinator extends StreamMembership {
     super(options);
     this.retentionMs = options.offsetsRetentionMs ?? WEEK_MS;
     this.expiryTimer = setInterval(() => {
-      this.expireGroups().catch(() => undefined);
+      this.expireGroups().catch((err: unknown) => options.onError?.(err, 'expiring empty groups failed'));
     }, options.retentionCheckIntervalMs ?? 600_000);
     this.expiryTimer.unref();
   }

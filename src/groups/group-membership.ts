@@ -35,6 +35,8 @@ export interface CoordinatorOptions {
   offsetsRetentionMs?: number;
   /** Kafka's offsets.retention.check.interval.ms (10 min). */
   retentionCheckIntervalMs?: number;
+  /** Where failures of the periodic offset expiry are reported. */
+  onError?: (err: unknown, what: string) => void;
   /** Partition count of a topic, undefined if unknown (broker-assigned groups). */
   partitionsOf?: (topic: string) => number | undefined;
   clock?: () => number;

@@ -3,7 +3,8 @@
  * MetaStore so they survive restarts, with the per-partition checks and the lag view both front
  * doors share. Membership checks are the GroupCoordinator's; this class only validates rows
  * (`check`: unknown topic or partition, negative offset, metadata over
- * `offset.metadata.max.bytes`) and stores them (`store`: one atomic write per call).
+ * `offset.metadata.max.bytes`) and stores them (`store`: one atomic write per call); every
+ * commit goes through GroupCoordinator.commitOffsets/commitAll.
  * Stateless apart from the store; calls may run concurrently.
  */
 import type { CommittedOffset, MetaStore } from '../../storage/index.js';
@@ -51,17 +52,6 @@ export class GroupOffsets {
       return new BrokerError('OFFSET_METADATA_TOO_LARGE', `metadata for ${o.topic}/${o.partition} is ${size} bytes, over the limit of ${this.maxMetadataBytes}`);
     }
     return null;
-  }
-
-  /** Checks every row and commits them all, or throws the first row's error and commits nothing. */
-  async commit(group: string, offsets: readonly OffsetCommit[]): Promise<void> {
-    if (group.length === 0) throw new BrokerError('INVALID_GROUP_ID', 'group id must not be empty');
-    if (offsets.length === 0) throw new BrokerError('INVALID_REQUEST', 'no offsets to commit');
-    for (const o of offsets) {
-      const error = this.check(o);
-      if (error !== null) throw error;
-    }
-    await this.store(group, offsets);
   }
 
   /** Stores rows already checked, in one atomic write. */
