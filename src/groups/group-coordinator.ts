@@ -7,7 +7,8 @@
  * (Kafka's default, 7 days; checked every offsets.retention.check.interval.ms, 10 min).
  *
  * Offsets expire per group: once the group has no members and its newest commit and the moment
- * it became Empty are both older than the retention (Kafka expires simple groups' offsets one
+ * it became Empty are both older than the retention (an Empty group without offsets is
+ * forgotten at the next check) (Kafka expires simple groups' offsets one
  * by one; the store offers no per-partition delete, so they go together).
  *
  * Concurrency: the event loop; membership is checked synchronously before the one awaited
@@ -171,6 +172,12 @@ export class GroupCoordinator extends StreamMembership {
       const newest = (await offsets.newestCommitMs(id)) ?? 0;
       const group = this.table.get(id);
       if (group !== undefined && (!group.isIdle() || group.state !== 'Empty')) continue;
+      if (newest === 0 && group !== undefined && group.lastCommitMs === 0) {
+        // Kafka's cleanupGroupMetadata: an Empty group without offsets is removed at the next run.
+        this.table.delete(group);
+        expired.push(id);
+        continue;
+      }
       const since = Math.max(newest, group?.emptySinceMs ?? 0, group?.lastCommitMs ?? 0);
       if (since + this.retentionMs > this.clock()) continue;
       if (group !== undefined) this.table.delete(group);

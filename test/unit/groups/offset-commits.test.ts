@@ -96,6 +96,14 @@ describe('GroupCoordinator offset commits', () => {
     expect(await coordinator.listGroups()).toEqual([]);
   });
 
+  it('forgets an Empty group without offsets at the next retention check (Kafka cleanupGroupMetadata)', async () => {
+    const a = await coordinator.joinGroup(join('', { groupId: 'nocommit' }));
+    coordinator.leaveGroup('nocommit', [{ memberId: a.memberId, groupInstanceId: null }]);
+    expect((await coordinator.listGroups()).map((g) => [g.groupId, g.state])).toEqual([['nocommit', 'Empty']]);
+    expect(await coordinator.expireGroups()).toEqual(['nocommit']);
+    expect(await coordinator.listGroups()).toEqual([]);
+  });
+
   it('deletes a group only when it has no members (Kafka DeleteGroups)', async () => {
     const offsets = [{ topic: 't', partition: 0, offset: 5n }];
     await expect(coordinator.deleteGroup('never')).rejects.toMatchObject({ code: 'GROUP_ID_NOT_FOUND' });
