@@ -82,7 +82,7 @@ export class GroupCoordinator extends StreamMembership {
       const error = fail('INVALID_GROUP_ID', 'group id must not be empty');
       return req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, error }));
     }
-    const checked = req.offsets.map((o) => ({ o, error: offsets.check(o) }));
+    const checked = req.offsets.map((o) => ({ o, error: offsets.check(o, { allowNegative: true }) }));
     const good = checked.filter((c) => c.error === null).map((c) => c.o);
     let shared: BrokerError | null = null;
     if (good.length > 0) {
@@ -101,7 +101,7 @@ export class GroupCoordinator extends StreamMembership {
     if (req.groupId.length === 0) throw fail('INVALID_GROUP_ID', 'group id must not be empty');
     if (req.offsets.length === 0) throw fail('INVALID_REQUEST', 'no offsets to commit');
     for (const o of req.offsets) {
-      const error = this.options.offsets.check(o);
+      const error = this.options.offsets.check(o, { allowNegative: false });
       if (error !== null) throw error;
     }
     const failed = (await this.commitOffsets(req)).find((r) => r.error !== null);

@@ -39,14 +39,18 @@ export class GroupOffsets {
     readonly maxMetadataBytes = MAX_OFFSET_METADATA_BYTES,
   ) {}
 
-  /** Why one row cannot be committed, or null (Kafka checks each partition on its own). */
-  check(o: OffsetCommit): BrokerError | null {
+  /**
+   * Why one row cannot be committed, or null (Kafka checks each partition on its own). Kafka's
+   * OffsetCommit stores any offset value (clients commit -1 after an offset reset); the gRPC door
+   * refuses negative ones as malformed (`allowNegative: false`).
+   */
+  check(o: OffsetCommit, options: { allowNegative: boolean }): BrokerError | null {
     try {
       this.registry.log(o.topic, o.partition);
     } catch (err) {
       return toBrokerError(err);
     }
-    if (o.offset < 0n) return new BrokerError('INVALID_REQUEST', `offset for ${o.topic}/${o.partition} must be ≥ 0, got ${o.offset}`);
+    if (!options.allowNegative && o.offset < 0n) return new BrokerError('INVALID_REQUEST', `offset for ${o.topic}/${o.partition} must be ≥ 0, got ${o.offset}`);
     const size = Buffer.byteLength(o.metadata ?? '', 'utf8');
     if (size > this.maxMetadataBytes) {
       return new BrokerError('OFFSET_METADATA_TOO_LARGE', `metadata for ${o.topic}/${o.partition} is ${size} bytes, over the limit of ${this.maxMetadataBytes}`);

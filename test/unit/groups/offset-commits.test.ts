@@ -45,6 +45,12 @@ describe('GroupCoordinator offset commits', () => {
     ]);
   });
 
+  it('stores the -1 a Kafka client commits after an offset reset, as Kafka does; the gRPC path refuses negative offsets', async () => {
+    const offsets = [{ topic: 't', partition: 0, offset: -1n }];
+    expect(codes(await coordinator.commitOffsets({ groupId: 'reset', generationId: -1, memberId: '', offsets }))).toEqual(['NONE']);
+    await expect(coordinator.commitAll({ groupId: 'reset', generationId: -1, memberId: '', offsets })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
   it('checks generation and membership; refuses generation-less commits while the group has members', async () => {
     const offsets = [{ topic: 't', partition: 0, offset: 5n }];
     expect(codes(await coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', offsets }))).toEqual(['NONE']);
