@@ -39,6 +39,12 @@ export class RillClient {
     return (client.Subscribe as (req: object) => grpc.ClientReadableStream<{ records: unknown[] }>).call(client, request);
   }
 
+  /** Any server-streaming call (e.g. ConsumeService.SubscribeGroup). */
+  serverStream<Res>(service: ServiceName, method: string, request: object): grpc.ClientReadableStream<Res> {
+    const client = this.clients[service];
+    return (client[method] as (req: object) => grpc.ClientReadableStream<Res>).call(client, request);
+  }
+
   close(): void {
     for (const c of Object.values(this.clients)) c.close();
   }

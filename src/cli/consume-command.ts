@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { RillClient } from './client.js';
+import { runGroupConsume } from './group-consume.js';
 import { withClient } from './with-client.js';
 
 interface ConsumeOptions {
@@ -44,6 +45,11 @@ export function registerConsume(program: Command): void {
 }
 
 async function consume(client: RillClient, topic: string, opts: ConsumeOptions): Promise<void> {
+  if (opts.group !== undefined && opts.offset === undefined && opts.timestamp === undefined && opts.partition === undefined) {
+    const max = opts.max === undefined ? undefined : Number(opts.max);
+    await runGroupConsume(client, { group: opts.group, topics: [topic], reset: opts.fromBeginning ? 'EARLIEST' : 'LATEST', follow: opts.follow === true, ...(max === undefined ? {} : { max }), print: (r) => print(r, opts.format) });
+    return;
+  }
   const described = await client.call<{ partitions: Array<{ partition: number; highWatermark: string }> }>('TopicService', 'Describe', { name: topic });
   const wanted = described.partitions.filter((p) => opts.partition === undefined || p.partition === Number(opts.partition));
   const endAtStart = new Map(wanted.map((p) => [p.partition, BigInt(p.highWatermark)]));
