@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BrokerProcess } from '../../helpers/broker-process.js';
+import { useBroker } from '../../helpers/broker-fixture.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 const SCRIPT = fileURLToPath(new URL('./librdkafka-groups.py', import.meta.url));
@@ -40,17 +41,11 @@ function runScript(mode: string, broker: BrokerProcess, onLine: (line: string) =
 }
 
 describe('librdkafka consumer groups', () => {
+  const fixture = useBroker();
   let broker: BrokerProcess;
   let client: TestClient;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-    client = new TestClient(broker.grpcAddress);
-  });
-  afterAll(async () => {
-    client.close();
-    await broker.stop();
-    await removeDataDir(broker.dataDir);
+  beforeAll(() => {
+    ({ broker, client } = fixture);
   });
 
   it('lets a static member (group.instance.id) restart without a rebalance (KIP-345)', async () => {
