@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
+import { registerStorageMetrics } from './storage-metrics.js';
 
 export class BrokerMetrics {
   readonly registry = new Registry();
@@ -24,6 +25,7 @@ export class BrokerMetrics {
 
   constructor(registry: PartitionRegistry, groups: GroupOffsets) {
     collectDefaultMetrics({ register: this.registry });
+    registerStorageMetrics(this.registry, registry);
     new Gauge({
       name: 'rill_log_end_offset',
       help: 'Log end offset per partition',
