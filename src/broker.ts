@@ -61,7 +61,7 @@ export class Broker {
       offsets: groups,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
       onError: (err, what) => logger.error({ err, component: 'groups' }, what),
-      partitionsOf: (topic) => registry.findTopic(topic)?.logs.length,
+      partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
     });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups);

@@ -23,16 +23,16 @@ function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boo
 
 async function partitionInfo(topic: Topic, nodeId: number): Promise<PartitionInfoMsg[]> {
   const compacted = topic.effective['cleanup.policy'].includes('compact');
-  return Promise.all(topic.logs.map(async (log, partition) => {
+  return Promise.all(topic.partitions.map(async (log, partition) => {
     const offline = log.offlineError;
-    const cleanableRatio = compacted && offline === null ? (await log.cleanableRatio()).ratio : 0;
+    const cleanableRatio = compacted ? await log.cleanableRatio() : 0;
     return {
       partition,
       logStartOffset: offline === null ? log.logStartOffset.toString() : '0',
       logEndOffset: offline === null ? log.logEndOffset.toString() : '0',
       highWatermark: offline === null ? log.highWatermark.toString() : '0',
       sizeBytes: offline === null ? String(log.sizeBytes) : '0',
-      leader: offline === null ? nodeId : -1,
+      leader: log.leaderId,
       online: offline === null,
       error: offline === null ? '' : offline.message,
       cleanableRatio,
