@@ -72,9 +72,9 @@ export const metadataHandler: KafkaHandler = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.port(), rack: null }],
+      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack })),
       clusterId: ctx.clusterId,
-      controllerId: ctx.nodeId,
+      controllerId: ctx.cluster.controllerId(),
       topics,
     };
   },
