@@ -12,7 +12,7 @@ export { encodeRecordBatch, decodeRecordBatches } from './record-codec.js';
 export { crc32c } from './crc32c.js';
 export { DiskGuard } from './disk-guard.js';
 export type { DiskGuardOptions } from './disk-guard.js';
-export { removeLogDir, markDirDeleted, finishDirDeletion, sweepDeletedDirs, readPartitionTopicId, deletedDirTopicId, isDeletedDirName, PARTITION_METADATA_FILE } from './log-dir.js';
+export { removeLogDir, markDirDeleted, finishDirDeletion, emptyDir, sweepDeletedDirs, readPartitionTopicId, deletedDirTopicId, isDeletedDirName, PARTITION_METADATA_FILE } from './log-dir.js';
 export { nodeIo } from './io/storage-io.js';
 export type { StorageIo, StorageFile } from './io/storage-io.js';
 export { forEachBatch, countRecords } from './batch-format.js';

@@ -67,6 +67,7 @@ export async function markDirDeleted(dir: string, tag: string, io: StorageIo = n
 
 /** Empties a directory marked deleted (freeing its space) and removes it. */
 export async function finishDirDeletion(doomed: string, io: StorageIo = nodeIo): Promise<void> {
+  if (!(await io.exists(doomed))) return;
   await emptyDir(doomed, io);
   await io.removeDir(doomed);
   await io.syncDir(dirname(doomed));

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import {
   DiskGuard,
   LogCleaner,
+  emptyDir,
   deletedDirTopicId,
   finishDirDeletion,
   isDeletedDirName,
@@ -243,7 +244,8 @@ export class PartitionRegistry {
         await forget();
       } catch (err) {
         this.options.logger.warn({ topic: name, err }, 'metadata write failed while deleting a topic; freeing its space first');
-        for (const dir of doomed) await finishDirDeletion(dir).catch(() => undefined);
+        // Emptied, not removed: the empty `-delete` directories stay as the evidence start-up uses.
+        for (const dir of doomed) await emptyDir(dir, nodeIo).catch(() => undefined);
         await forget();
       }
       for (const dir of doomed) await finishDirDeletion(dir);

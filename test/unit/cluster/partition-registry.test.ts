@@ -90,6 +90,27 @@ describe('PartitionRegistry directories', () => {
     expect(reg.partition('events', 0).logEndOffset).toBe(0n);
   });
 
+  it('deletes a topic on a full disk: its directories are emptied first when the metadata write fails', async () => {
+    await topicWithData('orders');
+    let failures = 1;
+    const realDelete = meta.deleteTopicOffsets.bind(meta);
+    meta.deleteTopicOffsets = async (name: string) => {
+      if (failures-- > 0) {
+        // As RocksDB on a full disk: the write fails until space is freed.
+        const left = (await readdir(dir)).filter((n) => n.startsWith('orders') && n.endsWith('-delete'));
+        expect(left.length).toBe(2);
+        throw Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' });
+      }
+      return realDelete(name);
+    };
+    const reg = await open();
+    await reg.deleteTopic('orders');
+    expect(failures).toBe(-1);
+    expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
+    expect(await meta.fetchOffsets('g')).toEqual([]);
+    expect(await meta.getTopic('orders')).toBeUndefined();
+  });
+
   it('deletes a topic whose partition is offline', async () => {
     await topicWithData('orders');
     const [first] = await segmentFiles(join(dir, 'orders-0'));
