@@ -114,6 +114,8 @@ interface QueuedAppend {
 }
 
 const MAX_READ_RETRIES = 3;
+/** How often a flush=always log moves its recovery point with the group commit. */
+const RECOVERY_CHECKPOINT_MS = 1000;
 
 function pendingOffsets(pending: ReadonlyArray<{ placed: Placed }>): bigint {
   const last = pending.at(-1);
@@ -138,6 +140,8 @@ class Log implements PartitionLog {
   private closed = false;
   private readonly logger: StorageLogger | undefined;
   private readonly diskGuard: DiskGuardLike | undefined;
+  private checkpointQueued = false;
+  private lastCheckpointMs = 0;
   private readonly producerIdExpirationMs: number;
 
   constructor(
@@ -663,8 +667,32 @@ class Log implements PartitionLog {
   }
 
   private async makeDurable(endOffset: bigint): Promise<void> {
-    if (this.config.flush === 'always') await this.groupCommit.request();
+    if (this.config.flush === 'always') {
+      await this.groupCommit.request();
+      this.maybeCheckpoint();
+    }
     if (this.autoHighWatermark && endOffset > this.hw) this.setHighWatermark(endOffset);
+  }
+
+  /**
+   * flush=always: at most once per RECOVERY_CHECKPOINT_MS, after an acknowledged sync, the
+   * recovery point moves to the log end and the active segment's new index entries are synced,
+   * so a crash re-scans only the last moments of writes, not the whole active segment. Queued
+   * behind the appends (under the lock, so no truncation can race it); the ack never waits.
+   */
+  private maybeCheckpoint(): void {
+    if (this.checkpointQueued || this.clock() - this.lastCheckpointMs < RECOVERY_CHECKPOINT_MS) return;
+    this.checkpointQueued = true;
+    void this.appendLock
+      .run(async () => {
+        if (this.closed || this.offlineError !== null) return;
+        await this.guard(() => this.checkpoint());
+      })
+      .catch((err: unknown) => this.logger?.error({ dir: this.dir, err }, 'recovery checkpoint failed'))
+      .finally(() => {
+        this.checkpointQueued = false;
+        this.lastCheckpointMs = this.clock();
+      });
   }
 
   private async syncActive(): Promise<void> {
@@ -672,10 +700,14 @@ class Log implements PartitionLog {
     await this.guard(() => this.active.sync());
   }
 
-  /** Syncs the active segment and moves the recovery point to the log end. Under the lock. */
+  /**
+   * Syncs the active segment and its new index entries and moves the recovery point to the log
+   * end. Under the lock.
+   */
   private async checkpoint(): Promise<void> {
     const end = this.logEndOffset;
     await this.active.sync();
+    await this.active.persistIndexes();
     if (end > this.recoveryPoint) {
       this.recoveryPoint = end;
       await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), end);

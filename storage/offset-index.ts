@@ -1,10 +1,12 @@
 /**
  * OffsetIndex: the sparse offset index of one segment — sorted (relative offset u32, file
  * position u32) entries, 8 bytes each, big-endian, one every `indexIntervalBytes` of log.
- * Held in memory and written whole by `save()` (on roll and close); the file of a segment above
- * the recovery point is never trusted and is rebuilt by the recovery scan. Single writer (the
+ * Held in memory; written whole by `save()` (on roll and close) and appended to by `persist()`
+ * (the recovery checkpoint); the file of a segment above the recovery point is never trusted and
+ * is rebuilt by the recovery scan. Single writer (the
  * log's append lock); lookups may run concurrently with appends.
  */
+import { IndexFile } from './index-file.js';
 import type { StorageIo } from './io/storage-io.js';
 
 const ENTRY_BYTES = 8;
@@ -13,8 +15,11 @@ export class OffsetIndex {
   private relOffsets: Uint32Array = new Uint32Array(64);
   private positions: Uint32Array = new Uint32Array(64);
   private count = 0;
+  private readonly file: IndexFile;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.file = new IndexFile(path, ENTRY_BYTES);
+  }
 
   get entries(): number {
     return this.count;
@@ -33,6 +38,7 @@ export class OffsetIndex {
       if (!ordered || position >= logBytes) return undefined;
       index.append(rel, position);
     }
+    index.file.loaded(index.count);
     return index;
   }
 
@@ -61,15 +67,28 @@ export class OffsetIndex {
   /** Drops every entry at or past file position `position`. */
   truncateToPosition(position: number): void {
     while (this.count > 0 && this.positions[this.count - 1]! >= position) this.count -= 1;
+    this.file.truncated(this.count);
   }
 
   async save(io: StorageIo): Promise<void> {
     const data = Buffer.allocUnsafe(this.count * ENTRY_BYTES);
-    for (let i = 0; i < this.count; i += 1) {
-      data.writeUInt32BE(this.relOffsets[i]!, i * ENTRY_BYTES);
-      data.writeUInt32BE(this.positions[i]!, i * ENTRY_BYTES + 4);
-    }
-    await io.writeFileAtomic(this.path, data);
+    for (let i = 0; i < this.count; i += 1) this.encode(i, data, i * ENTRY_BYTES);
+    await this.file.saveWhole(io, data, this.count);
+  }
+
+  /** Appends the entries not yet on disk and syncs the file (the recovery checkpoint). */
+  persist(io: StorageIo): Promise<void> {
+    return this.file.persist(io, this.count, (i, into, at) => this.encode(i, into, at));
+  }
+
+  /** The file was unlinked or must be let go (close, delete). */
+  forgetFile(): Promise<void> {
+    return this.file.forget();
+  }
+
+  private encode(i: number, into: Buffer, at: number): void {
+    into.writeUInt32BE(this.relOffsets[i]!, at);
+    into.writeUInt32BE(this.positions[i]!, at + 4);
   }
 
   private floor(relOffset: number): number {

@@ -239,6 +239,8 @@ export class Segment {
 
   /** Removes the saved index files (they no longer match the log after a truncation). */
   async removeIndexFiles(): Promise<void> {
+    await this.offsetIndex.forgetFile();
+    await this.timeIndex.forgetFile();
     const [offsetPath, timePath] = Segment.indexPaths(this.settings, this.baseOffset);
     await this.settings.io.unlink(offsetPath);
     await this.settings.io.unlink(timePath);
@@ -258,6 +260,12 @@ export class Segment {
     await this.timeIndex.save(this.settings.io);
   }
 
+  /** Appends the index entries not yet on disk and syncs them (the recovery checkpoint). */
+  async persistIndexes(): Promise<void> {
+    await this.offsetIndex.persist(this.settings.io);
+    await this.timeIndex.persist(this.settings.io);
+  }
+
   acquire(): boolean {
     if (this.deleted) return false;
     this.readers += 1;
@@ -270,6 +278,8 @@ export class Segment {
   }
 
   async close(): Promise<void> {
+    await this.offsetIndex.forgetFile();
+    await this.timeIndex.forgetFile();
     await this.file.close();
   }
 
@@ -280,7 +290,7 @@ export class Segment {
   async retire(): Promise<void> {
     this.deleted = true;
     if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    await this.file.close();
+    await this.close();
   }
 
   /**

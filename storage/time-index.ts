@@ -4,6 +4,7 @@
  * batch whose base offset ≤ base + r has timestamps ≤ T. Same life cycle as OffsetIndex: in
  * memory, saved whole on roll and close, rebuilt by recovery. Single writer; concurrent lookups.
  */
+import { IndexFile } from './index-file.js';
 import type { StorageIo } from './io/storage-io.js';
 
 const ENTRY_BYTES = 12;
@@ -11,8 +12,11 @@ const ENTRY_BYTES = 12;
 export class TimeIndex {
   private timestamps: bigint[] = [];
   private relOffsets: number[] = [];
+  private readonly file: IndexFile;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.file = new IndexFile(path, ENTRY_BYTES);
+  }
 
   static async load(io: StorageIo, path: string, maxRelOffset: number): Promise<TimeIndex | undefined> {
     const data = await io.readFile(path);
@@ -29,6 +33,7 @@ export class TimeIndex {
       index.timestamps.push(timestamp);
       index.relOffsets.push(rel);
     }
+    index.file.loaded(index.timestamps.length);
     return index;
   }
 
@@ -71,14 +76,26 @@ export class TimeIndex {
       this.relOffsets.pop();
       this.timestamps.pop();
     }
+    this.file.truncated(this.timestamps.length);
   }
 
   async save(io: StorageIo): Promise<void> {
     const data = Buffer.allocUnsafe(this.timestamps.length * ENTRY_BYTES);
-    for (let i = 0; i < this.timestamps.length; i += 1) {
-      data.writeBigInt64BE(this.timestamps[i]!, i * ENTRY_BYTES);
-      data.writeUInt32BE(this.relOffsets[i]!, i * ENTRY_BYTES + 8);
-    }
-    await io.writeFileAtomic(this.path, data);
+    for (let i = 0; i < this.timestamps.length; i += 1) this.encode(i, data, i * ENTRY_BYTES);
+    await this.file.saveWhole(io, data, this.timestamps.length);
+  }
+
+  /** Appends the entries not yet on disk and syncs the file (the recovery checkpoint). */
+  persist(io: StorageIo): Promise<void> {
+    return this.file.persist(io, this.timestamps.length, (i, into, at) => this.encode(i, into, at));
+  }
+
+  forgetFile(): Promise<void> {
+    return this.file.forget();
+  }
+
+  private encode(i: number, into: Buffer, at: number): void {
+    into.writeBigInt64BE(this.timestamps[i]!, at);
+    into.writeUInt32BE(this.relOffsets[i]!, at + 8);
   }
 }
