@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'rill-bench-recovery-'));
   try {
     const crashed = join(root, 'crashed-0');
-    progress(`writing ${TARGET_BYTES >> 20} MB into one active segment (flush=always), then SIGKILL`);
+    progress(`writing ${Math.round(TARGET_BYTES / 2 ** 20)} MB into one active segment (flush=always), then SIGKILL`);
     await crashAfter(crashed, TARGET_BYTES);
     const clean = join(root, 'clean-0');
     await cp(crashed, clean, { recursive: true });
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     await timeOpen(clean); // recovers and closes cleanly
     const opened = await timeOpen(clean);
     progress(`recovered up to offset ${recovered.end}`);
-    await report('recovery', [figure(`open after SIGKILL, ${TARGET_BYTES >> 20} MB active segment (ms vs clean open; goal ≤ 1000 ms)`, recovered.ms, 'ms', opened.ms)]);
+    await report('recovery', [figure(`open after SIGKILL, ${Math.round(TARGET_BYTES / 2 ** 20)} MB active segment (ms vs clean open; goal ≤ 1000 ms)`, recovered.ms, 'ms', opened.ms)]);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
