@@ -51,7 +51,7 @@ export class Broker {
     const coordinator = new GroupCoordinator({ offsets: groups });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups);
-    const http = new HttpServer(metrics);
+    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
     const kafka = new KafkaServer(

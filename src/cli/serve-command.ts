@@ -1,86 +1,73 @@
 /**
  * `rill serve`: runs a broker until SIGTERM/SIGINT. The first signal stops it cleanly (finish
  * in-flight requests within the shutdown timeout, flush, close) and exits 0; a second signal
- * exits at once.
+ * exits at once. Start-up failures are one line on stderr: a bad option (named as typed, exit 2),
+ * a data dir held by another broker, a port in use (exit 1).
  */
 import type { Command } from 'commander';
 import { Broker } from '../broker.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type BrokerConfig } from '../config.js';
 import { createLogger } from '../log.js';
+import { CliError, usageError } from './cli-error.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { examples } from './help-text.js';
 
-interface ServeOptions {
-  dataDir?: string;
-  grpcPort?: string;
-  kafkaPort?: string;
-  httpPort?: string;
-  nodeId?: string;
-  host?: string;
-  advertisedHost?: string;
-  config?: string;
-  logLevel?: string;
-  partitions?: string;
-  retentionMs?: string;
-  retentionBytes?: string;
-  segmentBytes?: string;
-  flush?: string;
-}
+const BROKER_FLAGS = {
+  dataDir: ['--data-dir <dir>', 'data directory (default ./data)'],
+  grpcPort: ['--grpc-port <port>', 'gRPC port (default 9093; 0 = any free port)'],
+  kafkaPort: ['--kafka-port <port>', 'Kafka protocol port (default 9092)'],
+  httpPort: ['--http-port <port>', 'HTTP port for /healthz, /readyz, /metrics (default 9644)'],
+  nodeId: ['--node-id <id>', 'broker id (default 0)'],
+  host: ['--host <host>', 'address to listen on (default 0.0.0.0)'],
+  advertisedHost: ['--advertised-host <host>', 'host name clients are told to use (default localhost)'],
+  logLevel: ['--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
+  logFormat: ['--log-format <format>', 'pretty|json|auto (default auto: pretty on a terminal, JSON otherwise)'],
+  autoCreateTopics: ['--auto-create-topics <bool>', 'create unknown topics on Kafka Metadata/Produce requests (default true)'],
+  readyWithOfflinePartitions: ['--ready-with-offline-partitions <bool>', '/readyz answers ready even while partitions are offline (default false)'],
+  retentionCheckIntervalMs: ['--retention-check-interval-ms <ms>', 'how often retention runs (default 300000)'],
+  shutdownTimeoutMs: ['--shutdown-timeout-ms <ms>', 'how long in-flight requests get at shutdown (default 10000)'],
+} as const;
+
+const TOPIC_FLAGS = {
+  'num.partitions': ['--partitions <n>', 'num.partitions for new topics (default 1)'],
+  'retention.ms': ['--retention-ms <ms>', 'retention.ms default (-1 = forever)'],
+  'retention.bytes': ['--retention-bytes <bytes>', 'retention.bytes default (-1 = unlimited)'],
+  'segment.bytes': ['--segment-bytes <bytes>', 'segment.bytes default (1 GiB)'],
+  'segment.ms': ['--segment-ms <ms>', 'segment.ms default (7 days)'],
+  'max.message.bytes': ['--max-message-bytes <bytes>', 'max.message.bytes default (largest record batch)'],
+  flush: ['--flush <mode>', 'always|interval|never (default always)'],
+  'flush.interval.ms': ['--flush-interval-ms <ms>', 'flush.interval.ms default'],
+  'index.interval.bytes': ['--index-interval-bytes <bytes>', 'index.interval.bytes default'],
+} as const;
+
+const camel = (flag: string) => flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
-    .description('run a single-node broker')
-    .option('--data-dir <dir>', 'data directory (default ./data)')
-    .option('--grpc-port <port>', 'gRPC port (default 9093; 0 = any free port)')
-    .option('--kafka-port <port>', 'Kafka protocol port (default 9092)')
-    .option('--http-port <port>', 'HTTP port for /healthz, /readyz, /metrics (default 9644)')
-    .option('--node-id <id>', 'broker id (default 0)')
-    .option('--host <host>', 'address to listen on (default 0.0.0.0)')
-    .option('--advertised-host <host>', 'host name clients are told to use (default localhost)')
-    .option('--config <file>', 'JSON config file')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
-    .option('--partitions <n>', 'num.partitions for new topics')
-    .option('--retention-ms <ms>', 'retention.ms default')
-    .option('--retention-bytes <bytes>', 'retention.bytes default')
-    .option('--segment-bytes <bytes>', 'segment.bytes default')
-    .option('--flush <mode>', 'always|interval|never (default always)')
-    .action(async (options: ServeOptions) => {
-      let config;
-      try {
-        config = loadConfig(
-          {
-            dataDir: options.dataDir,
-            grpcPort: options.grpcPort,
-            kafkaPort: options.kafkaPort,
-            httpPort: options.httpPort,
-            nodeId: options.nodeId,
-            host: options.host,
-            advertisedHost: options.advertisedHost,
-            config: options.config,
-            logLevel: options.logLevel,
-          },
-          {
-            'num.partitions': options.partitions,
-            'retention.ms': options.retentionMs,
-            'retention.bytes': options.retentionBytes,
-            'segment.bytes': options.segmentBytes,
-            flush: options.flush,
-          },
-        );
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`rill serve: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
-      }
-      const logger = createLogger(config.logLevel);
+    .description('run a single-node broker (gRPC, Kafka protocol, HTTP health and metrics)')
+    .option('--config <file>', 'JSON config file: the options below by flag name (grpc-port) or camelCase (grpcPort)');
+  for (const [flag, help] of [...Object.values(BROKER_FLAGS), ...Object.values(TOPIC_FLAGS)]) serve.option(flag, help);
+  serve
+    .addHelpText(
+      'after',
+      `\nEvery option is also RILL_<NAME> in the environment (RILL_DATA_DIR, RILL_GRPC_PORT, RILL_RETENTION_MS, ...);\nflags win over the environment, which wins over --config.\n${examples([
+        'rill serve --data-dir ./data',
+        'rill serve --grpc-port 0 --kafka-port 0 --http-port 0 --log-format json',
+        'RILL_LOG_LEVEL=debug rill serve --config rill.json',
+      ])}`,
+    )
+    .action(async (options: Record<string, string | undefined>) => {
+      const config = configOf(options);
+      const logger = createLogger(config.logLevel, config.logFormat);
+      const lock = await DataDirLock.acquire(config.dataDir);
       let broker: Broker;
       try {
         broker = await Broker.start(config, logger);
       } catch (err) {
-        logger.fatal({ err }, 'start-up failed');
-        process.stderr.write(`rill serve: start-up failed: ${(err as Error).message}\n`);
-        process.exit(1);
+        logger.debug({ err }, 'start-up failed');
+        await lock.release();
+        throw startupError(err, config);
       }
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -90,15 +77,53 @@ export function registerServe(program: Command): void {
           process.exit(130);
         }
         logger.info({ signal }, 'signal received, shutting down');
-        broker.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        broker
+          .stop()
+          .then(() => lock.release())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+}
+
+function configOf(options: Record<string, string | undefined>): BrokerConfig {
+  const flags: Record<string, string | undefined> = { config: options.config };
+  for (const [option, [flag]] of Object.entries(BROKER_FLAGS)) flags[option] = options[camel(flag)];
+  const topicFlags: Record<string, string | undefined> = {};
+  for (const [option, [flag]] of Object.entries(TOPIC_FLAGS)) topicFlags[option] = options[camel(flag)];
+  try {
+    return loadConfig(flags, topicFlags);
+  } catch (err) {
+    if (err instanceof ConfigError) throw usageError(`serve: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A failed start in one line: which port is taken, or what broke. */
+function startupError(err: unknown, config: BrokerConfig): CliError {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  const message = e instanceof Error ? e.message : String(err);
+  const inUse = e.code === 'EADDRINUSE' || /EADDRINUSE/.test(message);
+  const denied = e.code === 'EACCES' || /EACCES/.test(message);
+  if (inUse || denied) {
+    const port = e.port ?? Number(/:(\d+)\]?\s*$/.exec(message)?.[1] ?? /:(\d+)\D*$/.exec(message)?.[1]);
+    const listener = /No address added/.test(message)
+      ? (['gRPC', '--grpc-port'] as const)
+      : port === config.kafkaPort
+        ? (['Kafka', '--kafka-port'] as const)
+        : port === config.httpPort
+          ? (['HTTP', '--http-port'] as const)
+          : (['gRPC', '--grpc-port'] as const);
+    const why = inUse ? 'is in use by another process' : 'is not allowed for this user';
+    return new CliError(`${listener[0]} port ${port} (${listener[1]}) on ${config.host} ${why}; stop that process or choose another with ${listener[1]}`);
+  }
+  if (/lock/i.test(message) && /meta/.test(message)) return new CliError(`data dir ${config.dataDir} is in use by another broker (${message})`);
+  return new CliError(`start-up failed: ${message}`, { cause: err });
 }

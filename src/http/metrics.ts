@@ -1,11 +1,13 @@
 /**
  * BrokerMetrics: the Prometheus metrics of one broker (prom-client, its own Registry). Counters
- * are bumped by the front doors; per-partition gauges and group lag are computed on scrape from
- * the partition registry and the group offsets, so they cost nothing between scrapes.
+ * are bumped by the front doors; per-partition gauges (offsets, sizes, offline partitions) and
+ * group lag are computed on scrape from the partition registry and the group offsets, so they
+ * cost nothing between scrapes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
+import { offlinePartitions } from './offline-partitions.js';
 
 export class BrokerMetrics {
   readonly registry = new Registry();
@@ -42,6 +44,32 @@ export class BrokerMetrics {
       collect() {
         this.reset();
         for (const t of registry.listTopics()) t.logs.forEach((l, p) => this.set({ topic: t.name, partition: p }, l.sizeBytes));
+      },
+    });
+    new Gauge({
+      name: 'rill_offline_partitions',
+      help: 'Partitions that are offline (log not recoverable, or a failed write or sync)',
+      registers: [this.registry],
+      collect() {
+        this.set(offlinePartitions(registry).length);
+      },
+    });
+    new Gauge({
+      name: 'rill_partition_offline',
+      help: '1 for each offline partition',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of offlinePartitions(registry)) this.set({ topic: p.topic, partition: p.partition }, 1);
+      },
+    });
+    new Gauge({
+      name: 'rill_under_replicated_partitions',
+      help: 'Partitions with fewer in-sync replicas than replicas (always 0 on a single node)',
+      registers: [this.registry],
+      collect() {
+        this.set(0);
       },
     });
     new Gauge({

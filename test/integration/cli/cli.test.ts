@@ -1,27 +1,16 @@
 /**
  * The `rill` CLI end to end against the real broker: topics, produce from stdin, consume
- * (from the beginning, an offset, a timestamp, a group), group lag, dump of a segment file.
+ * (from the beginning, an offset, a timestamp, a group), group lag, dump of a segment file,
+ * help and version, and one-line errors.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
-
-const exec = promisify(execFile);
+import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { rill as run } from './run-rill.js';
 
 describe('rill CLI', () => {
   let broker: BrokerProcess;
-  const rill = async (args: string[], input?: string) => {
-    const child = exec(process.execPath, [MAIN, '--server', broker.grpcAddress, ...args]);
-    if (input !== undefined) {
-      child.child.stdin!.end(input);
-    }
-    return child.then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
-  };
+  const rill = (args: string[], input?: string) => run(['--server', broker.grpcAddress, ...args], input === undefined ? {} : { input });
 
   beforeAll(async () => {
     broker = await startBroker();
@@ -37,15 +26,19 @@ describe('rill CLI', () => {
     const described = JSON.parse((await rill(['topic', 'describe', 'cli', '--json'])).stdout) as { topic: { configs: object }; partitions: unknown[] };
     expect(described.topic.configs).toEqual({ 'retention.ms': '60000' });
     expect(described.partitions).toHaveLength(2);
+    expect((await rill(['topic', 'describe', 'cli'])).stdout).toMatch(/^0\s+online\s+0\s+0\s+0\s/m);
   });
 
   it('produces stdin lines and consumes them back', async () => {
     const produced = await rill(['produce', 'cli', '-K', ':', '-H', 'source=cli'], 'a:1\nb:2\nc:3\nd:4\n');
     expect(produced.code).toBe(0);
+    expect(produced.stderr).toMatch(/produced 4 records to cli/);
     const consumed = await rill(['consume', 'cli', '--from-beginning', '--format', 'json']);
-    const records = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; value: string; headers: object });
+    expect(consumed.code).toBe(0);
+    const records = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { topic: string; key: string; value: string; headers: object });
     expect(records.map((r) => `${r.key}:${r.value}`).sort()).toEqual(['a:1', 'b:2', 'c:3', 'd:4']);
-    expect(records[0]!.headers).toEqual({ source: 'cli' });
+    expect(records[0]!.headers).toEqual([{ key: 'source', value: 'cli' }]);
+    expect(records[0]!.topic).toBe('cli');
   });
 
   it('consumes from an offset and from a timestamp', async () => {
@@ -53,6 +46,7 @@ describe('rill CLI', () => {
     await rill(['produce', 'seq'], 'x0\nx1\nx2\nx3\n');
     expect((await rill(['consume', 'seq', '--offset', '2'])).stdout).toBe('x2\nx3\n');
     expect((await rill(['consume', 'seq', '--timestamp', '0', '--max', '1'])).stdout).toBe('x0\n');
+    expect((await rill(['consume', 'seq', '--timestamp', '1970-01-01T00:00:00Z', '--max', '1'])).stdout).toBe('x0\n');
   });
 
   it('commits as a group and shows lag, then resumes where it left off', async () => {
@@ -72,6 +66,24 @@ describe('rill CLI', () => {
   it('prints a one-line error and exits non-zero for a bad request', async () => {
     const bad = await rill(['topic', 'create', 'no spaces']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^rill: INVALID_ARGUMENT: topic name/);
+    expect(bad.stderr).toMatch(/^rill: INVALID_ARGUMENT: topic name[^\n]*\n$/);
+    const missing = await rill(['topic', 'describe', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^rill: NOT_FOUND: unknown topic "nope"\n$/);
+  });
+
+  it('has --version and help with descriptions and examples for every command', async () => {
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['serve', 'topic', 'produce', 'consume', 'group', 'cluster', 'dump']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b.*\\S`, 'm'));
+    expect(help.stdout).toMatch(/Examples:/);
+    for (const command of [['serve'], ['produce', 'x'], ['consume', 'x'], ['topic', 'create', 'x'], ['topic', 'alter-config', 'x'], ['topic', 'add-partitions', 'x'], ['group', 'seek', 'g'], ['cluster', 'info'], ['dump', 'f']]) {
+      const sub = await run([...command, '--help']);
+      expect(sub.code, command.join(' ')).toBe(0);
+      expect(sub.stdout, command.join(' ')).toMatch(/Examples:\n {2}\$ \S.*rill /);
+    }
   });
 });
