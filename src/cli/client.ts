@@ -81,7 +81,7 @@ export class RillClient {
       }
     }
     const where = failures.length === 1 ? `a broker at ${failures[0]}` : `any broker: ${failures.join(', ')}`;
-    throw new BrokerCallError(`cannot reach ${where} — is it running? use --server or RILL_SERVER`, grpc.status.UNAVAILABLE, undefined, '', true);
+    throw new BrokerCallError(`cannot reach ${where} — is it running? use --server or RILL_SERVER`, grpc.status.UNAVAILABLE, undefined, failures.join(', '), true);
   }
 
   close(): void {

@@ -57,7 +57,7 @@ export async function readPartition(ctx: ReaderContext, range: PartitionRange): 
     } catch (err) {
       if (ctx.signal.aborted) return;
       if (ctx.follow && isTransient(err)) {
-        ctx.watch.failed((err as Error).message, ctx.client.address);
+        ctx.watch.failed(lostReason(err as BrokerCallError, ctx.client.address), ctx.client.address);
         await ctx.watch.backoff(ctx.signal);
         continue;
       }
@@ -83,6 +83,12 @@ function isTransient(err: unknown): boolean {
   if (err.unreachable) return true;
   if (err.status === grpc.status.UNAVAILABLE) return err.errorCode === undefined || err.errorCode === 'SHUTTING_DOWN';
   return err.status === grpc.status.CANCELLED || err.status === grpc.status.DEADLINE_EXCEEDED;
+}
+
+function lostReason(err: BrokerCallError, address: string): string {
+  if (err.unreachable) return `lost the broker at ${err.details}`;
+  if (err.errorCode === 'SHUTTING_DOWN') return `the broker at ${address} is shutting down`;
+  return err.message;
 }
 
 function explain(err: unknown, topic: string, partition: number): unknown {

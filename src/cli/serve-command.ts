@@ -4,10 +4,11 @@
  * exits at once. Start-up failures are one line on stderr: a bad option (named as typed, exit 2),
  * a data dir held by another broker, a port in use (exit 1).
  */
+import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { Broker } from '../broker.js';
 import { ConfigError, loadConfig, type BrokerConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { CliError, usageError } from './cli-error.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { examples } from './help-text.js';
@@ -60,24 +61,14 @@ export function registerServe(program: Command): void {
     .action(async (options: Record<string, string | undefined>) => {
       const config = configOf(options);
       const logger = createLogger(config.logLevel, config.logFormat);
+      routeGrpcLogs(logger);
       const lock = await DataDirLock.acquire(config.dataDir);
-      let broker: Broker;
-      try {
-        broker = await Broker.start(config, logger);
-      } catch (err) {
-        logger.debug({ err }, 'start-up failed');
-        await lock.release();
-        throw startupError(err, config);
-      }
+      // Signal handlers go in before the broker starts: the `ready` line is logged inside
+      // Broker.start, and a SIGTERM right after it must still stop the broker cleanly.
+      let broker: Broker | undefined;
       let signals = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        signals += 1;
-        if (signals > 1) {
-          logger.warn({ signal }, 'second signal: exiting at once');
-          process.exit(130);
-        }
-        logger.info({ signal }, 'signal received, shutting down');
-        broker
+      const shutdown = () => {
+        broker!
           .stop()
           .then(() => lock.release())
           .then(
@@ -88,8 +79,25 @@ export function registerServe(program: Command): void {
             },
           );
       };
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          logger.warn({ signal }, 'second signal: exiting at once');
+          process.exit(130);
+        }
+        logger.info({ signal }, 'signal received, shutting down');
+        if (broker !== undefined) shutdown();
+      };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      try {
+        broker = await Broker.start(config, logger);
+      } catch (err) {
+        logger.debug({ err }, 'start-up failed');
+        await lock.release();
+        throw startupError(err, config);
+      }
+      if (signals > 0) shutdown();
     });
 }
 
@@ -126,4 +134,10 @@ function startupError(err: unknown, config: BrokerConfig): CliError {
   }
   if (/lock/i.test(message) && /meta/.test(message)) return new CliError(`data dir ${config.dataDir} is in use by another broker (${message})`);
   return new CliError(`start-up failed: ${message}`, { cause: err });
+}
+
+/** grpc-js writes its own errors to stderr ("E No address added ..."); they belong in our log. */
+function routeGrpcLogs(logger: Logger): void {
+  const grpcLog = logger.child({ component: 'grpc-js' });
+  grpc.setLogger({ error: (...args: unknown[]) => grpcLog.debug(args.map(String).join(' ')) });
 }
