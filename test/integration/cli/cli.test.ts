@@ -3,10 +3,18 @@
  * (from the beginning, an offset, a timestamp, a group), group lag, dump of a segment file,
  * help and version, and one-line errors.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill as run } from './run-rill.js';
+
+async function indexFile(): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'rill-dump-')), '00000000000000000000.index');
+  await writeFile(file, Buffer.alloc(16));
+  return file;
+}
 
 describe('rill CLI', () => {
   let broker: BrokerProcess;
@@ -63,6 +71,33 @@ describe('rill CLI', () => {
     expect(dumped.stdout).toMatch(/value=x2/);
   });
 
+  it('refuses in one line to dump a missing file, a directory, an index or a non-segment file', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [join(broker.dataDir, 'nope.log'), /^rill: .*nope\.log: no such file\n$/],
+      [join(broker.dataDir, 'seq-0'), /^rill: .*seq-0 is a directory; give a segment file inside it, e\.g\. .*seq-0\/00000000000000000000\.log\n$/],
+      [await indexFile(), /^rill: .*\.index is an index file; give the segment \.log file beside it\n$/],
+      [join(broker.dataDir, 'rill.lock'), /^rill: .*rill\.lock is not a segment file: no record batch \(magic 2\) at byte 0\n$/],
+    ];
+    for (const [file, pattern] of cases) {
+      const r = await rill(['dump', file]);
+      expect(r.code, file).toBe(1);
+      expect(r.stderr, file).toMatch(pattern);
+    }
+  });
+
+  it('names the address it cannot reach, in one line', async () => {
+    const r = await run(['--server', '1', 'topic', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('rill: cannot reach a broker at 127.0.0.1:1 (connection refused) — is it running? use --server or RILL_SERVER\n');
+    const env = await run(['topic', 'list'], { env: { RILL_SERVER: '127.0.0.1:1' } });
+    expect(env.stderr).toMatch(/^rill: cannot reach a broker at 127\.0\.0\.1:1 /);
+    const failover = await run(['--server', '127.0.0.1:1', '--server', broker.grpcAddress, 'topic', 'list']);
+    expect(failover.code).toBe(0);
+    expect(failover.stdout).toMatch(/^seq\s/m);
+    const viaEnv = await run(['topic', 'list'], { env: { RILL_SERVER: String(broker.grpcPort) } });
+    expect(viaEnv.stdout).toMatch(/^seq\s/m);
+  });
+
   it('prints a one-line error and exits non-zero for a bad request', async () => {
     const bad = await rill(['topic', 'create', 'no spaces']);
     expect(bad.code).toBe(1);
@@ -83,7 +118,7 @@ describe('rill CLI', () => {
     for (const command of [['serve'], ['produce', 'x'], ['consume', 'x'], ['topic', 'create', 'x'], ['topic', 'alter-config', 'x'], ['topic', 'add-partitions', 'x'], ['group', 'seek', 'g'], ['cluster', 'info'], ['dump', 'f']]) {
       const sub = await run([...command, '--help']);
       expect(sub.code, command.join(' ')).toBe(0);
-      expect(sub.stdout, command.join(' ')).toMatch(/Examples:\n {2}\$ \S.*rill /);
+      expect(sub.stdout, command.join(' ')).toMatch(/Examples:\n {2}\$ .*\brill /);
     }
   });
 });
