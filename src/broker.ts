@@ -50,7 +50,7 @@ export class Broker {
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({ offsets: groups });
     const clusterId = await clusterIdOf(meta);
-    const metrics = new BrokerMetrics(registry, groups);
+    const metrics = new BrokerMetrics(registry, groups, logger.child({ component: 'requests' }));
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
@@ -75,7 +75,11 @@ export class Broker {
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
-      registry.applyRetention().catch((err: unknown) => logger.error({ err }, 'retention run failed'));
+      const started = Date.now();
+      registry.applyRetention().then(
+        (removed) => logger.debug({ removedSegments: removed, ms: Date.now() - started }, 'retention run'),
+        (err: unknown) => logger.error({ err }, 'retention run failed'),
+      );
     }, config.retentionCheckIntervalMs);
     broker.retentionTimer.unref();
     http.ready = true;

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
+import type { Logger } from '../log.js';
 import { offlinePartitions } from './offline-partitions.js';
 
 export class BrokerMetrics {
@@ -24,7 +25,8 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
-  constructor(registry: PartitionRegistry, groups: GroupOffsets) {
+  /** With `requestLog`, every request is also logged at debug level with its API, status and latency. */
+  constructor(registry: PartitionRegistry, groups: GroupOffsets, private readonly requestLog?: Logger) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'rill_log_end_offset',
@@ -101,5 +103,6 @@ export class BrokerMetrics {
   request(api: string, status: string, seconds: number): void {
     this.requests.inc({ api, status });
     this.latency.observe({ api, status }, seconds);
+    if (this.requestLog?.isLevelEnabled('debug')) this.requestLog.debug({ api, status, ms: Math.round(seconds * 1e6) / 1e3 }, 'request');
   }
 }

@@ -83,6 +83,35 @@ describe('rill serve', () => {
     expect(entry.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 
+  it('logs every request with its latency at --log-level debug', async () => {
+    const broker = await startBroker({ dataDir, args: ['--log-level', 'debug'] });
+    try {
+      expect((await rill(['--server', broker.grpcAddress, 'topic', 'list'])).code).toBe(0);
+      const line = await eventually(() => broker.output().split('\n').find((l) => l.includes('"api":"TopicService.List"')), 10_000, 'a request log line');
+      expect(JSON.parse(line)).toMatchObject({ level: 'debug', component: 'requests', api: 'TopicService.List', status: 'OK', msg: 'request' });
+      expect(typeof (JSON.parse(line) as { ms: unknown }).ms).toBe('number');
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('creates unknown topics on Kafka Metadata requests unless --auto-create-topics false', async () => {
+    for (const [flag, created] of [['true', true], ['false', false]] as const) {
+      const broker = await startBroker({ dataDir: await newDataDir(), args: ['--auto-create-topics', flag] });
+      try {
+        await new Promise<void>((resolve) => {
+          const kcat = spawn('kcat', ['-b', `127.0.0.1:${broker.kafkaPort}`, '-L', '-t', 'auto-made', '-m', '5'], { stdio: 'ignore' });
+          kcat.once('close', () => resolve());
+        });
+        const listed = await rill(['--server', broker.grpcAddress, 'topic', 'list']);
+        expect(/^auto-made\s/m.test(listed.stdout), `--auto-create-topics ${flag}`).toBe(created);
+      } finally {
+        await broker.stop();
+        await removeDataDir(broker.dataDir);
+      }
+    }
+  });
+
   it('logs one readable line per entry with --log-format pretty', async () => {
     const child = spawn(process.execPath, [MAIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--grpc-port', '0', '--kafka-port', '0', '--http-port', '0', '--log-format', 'pretty'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
