@@ -84,6 +84,14 @@ export class RillClient {
     throw new BrokerCallError(`cannot reach ${where} — is it running? use --server or RILL_SERVER`, grpc.status.UNAVAILABLE, undefined, failures.join(', '), true);
   }
 
+  /** A server-streaming call (e.g. ConsumeService.SubscribeGroup) on the current address. */
+  serverStream<Res>(service: ServiceName, method: string, request: object): grpc.ClientReadableStream<Res> {
+    const client = this.clientsFor(this.address)[service];
+    const fn = client[method];
+    if (fn === undefined) throw new CliError(`the client has no ${service}.${method}`);
+    return (fn as (req: object) => grpc.ClientReadableStream<Res>).call(client, request);
+  }
+
   close(): void {
     for (const clients of this.channels.values()) for (const c of Object.values(clients)) c.close();
     this.channels.clear();
