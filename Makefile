@@ -3,8 +3,6 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := kcat python3-kafka python3-confluent-kafka
-# `make install` links bin/rill (which runs this checkout's dist/src/main.js) into $(PREFIX)/bin.
-PREFIX ?= $(HOME)/.local
 
 .PHONY: install deps link build test run bench clean apt
 
@@ -12,7 +10,9 @@ install: deps link build
 
 deps: node_modules/.installed apt
 
-# Puts `rill` on the PATH: a symlink, no npm link, no global install.
+# Puts `rill` on the PATH: links bin/rill (which runs this checkout's dist/src/main.js) into
+# $(PREFIX)/bin — a symlink, no npm link, no global install.
+PREFIX ?= $(HOME)/.local
 link:
 	@mkdir -p $(PREFIX)/bin
 	ln -sfn $(CURDIR)/bin/rill $(PREFIX)/bin/rill
