@@ -29,6 +29,11 @@ interface PartitionInfo {
   error: string;
 }
 
+/** Kafka's tools print "none" for a partition without a leader (-1). */
+function leader(id: number): string {
+  return id < 0 ? 'none' : String(id);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -84,7 +89,9 @@ export function registerTopic(program: Command): void {
         printTable(
           ['PARTITION', 'STATUS', 'START', 'END', 'HIGH WATERMARK', 'BYTES', 'LEADER', 'ERROR'],
           res.partitions.map((p) =>
-            offline(p) ? [p.partition, 'OFFLINE', '-', '-', '-', '-', p.leader, p.error] : [p.partition, 'online', p.logStartOffset, p.logEndOffset, p.highWatermark, p.sizeBytes, p.leader, ''],
+            offline(p)
+              ? [p.partition, 'OFFLINE', '-', '-', '-', '-', leader(p.leader), p.error]
+              : [p.partition, 'online', p.logStartOffset, p.logEndOffset, p.highWatermark, p.sizeBytes, leader(p.leader), ''],
           ),
         );
         if (res.topic.effectiveConfigs.length > 0) {
