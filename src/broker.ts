@@ -50,7 +50,7 @@ export class Broker {
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({ offsets: groups });
     const clusterId = await clusterIdOf(meta);
-    const metrics = new BrokerMetrics(registry, groups, logger.child({ component: 'requests' }));
+    const metrics = new BrokerMetrics(registry, groups, { requestLog: logger.child({ component: 'requests' }), groupMembers: coordinator });
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });

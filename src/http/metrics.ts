@@ -1,14 +1,27 @@
 /**
  * BrokerMetrics: the Prometheus metrics of one broker (prom-client, its own Registry). Counters
- * are bumped by the front doors; per-partition gauges (offsets, sizes, offline partitions) and
- * group lag are computed on scrape from the partition registry and the group offsets, so they
- * cost nothing between scrapes.
+ * are bumped by the front doors; per-partition gauges (offsets, sizes, offline partitions),
+ * group members and group lag are computed on scrape from the partition registry, the group
+ * coordinator and the group offsets, so they cost nothing between scrapes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
 import type { Logger } from '../log.js';
 import { offlinePartitions } from './offline-partitions.js';
+
+/** What the group-member gauge reads (the group coordinator). */
+export interface GroupMemberSource {
+  listGroups(): Promise<Array<{ groupId: string }>>;
+  describeGroup(groupId: string): Promise<{ members: readonly unknown[] }>;
+}
+
+export interface MetricsOptions {
+  /** Every request is also logged here at debug level with its API, status and latency. */
+  requestLog?: Logger;
+  /** Feeds `rill_group_members`. */
+  groupMembers?: GroupMemberSource;
+}
 
 export class BrokerMetrics {
   readonly registry = new Registry();
@@ -25,8 +38,11 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
-  /** With `requestLog`, every request is also logged at debug level with its API, status and latency. */
-  constructor(registry: PartitionRegistry, groups: GroupOffsets, private readonly requestLog?: Logger) {
+  private readonly requestLog: Logger | undefined;
+
+  constructor(registry: PartitionRegistry, groups: GroupOffsets, options: MetricsOptions = {}) {
+    this.requestLog = options.requestLog;
+    const memberSource = options.groupMembers;
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'rill_log_end_offset',
@@ -72,6 +88,17 @@ export class BrokerMetrics {
       registers: [this.registry],
       collect() {
         this.set(0);
+      },
+    });
+    new Gauge({
+      name: 'rill_group_members',
+      help: 'Live members per consumer group',
+      labelNames: ['group'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (memberSource === undefined) return;
+        for (const g of await memberSource.listGroups()) this.set({ group: g.groupId }, (await memberSource.describeGroup(g.groupId)).members.length);
       },
     });
     new Gauge({
