@@ -45,7 +45,15 @@ export class Broker {
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     await mkdir(config.dataDir, { recursive: true });
     const meta = await openMetaStore(join(config.dataDir, 'meta'), { logger: logger.child({ component: 'meta' }) });
-    const registry = await PartitionRegistry.open({ dataDir: config.dataDir, meta, defaults: config.topicDefaults, logger: logger.child({ component: 'registry' }) });
+    const registry = await PartitionRegistry.open({
+      dataDir: config.dataDir,
+      meta,
+      defaults: config.topicDefaults,
+      logger: logger.child({ component: 'registry' }),
+      recoverTruncate: config.recoverTruncate,
+      minFreeBytes: config.minFreeBytes,
+      producerIdExpirationMs: config.producerIdExpirationMs,
+    });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({ offsets: groups });
@@ -53,7 +61,13 @@ export class Broker {
     const metrics = new BrokerMetrics(registry, groups, { requestLog: logger.child({ component: 'requests' }), groupMembers: coordinator });
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
-    const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal });
+    const listening = { grpc: 0, kafka: 0 };
+    const cluster = () => ({
+      clusterId,
+      controllerId: config.nodeId,
+      brokers: [{ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort: listening.kafka, grpcPort: listening.grpc }],
+    });
+    const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
     const kafka = new KafkaServer(
       {
         registry,
@@ -68,10 +82,17 @@ export class Broker {
         autoCreateTopics: config.autoCreateTopics,
       },
       logger.child({ component: 'kafka' }),
+      {
+        idleMs: config.connectionsMaxIdleMs,
+        frameTimeoutMs: config.kafkaRequestTimeoutMs,
+        maxOutputBytes: config.kafkaMaxConnectionOutputBytes,
+        queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+      },
     );
     const httpPort = await http.start(config.host, config.httpPort);
     const grpcPort = await grpc.start(config.host, config.grpcPort);
     const kafkaPort = await kafka.start(config.host, config.kafkaPort);
+    Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort });
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
@@ -98,7 +119,7 @@ export class Broker {
     clearInterval(this.retentionTimer);
     this.shutdown.abort();
     this.coordinator.stop();
-    await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop()]);
+    await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop(this.config.shutdownTimeoutMs)]);
     await this.registry.close();
     await this.meta.close();
     await this.http.stop();

@@ -30,6 +30,18 @@ export const TopicDefaultsSchema = z.object({
   flush: z.enum(['always', 'interval', 'never']).default('always'),
   'flush.interval.ms': z.coerce.number().int().min(1).default(1000),
   'index.interval.bytes': z.coerce.number().int().min(0).default(4096),
+  /** delete (retention), compact (the log cleaner), or both; written in any order, stored as Kafka lists it. */
+  'cleanup.policy': z
+    .preprocess(
+      (v) => (typeof v === 'string' ? [...new Set(v.split(',').map((p) => p.trim()).filter((p) => p.length > 0))].sort().join(',') : v),
+      z.enum(['delete', 'compact', 'compact,delete']),
+    )
+    .default('delete'),
+  'min.cleanable.dirty.ratio': z.coerce.number().min(0).max(1).default(0.5),
+  'min.compaction.lag.ms': z.coerce.number().int().min(0).default(0),
+  /** Kafka's default is Long.MAX_VALUE: never forced. */
+  'max.compaction.lag.ms': z.coerce.number().min(1).transform((n) => Math.min(n, Number.MAX_SAFE_INTEGER)).default(Number.MAX_SAFE_INTEGER),
+  'delete.retention.ms': z.coerce.number().int().min(0).default(24 * 60 * 60 * 1000),
 });
 
 export type TopicDefaults = z.infer<typeof TopicDefaultsSchema>;
@@ -53,7 +65,21 @@ export const BrokerConfigSchema = z.object({
   readyWithOfflinePartitions: bool.default(false),
   retentionCheckIntervalMs: z.coerce.number().int().min(10).default(5 * 60 * 1000),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  /** log.recovery.truncate: at start-up, cut corrupt log tails (logging every dropped range) instead of taking the partition offline. */
+  recoverTruncate: bool.default(false),
+  /** rill.storage.min.free.bytes: writes are refused below this much free disk space (capped at 5 % of the disk). */
+  minFreeBytes: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  /** producer.id.expiration.ms: idempotent producer ids idle this long are forgotten. */
+  producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
   topicDefaults: TopicDefaultsSchema.default({}),
+  /** Kafka listener: close a connection idle this long (connections.max.idle.ms, Kafka's 10 min). */
+  connectionsMaxIdleMs: z.coerce.number().int().min(1).default(10 * 60 * 1000),
+  /** Kafka listener: close a connection whose request frame is not complete this long after it began. */
+  kafkaRequestTimeoutMs: z.coerce.number().int().min(1).default(30_000),
+  /** Kafka listener: stop reading a connection's requests while more output than this waits to be sent. */
+  kafkaMaxConnectionOutputBytes: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
+  /** Kafka listener: bytes of requests in flight across all connections (queued.max.request.bytes; -1 = no cap, Kafka's default). */
+  queuedMaxRequestBytes: z.coerce.number().int().min(-1).default(-1),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
@@ -72,6 +98,13 @@ export const BROKER_OPTIONS = [
   'readyWithOfflinePartitions',
   'retentionCheckIntervalMs',
   'shutdownTimeoutMs',
+  'recoverTruncate',
+  'minFreeBytes',
+  'producerIdExpirationMs',
+  'connectionsMaxIdleMs',
+  'kafkaRequestTimeoutMs',
+  'kafkaMaxConnectionOutputBytes',
+  'queuedMaxRequestBytes',
 ] as const;
 
 export type BrokerOption = (typeof BROKER_OPTIONS)[number];

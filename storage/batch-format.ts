@@ -39,3 +39,43 @@ export const ATTR_TRANSACTIONAL = 0x10;
 export const ATTR_CONTROL = 0x20;
 /** The smallest header plus zero records is a legal (if useless) batch length. */
 export const MIN_BATCH_LENGTH = BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD;
+
+/** Records in the whole batches of `buf` (from each header's recordCount). */
+export function countRecords(buf: Buffer): number {
+  let count = 0;
+  forEachBatch(buf, (frame) => {
+    count += buf.readInt32BE(frame.position + BATCH_FIELD.recordCount);
+  });
+  return count;
+}
+
+/** What `forEachBatch` hands its visitor: where a batch starts and its framing fields. */
+export interface BatchFrame {
+  position: number;
+  /** Whole batch bytes (batchLength + 12). */
+  size: number;
+  baseOffset: bigint;
+  lastOffsetDelta: number;
+}
+
+/**
+ * Walks the batch headers of `buf` (batches back to back, as stored or as fetched) without
+ * validating them: the one walker every reader of stored batches uses. Stops at the first
+ * incomplete batch, or when `visit` returns false. Returns the position where it stopped.
+ */
+export function forEachBatch(buf: Buffer, visit: (frame: BatchFrame) => boolean | void, start = 0): number {
+  let position = start;
+  while (position + BATCH_HEADER_BYTES <= buf.length) {
+    const size = buf.readInt32BE(position + BATCH_FIELD.batchLength) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_BYTES || position + size > buf.length) break;
+    const frame: BatchFrame = {
+      position,
+      size,
+      baseOffset: buf.readBigInt64BE(position + BATCH_FIELD.baseOffset),
+      lastOffsetDelta: buf.readInt32BE(position + BATCH_FIELD.lastOffsetDelta),
+    };
+    if (visit(frame) === false) return position;
+    position += size;
+  }
+  return position;
+}

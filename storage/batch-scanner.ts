@@ -90,3 +90,37 @@ async function readAt(file: StorageFile, position: number, length: number): Prom
   const got = await file.read(buf, position);
   return got === length ? buf : buf.subarray(0, got);
 }
+
+/**
+ * Looks for a whole, CRC-valid batch starting anywhere in `(from, end)` whose base offset is at
+ * least `minOffset`: recovery's test for "a bad batch followed by valid ones" (corruption) versus
+ * a torn tail (nothing valid after the damage). Lengths are never trusted beyond one candidate.
+ * Returns the first such batch, or undefined.
+ */
+export async function findValidBatchAfter(
+  file: StorageFile,
+  from: number,
+  end: number,
+  minOffset: bigint,
+  maxBatchBytes: number,
+): Promise<ScannedBatch | undefined> {
+  for (let chunkStart = from + 1; chunkStart + BATCH_HEADER_BYTES <= end; chunkStart += CHUNK_BYTES) {
+    const chunk = await readAt(file, chunkStart, Math.min(CHUNK_BYTES + BATCH_HEADER_BYTES, end - chunkStart));
+    const last = Math.min(CHUNK_BYTES, chunk.length - BATCH_HEADER_BYTES);
+    for (let i = 0; i <= last; i += 1) {
+      if (chunk[i + BATCH_FIELD.magic] !== 2) continue;
+      const size = chunk.readInt32BE(i + BATCH_FIELD.batchLength) + BATCH_LOG_OVERHEAD;
+      const position = chunkStart + i;
+      if (size < BATCH_HEADER_BYTES || size > maxBatchBytes + BATCH_HEADER_BYTES || position + size > end) continue;
+      if (chunk.readBigInt64BE(i + BATCH_FIELD.baseOffset) < minOffset) continue;
+      const whole = i + size <= chunk.length ? chunk.subarray(i, i + size) : await readAt(file, position, size);
+      try {
+        const { header } = validateBatchAt(whole, 0, whole.length, Number.MAX_SAFE_INTEGER);
+        return { header, position, size };
+      } catch (err) {
+        if (!isStorageError(err)) throw err;
+      }
+    }
+  }
+  return undefined;
+}

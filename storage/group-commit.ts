@@ -1,8 +1,11 @@
 /**
- * GroupCommit: shares fsyncs between concurrent appenders. `request()` resolves after a sync
- * that *started* after the call; while one sync runs, every new request joins the single next
- * one, so a burst of N appends costs at most two syncs, not N. A failed sync rejects everyone
- * waiting on it; the owner decides what that means (the log goes offline).
+ * GroupCommit: shares fsyncs between concurrent appenders. Writes are numbered (the owner's
+ * `writtenSeq()`, bumped after each completed write); `request(seq)` resolves after a sync that
+ * started once write `seq` was complete. A sync running when the request arrives is joined if
+ * it already covers `seq`; otherwise the request joins the single next sync. So every append of
+ * one group write shares one sync, and a burst of N appends costs at most two syncs, not N. A
+ * failed sync rejects everyone waiting on it; the owner decides what that means (the log goes
+ * offline).
  */
 interface Waiters {
   promise: Promise<void>;
@@ -21,30 +24,38 @@ function waiters(): Waiters {
 }
 
 export class GroupCommit {
-  private running = false;
+  private current: { waiters: Waiters; covers: number } | undefined;
   private next: Waiters | undefined;
+  private synced = 0;
 
-  constructor(private readonly sync: () => Promise<void>) {}
+  constructor(
+    private readonly sync: () => Promise<void>,
+    private readonly writtenSeq: () => number,
+  ) {}
 
-  request(): Promise<void> {
-    if (this.next === undefined) this.next = waiters();
+  /** Resolves once write `seq` (default: every write so far) is synced. */
+  request(seq: number = this.writtenSeq()): Promise<void> {
+    if (seq <= this.synced) return Promise.resolve();
+    if (this.current !== undefined && seq <= this.current.covers) return this.current.waiters.promise;
+    this.next ??= waiters();
     const { promise } = this.next;
-    if (!this.running) void this.drain();
+    if (this.current === undefined) void this.drain();
     return promise;
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     while (this.next !== undefined) {
-      const batch = this.next;
+      const batch = { waiters: this.next, covers: this.writtenSeq() };
       this.next = undefined;
+      this.current = batch;
       try {
         await this.sync();
-        batch.resolve();
+        if (batch.covers > this.synced) this.synced = batch.covers;
+        batch.waiters.resolve();
       } catch (err) {
-        batch.reject(err);
+        batch.waiters.reject(err);
       }
     }
-    this.running = false;
+    this.current = undefined;
   }
 }

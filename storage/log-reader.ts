@@ -3,7 +3,7 @@
  * lookup. Takes a snapshot of the segment list per call and holds each segment it reads
  * (acquire/release), so it runs concurrently with appends, rolls and deletions.
  */
-import { ATTR_TIMESTAMP_TYPE_LOG_APPEND, BATCH_FIELD } from './batch-format.js';
+import { ATTR_TIMESTAMP_TYPE_LOG_APPEND, forEachBatch } from './batch-format.js';
 import { decodeRecordBatches } from './record-codec.js';
 import type { Segment } from './segment.js';
 
@@ -30,13 +30,10 @@ export class LogReader {
 
   /** One past the last offset of the last batch in `records`. */
   nextOffsetAfter(records: Buffer): bigint {
-    let position = 0;
     let next = 0n;
-    while (position < records.length) {
-      const base = records.readBigInt64BE(position + BATCH_FIELD.baseOffset);
-      next = base + BigInt(records.readInt32BE(position + BATCH_FIELD.lastOffsetDelta)) + 1n;
-      position += records.readInt32BE(position + BATCH_FIELD.batchLength) + 12;
-    }
+    forEachBatch(records, (frame) => {
+      next = frame.baseOffset + BigInt(frame.lastOffsetDelta) + 1n;
+    });
     return next;
   }
 

@@ -11,8 +11,15 @@
  * previous group was being written goes out in one write — one group at a time under
  * `appendLock`, which the structural operations (roll, truncate, delete records, retention,
  * close) also take; the fsync of flush 'always' runs outside the lock through GroupCommit, so
- * appends arriving during a sync share the next one. Reads take a snapshot of the segment list and hold each segment they touch (acquire/release), so they run
- * beside appends and deletions. A failed write or sync takes the log offline for good.
+ * appends arriving during a sync share the next one. The segment list is replaced, never mutated,
+ * so a reader's snapshot stays valid; reads hold each segment they touch (acquire/release) and
+ * run beside appends, deletions and truncations (a read that raced a truncation is retried).
+ *
+ * Durability (FORMAT.md): a new segment's directory entry is synced before anything is appended
+ * to it; deletions and truncations are synced before they resolve, so nothing removed comes back
+ * after a power cut. A failed write or sync takes the log offline for good — except a write that
+ * hit ENOSPC: the log cuts the partial write, refuses writes (DISK_FULL) while the disk guard
+ * says the disk is full, and serves reads throughout.
  */
 import { join } from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
@@ -20,17 +27,27 @@ import { writeOffsetFile } from './checkpoint-file.js';
 import { GroupCommit } from './group-commit.js';
 import { nodeIo, type StorageIo } from './io/storage-io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
+import { claimPartitionDir, removeLogDir } from './log-dir.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './record-codec.js';
+import { validateRecords } from './record-validator.js';
+import { cleanableEnd, cleanLog, dirtyRatio, type CleanerContext } from './cleaner/clean-log.js';
+import { readCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
 import { ProducerState } from './producer-state.js';
 import { assignBatchOffset, readBatchHeader, validateBatchSpans, type BatchSpan } from './record-batch.js';
 import { Segment, type SegmentSettings } from './segment.js';
-import { StorageError } from './storage-error.js';
+import { isStorageError, StorageError } from './storage-error.js';
+import { deletesByRetention, isCompacted } from './types.js';
 import { LogReader } from './log-reader.js';
 import { loadProducerState, saveProducerState } from './producer-state-file.js';
 import type {
   AppendOptions,
   AppendResult,
+  CleanableRatio,
+  CleanOptions,
+  CleanResult,
   Clock,
+  DiskGuardLike,
   EpochEndOffset,
   LogConfig,
   OpenLogOptions,
@@ -44,7 +61,17 @@ export interface OpenLogIoOptions extends OpenLogOptions {
   io?: StorageIo;
 }
 
+/** Opens (and recovers) a log; an I/O failure on the way is an IO_ERROR naming the directory. */
 export async function openLog(options: OpenLogIoOptions): Promise<PartitionLog> {
+  try {
+    return await openLogUnwrapped(options);
+  } catch (err) {
+    if (isStorageError(err)) throw err;
+    throw new StorageError('IO_ERROR', `cannot open log ${options.dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog> {
   const io = options.io ?? nodeIo;
   const clock = options.clock ?? Date.now;
   const settings: SegmentSettings = {
@@ -53,13 +80,19 @@ export async function openLog(options: OpenLogIoOptions): Promise<PartitionLog> 
     indexIntervalBytes: options.config.indexIntervalBytes,
     maxBatchBytes: options.config.maxBatchBytes,
   };
-  const loaded = await loadSegments(settings, clock(), options.logger);
-  const epochs = new LeaderEpochCache(io, join(options.dir, 'leader-epoch-checkpoint'));
-  await epochs.load();
-  const logEnd = loaded.segments.at(-1)!.nextOffset;
-  await epochs.truncateFromEnd(logEnd);
-  const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset);
-  return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers);
+  const loaded = await loadSegments(settings, { nowMs: clock(), logger: options.logger, recoverTruncate: options.recoverTruncate ?? false });
+  try {
+    if (options.topicId !== undefined) await claimPartitionDir(options.dir, options.topicId, io);
+    const epochs = new LeaderEpochCache(io, join(options.dir, 'leader-epoch-checkpoint'));
+    await epochs.load();
+    const logEnd = loaded.segments.at(-1)!.nextOffset;
+    await epochs.truncateFromEnd(logEnd);
+    const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset);
+    return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers);
+  } catch (err) {
+    await Promise.allSettled(loaded.segments.map((s) => s.close()));
+    throw err;
+  }
 }
 
 /** Where an append landed (before the log-append time and log start are added). */
@@ -73,9 +106,13 @@ interface QueuedAppend {
   batches: Buffer;
   spans: BatchSpan[];
   leaderEpoch: number;
+  /** A follower append: the batches keep the offsets and epochs the leader gave them. */
+  follower: boolean;
   resolve: (placed: Placed) => void;
   reject: (err: unknown) => void;
 }
+
+const MAX_READ_RETRIES = 3;
 
 function pendingOffsets(pending: ReadonlyArray<{ placed: Placed }>): bigint {
   const last = pending.at(-1);
@@ -92,18 +129,22 @@ class Log implements PartitionLog {
   private readonly appendQueue: QueuedAppend[] = [];
   private appendsScheduled = false;
   private readonly groupCommit: GroupCommit;
+  /** Completed group writes, for GroupCommit to tell which syncs cover which appends. */
+  private writes = 0;
   private readonly hwListeners = new Set<(hw: bigint) => void>();
   private readonly reader: LogReader;
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly logger: StorageLogger | undefined;
+  private readonly diskGuard: DiskGuardLike | undefined;
+  private readonly producerIdExpirationMs: number;
 
   constructor(
     options: OpenLogOptions,
     private readonly io: StorageIo,
     private readonly clock: Clock,
     private readonly settings: SegmentSettings,
-    private segments: Segment[],
+    private segments: readonly Segment[],
     private recoveryPoint: bigint,
     private startOffset: bigint,
     private readonly epochs: LeaderEpochCache,
@@ -112,9 +153,14 @@ class Log implements PartitionLog {
     this.dir = options.dir;
     this.config = { ...options.config };
     this.logger = options.logger;
+    this.diskGuard = options.diskGuard;
+    this.producerIdExpirationMs = options.producerIdExpirationMs ?? 24 * 60 * 60 * 1000;
     this.autoHighWatermark = options.autoHighWatermark ?? true;
     this.hw = this.autoHighWatermark ? this.logEndOffset : this.startOffset;
-    this.groupCommit = new GroupCommit(() => this.syncActive());
+    this.groupCommit = new GroupCommit(
+      () => this.syncActive(),
+      () => this.writes,
+    );
     this.reader = new LogReader(() => this.segments);
     this.scheduleFlush();
   }
@@ -148,14 +194,36 @@ class Log implements PartitionLog {
   }
 
   async append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
-    this.checkUsable();
+    this.checkWritable();
     const spans = validateBatchSpans(batches, this.config.maxBatchBytes);
-    const result = await new Promise<Placed>((resolve, reject) => {
-      this.appendQueue.push({ batches, spans, leaderEpoch: options?.leaderEpoch ?? 0, resolve, reject });
-      this.scheduleAppends();
-    });
+    await validateRecords(batches, spans, { maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, requireKeys: isCompacted(this.config) });
+    const leaderEpoch = options?.leaderEpoch ?? 0;
+    this.checkEpoch(leaderEpoch);
+    const result = await this.enqueue(batches, spans, leaderEpoch, false);
     await this.makeDurable(result.lastOffset + 1n);
     return { ...result, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
+  }
+
+  async appendAsFollower(batches: Buffer): Promise<AppendResult> {
+    this.checkWritable();
+    const spans = validateBatchSpans(batches, this.config.maxBatchBytes);
+    let expected = spans[0]!.header.baseOffset;
+    for (const span of spans) {
+      if (span.header.baseOffset !== expected) {
+        throw new StorageError('OFFSET_MISMATCH', `follower batches are not contiguous: offset ${span.header.baseOffset}, expected ${expected}`);
+      }
+      expected = span.header.baseOffset + BigInt(span.header.lastOffsetDelta) + 1n;
+    }
+    const result = await this.enqueue(batches, spans, spans.at(-1)!.header.partitionLeaderEpoch, true);
+    await this.makeDurable(result.lastOffset + 1n);
+    return { ...result, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
+  }
+
+  private enqueue(batches: Buffer, spans: BatchSpan[], leaderEpoch: number, follower: boolean): Promise<Placed> {
+    return new Promise<Placed>((resolve, reject) => {
+      this.appendQueue.push({ batches, spans, leaderEpoch, follower, resolve, reject });
+      this.scheduleAppends();
+    });
   }
 
   /**
@@ -184,7 +252,7 @@ class Log implements PartitionLog {
     const write = async (): Promise<void> => {
       if (buffers.length === 0) return;
       const buf = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
-      await this.guard(() => this.active.append(buf, spans));
+      await this.writeToActive(buf, spans);
       for (const p of [...pending, ...retries]) p.item.resolve(p.placed);
       pending = [];
       retries = [];
@@ -196,7 +264,38 @@ class Log implements PartitionLog {
     try {
       for (; index < group.length; index += 1) {
         const item = group[index]!;
-        this.checkUsable();
+        this.checkWritable();
+        if (item.follower) {
+          const expected = this.logEndOffset + pendingOffsets(pending);
+          const first = item.spans[0]!.header.baseOffset;
+          if (first !== expected) {
+            item.reject(new StorageError('OFFSET_MISMATCH', `follower append starts at offset ${first}, the log ends at ${expected}`));
+            continue;
+          }
+          if (this.needsRoll(bytes, item.batches.length)) {
+            await write();
+            await this.maybeRoll(item.batches.length);
+          }
+          let next = first;
+          for (const span of item.spans) {
+            const header = span.header;
+            if (header.partitionLeaderEpoch > this.epochs.latestEpoch) {
+              const epoch = header.partitionLeaderEpoch;
+              await this.guard(() => this.epochs.assign(epoch, header.baseOffset));
+            }
+            this.producers.record(header);
+            spans.push({ header, position: bytes + span.position, size: span.size });
+            next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+          }
+          buffers.push(item.batches);
+          bytes += item.batches.length;
+          pending.push({ item, placed: { baseOffset: first, lastOffset: next - 1n, duplicate: false } });
+          continue;
+        }
+        if (item.leaderEpoch < this.epochs.latestEpoch) {
+          item.reject(this.fenced(item.leaderEpoch));
+          continue;
+        }
         const headers = item.spans.map((s) => readBatchHeader(item.batches, s.position));
         let check;
         try {
@@ -250,9 +349,22 @@ class Log implements PartitionLog {
     if (!(options.maxBytes >= 0)) throw new StorageError('INVALID_ARGUMENT', `maxBytes must be ≥ 0, got ${options.maxBytes}`);
     this.checkRange(offset);
     const bound = options.maxOffset ?? this.hw;
-    const records = offset >= bound ? Buffer.alloc(0) : await this.reader.read(offset, options.maxBytes, bound);
+    const records = offset >= bound ? Buffer.alloc(0) : await this.readRetrying(offset, options.maxBytes, bound);
     const nextOffset = records.length === 0 ? offset : this.reader.nextOffsetAfter(records);
     return { records, nextOffset, logStartOffset: this.startOffset, highWatermark: this.hw, logEndOffset: this.logEndOffset };
+  }
+
+  /** A read that raced a truncation is read again from the new segment list. */
+  private async readRetrying(offset: bigint, maxBytes: number, bound: bigint): Promise<Buffer> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.reader.read(offset, maxBytes, bound);
+      } catch (err) {
+        if (!isStorageError(err, 'READ_RACED') || attempt >= MAX_READ_RETRIES) throw err;
+        this.checkUsable();
+        this.checkRange(offset);
+      }
+    }
   }
 
   offsetForTimestamp(timestampMs: bigint): Promise<bigint | null> {
@@ -278,22 +390,56 @@ class Log implements PartitionLog {
       this.checkUsable();
       if (offset >= this.logEndOffset) return;
       await this.guard(async () => {
-        while (this.segments.length > 1 && this.active.baseOffset >= offset) {
-          await this.segments.pop()!.delete();
+        const full = offset <= this.segments[0]!.baseOffset;
+        const keep = full ? [] : this.segments.filter((s, i) => i === 0 || s.baseOffset < offset);
+        const last = keep.at(-1);
+        const cutAt = last === undefined ? undefined : await last.positionOf(offset);
+        const newEnd = full ? offset : (cutAt?.baseOffset ?? last!.nextOffset);
+        // The recovery point goes down first: a crash mid-way then re-scans instead of trusting.
+        if (this.recoveryPoint > newEnd) {
+          this.recoveryPoint = newEnd;
+          await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), newEnd);
         }
-        const found = await this.active.positionOf(offset);
-        if (found !== undefined) await this.active.truncateTo(found.position, found.baseOffset);
+        if (full) {
+          await this.truncateFullyAndStartAt(offset);
+        } else {
+          const doomed = this.segments.filter((s) => !keep.includes(s));
+          this.segments = keep;
+          for (const segment of doomed.reverse()) await segment.delete();
+          if (cutAt !== undefined) await this.active.truncateTo(cutAt.position, cutAt.baseOffset);
+          await this.active.sync();
+          await this.active.removeIndexFiles();
+          await this.io.syncDir(this.dir);
+        }
         const end = this.logEndOffset;
-        if (this.startOffset > end) this.startOffset = end;
+        if (this.startOffset > end) {
+          this.startOffset = end;
+          await writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), end);
+        }
         if (this.hw > end) this.hw = end;
         if (this.recoveryPoint > end) {
           this.recoveryPoint = end;
           await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), end);
         }
         this.producers.truncateTo(end);
+        // A snapshot from above the new end must never be replayed on top of new appends.
+        await this.saveProducers();
         await this.epochs.truncateFromEnd(end);
       });
     });
+  }
+
+  /** Removes every segment and starts an empty log at `offset` (Kafka's truncateFullyAndStartAt). */
+  private async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    // Old segments go (durably) before the new one exists, so a crash in between leaves an
+    // empty log, never truncated records.
+    const old = this.segments;
+    for (const segment of old) await segment.delete();
+    await this.io.syncDir(this.dir);
+    this.startOffset = offset;
+    await writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset);
+    this.segments = [await Segment.create(this.settings, offset, this.clock())];
+    this.hw = offset;
   }
 
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
@@ -305,7 +451,8 @@ class Log implements PartitionLog {
       if (offset <= this.startOffset) return this.startOffset;
       this.startOffset = offset;
       await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset));
-      while (this.segments.length > 1 && this.segments[1]!.baseOffset <= offset) await this.removeOldest();
+      await this.removeOldestWhile((oldest, next) => next !== undefined && next.baseOffset <= offset);
+      this.producers.evictBelow(this.startOffset);
       return this.startOffset;
     });
   }
@@ -314,22 +461,34 @@ class Log implements PartitionLog {
     return this.appendLock.run(async () => {
       this.checkUsable();
       const now = nowMs ?? this.clock();
-      let removed = 0;
-      const { retentionBytes, retentionMs } = this.config;
-      while (this.segments.length > 1) {
-        const oldest = this.segments[0]!;
-        const overSize = retentionBytes >= 0 && this.sizeBytes - oldest.size >= retentionBytes;
-        const newest = oldest.maxTimestamp >= 0n ? Number(oldest.maxTimestamp) : await oldest.file.mtimeMs();
-        const tooOld = retentionMs >= 0 && now - newest > retentionMs;
-        if (!overSize && !tooOld) break;
-        await this.removeOldest();
-        removed += 1;
+      // cleanup.policy=compact alone keeps everything (the cleaner trims it); delete and
+      // compact,delete apply retention by size and time.
+      const deleting = deletesByRetention(this.config);
+      const retentionBytes = deleting ? this.config.retentionBytes : -1;
+      const retentionMs = deleting ? this.config.retentionMs : -1;
+      const expired = (segment: Segment): boolean => retentionMs >= 0 && segment.maxTimestamp >= 0n && now - Number(segment.maxTimestamp) > retentionMs;
+      // An idle active segment rolls when segment.ms passed, or when all it holds is past
+      // retention (Kafka rolls, then deletes), so a partition that receives nothing still expires.
+      const active = this.active;
+      if (active.size > 0 && (now - active.rollReferenceMs > this.config.segmentMs || expired(active))) {
+        await this.roll();
       }
+      let total = this.sizeBytes;
+      const removed = await this.removeOldestWhile((oldest, next) => {
+        if (next === undefined || next.baseOffset > this.hw) return false;
+        const overSize = retentionBytes >= 0 && total - oldest.size >= retentionBytes;
+        if (!overSize && !expired(oldest)) return false;
+        total -= oldest.size;
+        return true;
+      });
       if (removed > 0 && this.segments[0]!.baseOffset > this.startOffset) {
         this.startOffset = this.segments[0]!.baseOffset;
         if (this.hw < this.startOffset) this.hw = this.startOffset;
         await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), this.startOffset));
       }
+      const evicted = this.producers.evictBelow(this.startOffset) + this.producers.expire(now, this.producerIdExpirationMs);
+      if (evicted > 0) this.logger?.info({ dir: this.dir, producers: evicted }, 'expired idle producer ids');
+      if (removed > 0) this.logger?.info({ dir: this.dir, segments: removed, logStart: this.startOffset.toString() }, 'retention deleted segments');
       return removed;
     });
   }
@@ -341,6 +500,53 @@ class Log implements PartitionLog {
   flush(): Promise<void> {
     this.checkUsable();
     return this.appendLock.run(() => this.guard(() => this.checkpoint()));
+  }
+
+  clean(options: CleanOptions): Promise<CleanResult> {
+    this.checkUsable();
+    return cleanLog(this.cleanerContext(), options).catch((err: unknown) => {
+      if (isStorageError(err)) throw err;
+      throw new StorageError('IO_ERROR', `cleaning ${this.dir} failed: ${(err as Error).message}`, { cause: err });
+    });
+  }
+
+  async cleanableRatio(nowMs?: number): Promise<CleanableRatio> {
+    this.checkUsable();
+    const checkpoint = await readCleanerCheckpoint(this.io, this.dir);
+    const firstDirty = checkpoint.firstDirtyOffset > this.startOffset ? checkpoint.firstDirtyOffset : this.startOffset;
+    const end = cleanableEnd({ segments: () => this.segments, highWatermark: this.hw, config: this.config }, nowMs ?? this.clock());
+    return { ...dirtyRatio(this.segments, firstDirty, end), firstDirtyOffset: firstDirty };
+  }
+
+  /** The narrow view of this log its cleaner works through (storage/cleaner/clean-log.ts). */
+  private cleanerContext(): CleanerContext {
+    return {
+      settings: this.settings,
+      config: this.config,
+      logger: this.logger,
+      segments: () => this.segments,
+      highWatermark: this.hw,
+      logStartOffset: this.startOffset,
+      producerLastOffsets: () => this.producers.lastOffsets(),
+      locked: (work) =>
+        this.appendLock.run(async () => {
+          this.checkUsable();
+          return this.guard(work);
+        }),
+      replaceSegment: (old, fresh) => {
+        if (!this.segments.includes(old)) return false;
+        this.segments = this.segments.map((s) => (s === old ? fresh : s));
+        return true;
+      },
+      openSegment: async (baseOffset) => {
+        const { segment, stop } = await Segment.open(this.settings, baseOffset, false, this.clock());
+        if (stop.problem !== undefined) {
+          await segment.close();
+          throw new StorageError('CORRUPT_LOG', `cleaned segment ${segment.logPath} fails its own check at byte ${stop.position}: ${stop.problem}`);
+        }
+        return segment;
+      },
+    };
   }
 
   updateConfig(config: LogConfig): void {
@@ -365,9 +571,13 @@ class Log implements PartitionLog {
     });
   }
 
-  async delete(): Promise<void> {
+  async delete(options?: { tag?: string }): Promise<void> {
     await this.close();
-    await this.io.removeDir(this.dir);
+    try {
+      await removeLogDir(this.dir, options?.tag, this.io);
+    } catch (err) {
+      throw new StorageError('IO_ERROR', `cannot delete log ${this.dir}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   // ---- internals ----
@@ -375,6 +585,43 @@ class Log implements PartitionLog {
   private checkUsable(): void {
     if (this.offlineError !== null) throw this.offlineError;
     if (this.closed) throw new StorageError('CLOSED', `log ${this.dir} is closed`);
+  }
+
+  /** Usable, and the disk has room: appends only. */
+  private checkWritable(): void {
+    this.checkUsable();
+    if (this.diskGuard?.full === true) {
+      throw new StorageError('DISK_FULL', `the data dir of ${this.dir} is nearly full (${this.diskGuard.freeBytes} bytes free): writes are refused until space returns`);
+    }
+  }
+
+  private checkEpoch(leaderEpoch: number): void {
+    if (leaderEpoch < this.epochs.latestEpoch) throw this.fenced(leaderEpoch);
+  }
+
+  private fenced(leaderEpoch: number): StorageError {
+    return new StorageError('FENCED_LEADER_EPOCH', `append with leader epoch ${leaderEpoch} is fenced: the log is at epoch ${this.epochs.latestEpoch}`);
+  }
+
+  /**
+   * Writes a group to the active segment. ENOSPC is not fatal: the partial write is cut, the
+   * disk guard refuses writes until space returns, and the log keeps serving reads. Any other
+   * failure takes the log offline.
+   */
+  private async writeToActive(buf: Buffer, spans: readonly BatchSpan[]): Promise<void> {
+    const active = this.active;
+    try {
+      await active.append(buf, spans, this.clock());
+      this.writes += 1;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC' || this.diskGuard === undefined) {
+        await this.guard(() => Promise.reject(err));
+        return;
+      }
+      this.diskGuard.reportNoSpace();
+      await this.guard(() => active.file.truncate(active.size));
+      throw new StorageError('DISK_FULL', `no space left for ${this.dir}: the write was cut back; writes resume when space returns`, { cause: err });
+    }
   }
 
   private checkRange(offset: bigint): void {
@@ -422,23 +669,39 @@ class Log implements PartitionLog {
   }
 
   private async maybeRoll(incomingBytes: number): Promise<void> {
+    if (this.needsRoll(0, incomingBytes)) await this.roll();
+  }
+
+  /** Closes the active segment (synced, indexes saved) and starts a new one. Under the lock. */
+  private async roll(): Promise<void> {
     const active = this.active;
-    if (!this.needsRoll(0, incomingBytes)) return;
     await this.guard(async () => {
       await this.checkpoint();
       await active.saveIndexes();
-      this.segments.push(await Segment.create(this.settings, active.nextOffset, this.clock()));
+      this.segments = [...this.segments, await Segment.create(this.settings, active.nextOffset, this.clock())];
       await this.saveProducers();
     });
+    this.logger?.info({ dir: this.dir, baseOffset: active.nextOffset.toString() }, 'rolled segment');
   }
 
   private saveProducers(): Promise<void> {
     return saveProducerState(this.io, this.dir, this.producers, this.logEndOffset);
   }
 
-  private async removeOldest(): Promise<void> {
-    const oldest = this.segments.shift()!;
-    await this.guard(() => oldest.delete());
+  /**
+   * Deletes the oldest segments while `doomed(oldest, next)` says so (never the active one),
+   * then syncs the directory once so the deletions survive a power cut. Under the lock.
+   */
+  private async removeOldestWhile(doomed: (oldest: Segment, next: Segment | undefined) => boolean): Promise<number> {
+    let removed = 0;
+    while (this.segments.length > 1 && doomed(this.segments[0]!, this.segments[1])) {
+      const [oldest, ...rest] = this.segments;
+      this.segments = rest;
+      await this.guard(() => oldest!.delete());
+      removed += 1;
+    }
+    if (removed > 0) await this.guard(() => this.io.syncDir(this.dir));
+    return removed;
   }
 
   private scheduleFlush(): void {

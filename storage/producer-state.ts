@@ -5,7 +5,9 @@
  * an unknown producer may start at any sequence; a new epoch must start at sequence 0; within an
  * epoch each batch starts right after the previous one (sequences wrap after 2^31-1).
  * Persisted as a JSON snapshot (`producer-state`) tagged with the offset it covers; batches after
- * that offset are replayed from the log at open. Mutated only under the log's append lock.
+ * that offset are replayed from the log at open. Bounded: producers idle for longer than
+ * producer.id.expiration.ms, or whose last batch lies below the log start, are dropped
+ * (`expire`, `evictBelow`). Mutated only under the log's append lock.
  */
 import { StorageError } from './storage-error.js';
 import type { BatchHeader } from './types.js';
@@ -23,6 +25,8 @@ interface BatchRange {
 interface ProducerEntry {
   epoch: number;
   batches: BatchRange[];
+  /** The newest batch's max timestamp (Kafka's lastTimestamp), for producer id expiry. */
+  lastTimestampMs: number;
 }
 
 export type SequenceCheck =
@@ -88,7 +92,7 @@ export class ProducerState {
   checkAll(headers: readonly BatchHeader[]): SequenceCheck {
     if (headers.length === 1) return this.check(headers[0]!);
     const saved = new Map([...new Set(headers.map((h) => h.producerId))].map((id) => [id, this.producers.get(id)]));
-    const copy = (e: ProducerEntry | undefined) => (e === undefined ? undefined : { epoch: e.epoch, batches: [...e.batches] });
+    const copy = (e: ProducerEntry | undefined) => (e === undefined ? undefined : { ...e, batches: [...e.batches] });
     for (const [id, entry] of saved) {
       const c = copy(entry);
       if (c === undefined) this.producers.delete(id);
@@ -115,9 +119,11 @@ export class ProducerState {
     if (!isIdempotent(header)) return;
     let entry = this.producers.get(header.producerId);
     if (entry === undefined || header.producerEpoch > entry.epoch) {
-      entry = { epoch: header.producerEpoch, batches: [] };
+      entry = { epoch: header.producerEpoch, batches: [], lastTimestampMs: -1 };
       this.producers.set(header.producerId, entry);
     }
+    const ts = Number(header.maxTimestamp);
+    if (ts > entry.lastTimestampMs) entry.lastTimestampMs = ts;
     entry.batches.push({
       firstSeq: header.baseSequence,
       lastSeq: lastSequence(header),
@@ -135,10 +141,45 @@ export class ProducerState {
     }
   }
 
+  /** The last offset of every producer's newest batch (the cleaner keeps those batches). */
+  lastOffsets(): Set<bigint> {
+    const out = new Set<bigint>();
+    for (const entry of this.producers.values()) {
+      const last = entry.batches.at(-1);
+      if (last !== undefined) out.add(last.lastOffset);
+    }
+    return out;
+  }
+
+  /** Drops producers whose newest batch is older than `expirationMs` (Kafka: producer.id.expiration.ms). */
+  expire(nowMs: number, expirationMs: number): number {
+    let dropped = 0;
+    for (const [id, entry] of this.producers) {
+      if (entry.lastTimestampMs >= 0 && nowMs - entry.lastTimestampMs >= expirationMs) {
+        this.producers.delete(id);
+        dropped += 1;
+      }
+    }
+    return dropped;
+  }
+
+  /** Drops producers whose last batch lies wholly below `logStartOffset` (retention, DeleteRecords). */
+  evictBelow(logStartOffset: bigint): number {
+    let dropped = 0;
+    for (const [id, entry] of this.producers) {
+      if ((entry.batches.at(-1)?.lastOffset ?? -1n) < logStartOffset) {
+        this.producers.delete(id);
+        dropped += 1;
+      }
+    }
+    return dropped;
+  }
+
   toSnapshot(coversOffset: bigint): Buffer {
     const producers = [...this.producers].map(([id, e]) => ({
       id: id.toString(),
       epoch: e.epoch,
+      ts: e.lastTimestampMs,
       batches: e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset.toString(), b.lastOffset.toString()]),
     }));
     return Buffer.from(JSON.stringify({ version: 1, offset: coversOffset.toString(), producers }));
@@ -150,13 +191,14 @@ export class ProducerState {
       const parsed = JSON.parse(data.toString('utf8')) as {
         version: number;
         offset: string;
-        producers: { id: string; epoch: number; batches: [number, number, string, string][] }[];
+        producers: { id: string; epoch: number; ts?: number; batches: [number, number, string, string][] }[];
       };
       if (parsed.version !== 1) return undefined;
       const state = new ProducerState();
       for (const p of parsed.producers) {
         state.producers.set(BigInt(p.id), {
           epoch: p.epoch,
+          lastTimestampMs: p.ts ?? -1,
           batches: p.batches.map(([firstSeq, lastSeq, base, last]) => ({
             firstSeq,
             lastSeq,

@@ -57,7 +57,7 @@ function measure(records: readonly RecordInput[], baseTimestamp: bigint, now: bi
   for (let i = 0; i < records.length; i += 1) {
     const r = records[i]!;
     const delta = r.timestampMs === undefined ? defaultDelta : Number(r.timestampMs - baseTimestamp);
-    let body = 1 + varintSize(delta) + varintSize(i) + bytesSize(r.key) + bytesSize(r.value);
+    let body = 1 + varintSize(delta) + varintSize(r.offsetDelta ?? i) + bytesSize(r.key) + bytesSize(r.value);
     const headers = r.headers ?? [];
     body += varintSize(headers.length);
     for (const h of headers) {
@@ -80,7 +80,7 @@ function writeRecords(records: readonly RecordInput[], layout: Layout, buf: Buff
     p = writeVarint(buf, p, layout.bodyBytes[i]!);
     buf[p++] = 0;
     p = writeVarint(buf, p, layout.timestampDeltas[i]!);
-    p = writeVarint(buf, p, i);
+    p = writeVarint(buf, p, r.offsetDelta ?? i);
     p = writeBytes(buf, p, r.key);
     p = writeBytes(buf, p, r.value);
     const headers = r.headers ?? [];
@@ -121,10 +121,10 @@ export async function encodeRecordBatch(records: readonly RecordInput[], options
   if (options.logAppendTime === true) attributes |= ATTR_TIMESTAMP_TYPE_LOG_APPEND;
   batch.writeBigInt64BE(options.baseOffset ?? 0n, BATCH_FIELD.baseOffset);
   batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD, BATCH_FIELD.batchLength);
-  batch.writeInt32BE(-1, BATCH_FIELD.partitionLeaderEpoch);
+  batch.writeInt32BE(options.partitionLeaderEpoch ?? -1, BATCH_FIELD.partitionLeaderEpoch);
   batch.writeInt8(CURRENT_MAGIC, BATCH_FIELD.magic);
   batch.writeInt16BE(attributes, BATCH_FIELD.attributes);
-  batch.writeInt32BE(records.length - 1, BATCH_FIELD.lastOffsetDelta);
+  batch.writeInt32BE(options.lastOffsetDelta ?? records.at(-1)!.offsetDelta ?? records.length - 1, BATCH_FIELD.lastOffsetDelta);
   batch.writeBigInt64BE(baseTimestamp, BATCH_FIELD.baseTimestamp);
   batch.writeBigInt64BE(maxTimestamp, BATCH_FIELD.maxTimestamp);
   batch.writeBigInt64BE(options.producerId ?? -1n, BATCH_FIELD.producerId);

@@ -6,11 +6,12 @@
  * Deletion waits for in-flight readers (acquire/release) before closing the file.
  */
 import { join } from 'node:path';
-import { BATCH_FIELD, BATCH_HEADER_BYTES } from './batch-format.js';
+import { BATCH_FIELD, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, forEachBatch } from './batch-format.js';
 import { scanBatches, type ScanStop } from './batch-scanner.js';
 import type { StorageFile, StorageIo } from './io/storage-io.js';
 import { OffsetIndex } from './offset-index.js';
 import { readBatchHeader, type BatchSpan } from './record-batch.js';
+import { StorageError } from './storage-error.js';
 import { TimeIndex } from './time-index.js';
 
 export function segmentFileName(baseOffset: bigint, suffix: '.log' | '.index' | '.timeindex'): string {
@@ -22,13 +23,8 @@ export function segmentFileName(baseOffset: bigint, suffix: '.log' | '.index' | 
  * they fit in `buf` and `maxBytes` and start below `bound`.
  */
 function wholeBatchesEnd(buf: Buffer, first: number, maxBytes: number, bound: bigint): number {
-  let used = first + buf.readInt32BE(first + BATCH_FIELD.batchLength) + 12;
-  while (used + BATCH_HEADER_BYTES <= buf.length) {
-    const size = buf.readInt32BE(used + BATCH_FIELD.batchLength) + 12;
-    if (used + size > buf.length || used + size - first > maxBytes || buf.readBigInt64BE(used + BATCH_FIELD.baseOffset) >= bound) break;
-    used += size;
-  }
-  return used;
+  const second = first + buf.readInt32BE(first + BATCH_FIELD.batchLength) + BATCH_LOG_OVERHEAD;
+  return forEachBatch(buf, (frame) => frame.position + frame.size - first <= maxBytes && frame.baseOffset < bound, second);
 }
 
 export interface SegmentSettings {
@@ -46,6 +42,8 @@ export class Segment {
   /** Broker time of the first append (for segment.ms rolling). */
   rollReferenceMs: number;
   private bytesSinceIndexEntry = 0;
+  /** Bumped by every truncation, so a read that raced one can tell (see `read`). */
+  private truncations = 0;
   private readers = 0;
   private deleted = false;
   private drained: (() => void) | undefined;
@@ -66,9 +64,25 @@ export class Segment {
     return this.file.path;
   }
 
+  /**
+   * Creates an empty segment and makes its directory entry durable (syncDir) before anything is
+   * appended to it, so an acknowledged append never sits in a file a power cut can unlink.
+   */
   static async create(settings: SegmentSettings, baseOffset: bigint, nowMs: number): Promise<Segment> {
     const file = await settings.io.open(join(settings.dir, segmentFileName(baseOffset, '.log')));
-    await file.truncate(0);
+    try {
+      if ((await file.size()) > 0) {
+        await file.truncate(0);
+        await file.datasync();
+      }
+      const [offsetPath, timePath] = Segment.indexPaths(settings, baseOffset);
+      await settings.io.unlink(offsetPath);
+      await settings.io.unlink(timePath);
+      await settings.io.syncDir(settings.dir);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
     return new Segment(baseOffset, file, settings, ...Segment.freshIndexes(settings, baseOffset), nowMs);
   }
 
@@ -104,6 +118,10 @@ export class Segment {
       nowMs,
     );
     segment.maxTimestamp = segment.timeIndex.maxTimestamp;
+    if (fileBytes >= BATCH_HEADER_BYTES) {
+      const first = await segment.readAt(0, BATCH_HEADER_BYTES).catch(() => undefined);
+      if (first?.readInt8(BATCH_FIELD.magic) === 2) segment.noteFirstBatch(first.readBigInt64BE(BATCH_FIELD.maxTimestamp), nowMs);
+    }
     const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
     segment.size = start;
     const stop = await scanBatches(file, start, fileBytes, { verify: true, maxBatchBytes: settings.maxBatchBytes }, (b) => {
@@ -117,9 +135,10 @@ export class Segment {
   }
 
   /** Writes `buf` (already validated, offsets assigned) at the end and indexes its batches. */
-  async append(buf: Buffer, spans: readonly BatchSpan[]): Promise<void> {
+  async append(buf: Buffer, spans: readonly BatchSpan[], nowMs: number): Promise<void> {
     const base = this.size;
     await this.file.write(buf, base);
+    if (base === 0 && spans.length > 0) this.noteFirstBatch(spans[0]!.header.maxTimestamp, nowMs);
     for (const span of spans) {
       this.track({ header: readBatchHeader(buf, span.position), size: span.size }, base + span.position);
     }
@@ -127,6 +146,7 @@ export class Segment {
 
   /** Drops every batch at or after file position `position`. */
   async truncateTo(position: number, nextOffset: bigint): Promise<void> {
+    this.truncations += 1;
     await this.file.truncate(position);
     this.size = position;
     this.nextOffset = nextOffset;
@@ -158,6 +178,15 @@ export class Segment {
    * costs a second one.
    */
   async read(offset: bigint, maxBytes: number, bound: bigint): Promise<Buffer> {
+    const truncations = this.truncations;
+    const records = await this.readUnchecked(offset, maxBytes, bound);
+    if (truncations !== this.truncations) {
+      throw new StorageError('READ_RACED', `a truncation of ${this.file.path} raced this read; read again`);
+    }
+    return records;
+  }
+
+  private async readUnchecked(offset: bigint, maxBytes: number, bound: bigint): Promise<Buffer> {
     const from = this.offsetIndex.lookup(this.relative(offset));
     const end = this.size;
     const want = Math.min(end - from, Math.max(maxBytes, BATCH_HEADER_BYTES) + this.settings.indexIntervalBytes + BATCH_HEADER_BYTES);
@@ -200,10 +229,24 @@ export class Segment {
     );
   }
 
+  /** Exactly `length` bytes at `position`, or READ_RACED when the file is shorter (truncated). */
   async readAt(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
-    await this.file.read(buf, position);
+    const got = await this.file.read(buf, position);
+    if (got !== length) throw new StorageError('READ_RACED', `${this.file.path} has ${got} of ${length} bytes at ${position}: truncated under the read`);
     return buf;
+  }
+
+  /** Removes the saved index files (they no longer match the log after a truncation). */
+  async removeIndexFiles(): Promise<void> {
+    const [offsetPath, timePath] = Segment.indexPaths(this.settings, this.baseOffset);
+    await this.settings.io.unlink(offsetPath);
+    await this.settings.io.unlink(timePath);
+  }
+
+  /** The roll clock (segment.ms) starts at the first batch's timestamp (Kafka), never in the future. */
+  private noteFirstBatch(maxTimestamp: bigint, nowMs: number): void {
+    if (maxTimestamp >= 0n) this.rollReferenceMs = Math.min(Number(maxTimestamp), nowMs);
   }
 
   sync(): Promise<void> {
@@ -230,15 +273,26 @@ export class Segment {
     await this.file.close();
   }
 
-  /** Removes the files once no reader holds the segment. */
+  /**
+   * Closes a segment whose file was replaced (the cleaner's swap) once no reader holds it; the
+   * path now names the new file, so nothing is unlinked.
+   */
+  async retire(): Promise<void> {
+    this.deleted = true;
+    if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.file.close();
+  }
+
+  /**
+   * Removes the files once no reader holds the segment. The unlinks are durable only after the
+   * caller's syncDir of the partition directory.
+   */
   async delete(): Promise<void> {
     this.deleted = true;
     if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.file.close();
-    const [offsetPath, timePath] = Segment.indexPaths(this.settings, this.baseOffset);
     await this.settings.io.unlink(this.file.path);
-    await this.settings.io.unlink(offsetPath);
-    await this.settings.io.unlink(timePath);
+    await this.removeIndexFiles();
   }
 
   private relative(offset: bigint): number {

@@ -34,6 +34,18 @@ export const STORAGE_ERROR_CODES = [
   'META_ERROR',
   /** A caller passed an argument outside its contract (negative maxBytes, …). */
   'INVALID_ARGUMENT',
+  /** A truncation raced a read of the same bytes; reading again gives a consistent answer. */
+  'READ_RACED',
+  /** An append carried a leader epoch older than the newest the log knows (fenced leader). */
+  'FENCED_LEADER_EPOCH',
+  /** A follower append whose first offset is not the log end offset. */
+  'OFFSET_MISMATCH',
+  /** Records inside a batch do not parse, or a client sent a control/transactional batch. */
+  'INVALID_RECORD',
+  /** The data dir is below its free-space threshold (or a write hit ENOSPC): writes are refused until space returns; reads work. */
+  'DISK_FULL',
+  /** A partition directory belongs to another topic (its partition.metadata holds another id). */
+  'TOPIC_ID_MISMATCH',
 ] as const;
 
 export type StorageErrorCode = (typeof STORAGE_ERROR_CODES)[number];

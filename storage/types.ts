@@ -29,6 +29,28 @@ export interface LogConfig {
   flush: FlushMode;
   /** With flush 'interval': how often the log is synced. */
   flushIntervalMs: number;
+  /** cleanup.policy: 'delete' (retention, the default), 'compact', or both. */
+  cleanupPolicy?: CleanupPolicy;
+  /** min.cleanable.dirty.ratio (0.5): the cleaner picks a log once this share of it is dirty. */
+  minCleanableDirtyRatio?: number;
+  /** min.compaction.lag.ms (0): records younger than this are never compacted. */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms (∞ = -1): a dirty record older than this makes the log due whatever its ratio. */
+  maxCompactionLagMs?: number;
+  /** delete.retention.ms (1 day): how long a tombstone stays after the cleaner first passed it. */
+  deleteRetentionMs?: number;
+}
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+
+/** True when the log is compacted (cleanup.policy compact or compact,delete). */
+export function isCompacted(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy === 'compact' || config.cleanupPolicy === 'compact,delete';
+}
+
+/** True when retention deletes segments (cleanup.policy delete or compact,delete). */
+export function deletesByRetention(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy === undefined || config.cleanupPolicy === 'delete' || config.cleanupPolicy === 'compact,delete';
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -64,6 +86,21 @@ export interface OpenLogOptions {
   autoHighWatermark?: boolean;
   clock?: Clock;
   logger?: StorageLogger;
+  /** The topic id this directory belongs to (partition.metadata); a directory of another topic is refused. */
+  topicId?: string;
+  /** log.recovery.truncate: cut corruption at open instead of refusing (logs every dropped range). */
+  recoverTruncate?: boolean;
+  /** The data dir's free-space guard: appends are refused (DISK_FULL) while it says full. */
+  diskGuard?: DiskGuardLike;
+  /** Producer ids idle this long are forgotten (producer.id.expiration.ms, default 1 day). */
+  producerIdExpirationMs?: number;
+}
+
+/** What a log needs of the data dir's DiskGuard. */
+export interface DiskGuardLike {
+  readonly full: boolean;
+  readonly freeBytes: number;
+  reportNoSpace(): void;
 }
 
 export interface AppendOptions {
@@ -126,9 +163,17 @@ export interface PartitionLog {
    * Validates and appends one or more RecordBatch v2 batches (back to back in `batches`), as one
    * unit: either all are appended or none. Assigns offsets by rewriting baseOffset and
    * partitionLeaderEpoch in place (outside the CRC). Resolves once the data is as durable as the
-   * flush mode promises. Refuses bad input with a StorageError and leaves the log unchanged.
+   * flush mode promises. Refuses bad input with a StorageError and leaves the log unchanged:
+   * records must parse (INVALID_RECORD), and an epoch older than the newest the log knows is
+   * FENCED_LEADER_EPOCH.
    */
   append(batches: Buffer, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Replication: stores batches with the offsets and leader epochs they already carry (the
+   * leader's), CRC-checked and contiguous with the log end (OFFSET_MISMATCH otherwise). New
+   * epochs in the batches enter the leader-epoch cache.
+   */
+  appendAsFollower(batches: Buffer): Promise<AppendResult>;
   /** Reads whole batches starting with the one containing `offset`. OFFSET_OUT_OF_RANGE outside [logStart, logEnd]. */
   read(offset: bigint, options: ReadOptions): Promise<ReadResult>;
   /** The first offset whose record timestamp ≥ `timestampMs`, or null if there is none. */
@@ -138,14 +183,20 @@ export interface PartitionLog {
   /** Calls `listener` every time the high watermark moves forward; returns an unsubscribe. */
   onHighWatermark(listener: (highWatermark: bigint) => void): () => void;
   /**
-   * Removes every record at or above `offset` (follower truncation). Batches go whole: the log
-   * end becomes the base offset of the batch holding `offset`, and the log start follows it down
-   * if it was above.
+   * Removes every record at or above `offset` (follower truncation), durably (synced before it
+   * resolves; indexes and a producer-state snapshot from above are discarded). Batches go whole:
+   * the log end becomes the base offset of the batch holding `offset`, and the log start follows
+   * it down if it was above. At or below the first segment's base, the log restarts empty at
+   * `offset`.
    */
   truncateTo(offset: bigint): Promise<void>;
   /** Moves the log start offset up (DeleteRecords); deletes segments wholly below it. Returns the new start. */
   deleteRecordsBefore(offset: bigint): Promise<bigint>;
-  /** Deletes closed segments per retentionBytes / retentionMs; returns how many were removed. */
+  /**
+   * Deletes closed segments wholly below the high watermark per retentionBytes / retentionMs;
+   * first rolls an idle active segment that is past segment.ms or retention. Expires idle
+   * producer ids. Returns how many segments were removed.
+   */
   applyRetention(nowMs?: number): Promise<number>;
   /** The end offset of `leaderEpoch` (OffsetForLeaderEpoch). */
   endOffsetForEpoch(leaderEpoch: number): EpochEndOffset;
@@ -153,12 +204,50 @@ export interface PartitionLog {
   readonly latestEpoch: number;
   /** Forces everything appended so far to disk and advances the recovery point. */
   flush(): Promise<void>;
+  /**
+   * One compaction pass (cleanup.policy compact): see storage/cleaner/clean-log.ts. Runs beside
+   * appends and reads; at most one pass per log at a time (the broker's one cleaner).
+   */
+  clean(options: CleanOptions): Promise<CleanResult>;
+  /** How dirty a compacted log is: dirty bytes over cleanable bytes, and where the dirty part starts. */
+  cleanableRatio(nowMs?: number): Promise<CleanableRatio>;
   /** Applies new settings (retention, flush, segment size) to later work. */
   updateConfig(config: LogConfig): void;
   /** Finishes in-flight appends, flushes, trims the indexes and closes every file. */
   close(): Promise<void>;
-  /** Closes the log and removes its directory. */
-  delete(): Promise<void>;
+  /**
+   * Closes the log and removes its directory crash-safely (renamed to `…<tag>-delete` and
+   * synced first, so no later topic can adopt it).
+   */
+  delete(options?: { tag?: string }): Promise<void>;
+}
+
+export interface CleanOptions {
+  nowMs: number;
+  /** log.cleaner.dedupe.buffer.size: memory for one pass's key → offset map. */
+  dedupeBufferBytes: number;
+  /** Called with the bytes of each batch read or written: the cleaner's I/O budget waits here. */
+  throttle?: (bytes: number) => Promise<void>;
+}
+
+export interface CleanableRatio {
+  /** Dirty bytes over cleanable bytes (closed segments below the cleanable end). */
+  ratio: number;
+  dirtyBytes: number;
+  firstDirtyOffset: bigint;
+  /** The first batch timestamp of the oldest dirty segment (for max.compaction.lag.ms). */
+  oldestDirtyMs: number | undefined;
+}
+
+export interface CleanResult {
+  /** False when nothing was dirty enough to clean. */
+  cleaned: boolean;
+  bytesRead: number;
+  bytesWritten: number;
+  segmentsRewritten: number;
+  recordsRemoved: number;
+  /** Everything below this offset holds at most one record per key. */
+  firstDirtyOffset: bigint;
 }
 
 // ---- records (the gRPC API encodes and decodes through these) ----
@@ -176,6 +265,8 @@ export interface RecordInput {
   headers?: RecordHeader[];
   /** Default: the encoder's clock. */
   timestampMs?: bigint;
+  /** Offset relative to the batch's base; default: the record's index (the cleaner keeps gaps). */
+  offsetDelta?: number;
 }
 
 export interface EncodeBatchOptions {
@@ -187,6 +278,10 @@ export interface EncodeBatchOptions {
   /** Timestamp type bit: false = CreateTime (default), true = LogAppendTime. */
   logAppendTime?: boolean;
   nowMs?: number;
+  /** Default: the last record's offset delta. The cleaner keeps a rewritten batch's range. */
+  lastOffsetDelta?: number;
+  /** Default -1 (assigned on append). */
+  partitionLeaderEpoch?: number;
 }
 
 export interface DecodedRecord {

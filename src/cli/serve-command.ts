@@ -27,6 +27,13 @@ const BROKER_FLAGS = {
   readyWithOfflinePartitions: ['--ready-with-offline-partitions <bool>', '/readyz answers ready even while partitions are offline (default false)'],
   retentionCheckIntervalMs: ['--retention-check-interval-ms <ms>', 'how often retention runs (default 300000)'],
   shutdownTimeoutMs: ['--shutdown-timeout-ms <ms>', 'how long in-flight requests get at shutdown (default 10000)'],
+  recoverTruncate: ['--recover-truncate', 'log.recovery.truncate: cut corrupt log tails at start-up (logging what is dropped) instead of taking the partition offline'],
+  minFreeBytes: ['--min-free-bytes <bytes>', 'rill.storage.min.free.bytes: refuse writes below this much free disk (default 1 GiB, at most 5% of the disk)'],
+  producerIdExpirationMs: ['--producer-id-expiration-ms <ms>', 'producer.id.expiration.ms: forget idle idempotent producers (default 1 day)'],
+  connectionsMaxIdleMs: ['--connections-max-idle-ms <ms>', 'Kafka listener: close connections idle this long (default 10 min)'],
+  kafkaRequestTimeoutMs: ['--kafka-request-timeout-ms <ms>', 'Kafka listener: close a half-sent request frame after this long (default 30 s)'],
+  kafkaMaxConnectionOutputBytes: ['--kafka-max-connection-output-bytes <bytes>', 'Kafka listener: a connection’s requests wait while this much output is unsent (default 4 MiB)'],
+  queuedMaxRequestBytes: ['--queued-max-request-bytes <bytes>', 'Kafka listener: bytes of requests in flight across all connections (default -1 = no cap)'],
 } as const;
 
 const TOPIC_FLAGS = {
@@ -58,7 +65,7 @@ export function registerServe(program: Command): void {
         'RILL_LOG_LEVEL=debug rill serve --config rill.json',
       ])}`,
     )
-    .action(async (options: Record<string, string | undefined>) => {
+    .action(async (options: Record<string, string | boolean | undefined>) => {
       const config = configOf(options);
       const logger = createLogger(config.logLevel, config.logFormat);
       routeGrpcLogs(logger);
@@ -101,11 +108,13 @@ export function registerServe(program: Command): void {
     });
 }
 
-function configOf(options: Record<string, string | undefined>): BrokerConfig {
-  const flags: Record<string, string | undefined> = { config: options.config };
-  for (const [option, [flag]] of Object.entries(BROKER_FLAGS)) flags[option] = options[camel(flag)];
+function configOf(options: Record<string, string | boolean | undefined>): BrokerConfig {
+  /** A value flag gives its text; a switch (--recover-truncate) gives true. */
+  const text = (v: string | boolean | undefined) => (typeof v === 'boolean' ? String(v) : v);
+  const flags: Record<string, string | undefined> = { config: text(options.config) };
+  for (const [option, [flag]] of Object.entries(BROKER_FLAGS)) flags[option] = text(options[camel(flag)]);
   const topicFlags: Record<string, string | undefined> = {};
-  for (const [option, [flag]] of Object.entries(TOPIC_FLAGS)) topicFlags[option] = options[camel(flag)];
+  for (const [option, [flag]] of Object.entries(TOPIC_FLAGS)) topicFlags[option] = text(options[camel(flag)]);
   try {
     return loadConfig(flags, topicFlags);
   } catch (err) {

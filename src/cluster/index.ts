@@ -2,7 +2,9 @@
  * The cluster layer's public entry: what both front doors (gRPC, Kafka) call.
  */
 export { PartitionRegistry } from './partition-registry.js';
-export type { OffsetSpec, RegistryOptions, Topic } from './partition-registry.js';
+export type { OffsetSpec, ProduceOptions, RegistryOptions, Topic } from './partition-registry.js';
 export type { DataWait } from './data-waiter.js';
 export { murmur2, partitionForKey } from './murmur2.js';
 export { validateTopicName, validateTopicConfigs, TOPIC_CONFIG_NAMES } from './topic-rules.js';
+export { describeTopicConfigs, checkTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';
+export type { ConfigSource, TopicConfigEntry } from './topic-configs.js';

@@ -1,9 +1,10 @@
 /**
  * OfflineLog: stands in for a partition whose log could not be opened (corruption below the
  * recovery point, I/O failure). Every operation fails with the error that took it offline, so
- * that partition answers a clear storage error while every other partition keeps serving.
+ * that partition answers a clear storage error while every other partition keeps serving;
+ * deleting it removes its directory.
  */
-import { DEFAULT_LOG_CONFIG, type PartitionLog } from '../../storage/index.js';
+import { DEFAULT_LOG_CONFIG, removeLogDir, type PartitionLog } from '../../storage/index.js';
 
 export function offlineLog(dir: string, error: Error): PartitionLog {
   const fail = (): never => {
@@ -21,6 +22,7 @@ export function offlineLog(dir: string, error: Error): PartitionLog {
     offlineError: error,
     latestEpoch: -1,
     append: failAsync,
+    appendAsFollower: failAsync,
     read: failAsync,
     offsetForTimestamp: failAsync,
     setHighWatermark: fail,
@@ -30,8 +32,11 @@ export function offlineLog(dir: string, error: Error): PartitionLog {
     applyRetention: () => Promise.resolve(0),
     endOffsetForEpoch: fail,
     flush: failAsync,
+    clean: failAsync,
+    cleanableRatio: failAsync,
     updateConfig: () => undefined,
     close: () => Promise.resolve(),
-    delete: failAsync,
+    // Deleting the topic must work even when its log is unreadable: only the directory goes.
+    delete: (options) => removeLogDir(dir, options?.tag),
   };
 }

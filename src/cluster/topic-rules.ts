@@ -1,10 +1,14 @@
 /**
- * Topic validation and per-topic configs: Kafka's naming rule, and the translation of Kafka
- * config names (broker defaults + per-topic overrides) into the log engine's LogConfig. Pure.
+ * Topic validation and per-topic configs: Kafka's naming rule, the checking of overrides against
+ * the config table (topic-configs.ts), and the translation of the effective settings (broker
+ * defaults + honoured overrides) into the log engine's LogConfig. Pure.
  */
 import { BrokerError } from '../errors.js';
 import { TopicDefaultsSchema, type TopicDefaults } from '../config.js';
 import type { LogConfig } from '../../storage/index.js';
+import { checkTopicConfig, honouredOverrides, TOPIC_CONFIG_NAMES } from './topic-configs.js';
+
+export { TOPIC_CONFIG_NAMES };
 
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME = 249;
@@ -26,27 +30,25 @@ export function validatePartitionCount(count: number): void {
   }
 }
 
-/** Config names a topic may override (everything but num.partitions). */
-export const TOPIC_CONFIG_NAMES = Object.keys(TopicDefaultsSchema.shape).filter((n) => n !== 'num.partitions');
-
-/** Checks per-topic overrides; returns them normalised to strings. */
+/** Checks per-topic overrides; returns them under their canonical names, values normalised. */
 export function validateTopicConfigs(configs: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(configs)) {
-    if (!TOPIC_CONFIG_NAMES.includes(name)) {
-      throw new BrokerError('INVALID_CONFIG', `unknown topic config "${name}" (known: ${TOPIC_CONFIG_NAMES.join(', ')})`);
+    const checked = checkTopicConfig(name, value);
+    if ('error' in checked) {
+      throw new BrokerError('INVALID_CONFIG', checked.error);
     }
-    const field = TopicDefaultsSchema.shape[name as keyof TopicDefaults];
-    const parsed = field.safeParse(value);
-    if (!parsed.success) throw new BrokerError('INVALID_CONFIG', `topic config ${name}=${value}: ${parsed.error.issues[0]!.message}`);
-    out[name] = String(parsed.data);
+    out[checked.name] = checked.value;
   }
   return out;
 }
 
-/** The effective settings of a topic: broker defaults with its overrides on top. */
-export function effectiveTopicConfig(defaults: TopicDefaults, overrides: Record<string, string>): TopicDefaults {
-  const merged: Record<string, unknown> = { ...defaults, ...overrides };
+/**
+ * The effective settings of a topic: broker defaults with its honoured overrides on top
+ * (stored topics may use the old unprefixed names; read-only configs change nothing).
+ */
+export function effectiveTopicConfig(defaults: TopicDefaults, overrides: Readonly<Record<string, string>>): TopicDefaults {
+  const merged: Record<string, unknown> = { ...defaults, ...honouredOverrides(overrides) };
   return TopicDefaultsSchema.parse(merged);
 }
 
@@ -60,5 +62,10 @@ export function toLogConfig(config: TopicDefaults): LogConfig {
     retentionMs: config['retention.ms'],
     flush: config.flush,
     flushIntervalMs: config['flush.interval.ms'],
+    cleanupPolicy: config['cleanup.policy'],
+    minCleanableDirtyRatio: config['min.cleanable.dirty.ratio'],
+    minCompactionLagMs: config['min.compaction.lag.ms'],
+    maxCompactionLagMs: config['max.compaction.lag.ms'] >= Number.MAX_SAFE_INTEGER ? -1 : config['max.compaction.lag.ms'],
+    deleteRetentionMs: config['delete.retention.ms'],
   };
 }

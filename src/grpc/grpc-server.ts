@@ -4,30 +4,34 @@
  * stops accepting, lets in-flight calls finish for up to `graceMs`, then cancels the rest.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { consumeService } from './consume-service.js';
 import { groupService } from './group-service.js';
-import { loadRillProtos } from './load-protos.js';
+import { loadDescriptorRoot, loadRillProtos } from './load-protos.js';
+import { serverMessageLimits } from './message-limits.js';
 import { produceService } from './produce-service.js';
+import { addReflectionProtos, ReflectionService } from './reflection-service.js';
 import type { ServiceContext } from './service-context.js';
 import { topicService } from './topic-service.js';
 
 const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
 
 export class GrpcServer {
-  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
 
   constructor(ctx: ServiceContext) {
-    const { definition, services } = loadRillProtos();
+    this.server = new grpc.Server(serverMessageLimits(ctx.registry.defaults['max.message.bytes']));
+    const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
     this.server.addService(services.ProduceService.service, produceService(ctx));
     this.server.addService(services.ConsumeService.service, consumeService(ctx));
     this.server.addService(services.GroupService.service, groupService(ctx));
     this.health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING'])) });
     this.health.addToServer(this.server);
-    new ReflectionService(definition).addToServer(this.server);
+    const { root, fileName } = loadDescriptorRoot();
+    addReflectionProtos(root);
+    new ReflectionService(root, fileName).addToServer(this.server);
   }
 
   start(host: string, port: number): Promise<number> {

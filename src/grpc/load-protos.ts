@@ -1,13 +1,16 @@
 /**
  * Loads `proto/rill/v1/*.proto` once with @grpc/proto-loader (int64 as decimal strings, enums as
  * names, defaults filled except for `optional` fields, which are absent when unset). Used by the
- * server, the CLI and the tests alike.
+ * server, the CLI and the tests alike. `loadDescriptorRoot` loads the same files (and the health
+ * service's) a second time with field names exactly as written, for server reflection.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 
 export const PROTO_FILES = ['rill/v1/common.proto', 'rill/v1/topic.proto', 'rill/v1/produce.proto', 'rill/v1/consume.proto', 'rill/v1/group.proto'];
 
@@ -48,4 +51,29 @@ export function loadRillProtos(): RillProtos {
   const pkg = grpc.loadPackageDefinition(definition) as unknown as { rill: { v1: RillProtos['services'] } };
   cached = { definition, services: pkg.rill.v1 };
   return cached;
+}
+
+/** The standard health service's .proto, as shipped by grpc-health-check, and its canonical name. */
+function healthProto(): { path: string; name: string } {
+  const pkg = createRequire(import.meta.url).resolve('grpc-health-check/package.json');
+  return { path: join(dirname(pkg), 'proto', 'health', 'v1', 'health.proto'), name: 'grpc/health/v1/health.proto' };
+}
+
+/**
+ * A protobufjs Root of every served .proto file (rill.v1 and grpc.health.v1) with field names as
+ * written (keepCase), and the mapping from a loaded file's path to its name under the include
+ * root (`rill/v1/topic.proto`).
+ */
+export function loadDescriptorRoot(): { root: protobuf.Root; fileName: (filename: string) => string } {
+  const include = protoRoot();
+  const health = healthProto();
+  const root = new protobuf.Root();
+  root.resolvePath = (origin, target) => (isAbsolute(target) ? target : existsSync(join(include, target)) ? join(include, target) : join(dirname(origin), target));
+  root.loadSync([...PROTO_FILES.map((f) => join(include, f)), health.path], { keepCase: true });
+  const fileName = (filename: string): string => {
+    if (filename === health.path) return health.name;
+    const rel = relative(include, filename);
+    return rel.startsWith('..') || isAbsolute(rel) ? filename : rel.split(sep).join('/');
+  };
+  return { root, fileName };
 }

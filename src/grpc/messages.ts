@@ -21,11 +21,19 @@ export interface ErrorMsg {
   message: string;
 }
 
+export interface ConfigEntryMsg {
+  name: string;
+  value: string;
+  source: string;
+  readOnly: boolean;
+}
+
 export interface TopicInfoMsg {
   name: string;
   topicId: string;
   partitions: number;
   configs: Record<string, string>;
+  effectiveConfigs: ConfigEntryMsg[];
 }
 
 export interface PartitionInfoMsg {
@@ -35,6 +43,27 @@ export interface PartitionInfoMsg {
   highWatermark: string;
   sizeBytes: string;
   leader: number;
+  online: boolean;
+  error: string;
+}
+
+export interface AlterTopicConfigsRequestMsg {
+  name: string;
+  set: Record<string, string>;
+  delete: string[];
+  validateOnly: boolean;
+}
+
+export interface CreatePartitionsRequestMsg {
+  name: string;
+  partitions: number;
+  validateOnly: boolean;
+}
+
+export interface DeleteRecordsRequestMsg {
+  topic: string;
+  partition: number;
+  beforeOffset: string;
 }
 
 export interface ProduceRecordMsg {

@@ -1,9 +1,16 @@
 /**
  * rill.v1.ProduceService. `Produce` is one request, one answer. `ProduceStream` handles many
  * requests at once but answers strictly in request order; a failed request is answered with an
- * `error` and the stream goes on. Flow control: at most MAX_IN_FLIGHT requests are being
- * appended; beyond that (or while the client is not reading our answers) we stop reading the
- * client, so a fast producer cannot exhaust memory.
+ * `error` and the stream goes on.
+ *
+ * Flow control counts *unanswered* requests: taken off the stream and not yet answered, where a
+ * request is answered only once the transport has accepted its response (the write callback;
+ * HTTP/2 holds it back while the client's flow-control window is full, i.e. while the client
+ * is not reading). At MAX_UNANSWERED we stop reading the client, so a client that stops reading
+ * its answers stops the broker from appending its requests: the broker holds at most
+ * MAX_UNANSWERED requests, and what a client may have unread is bounded by its own HTTP/2
+ * window. Reading resumes below half the limit. Single-threaded: all state lives in the closure
+ * of one stream.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { toBrokerError } from '../errors.js';
@@ -11,38 +18,51 @@ import type { ProduceRequestMsg, ProduceResponseMsg } from './messages.js';
 import { RecordProducer } from './record-producer.js';
 import { seconds, unary, type ServiceContext } from './service-context.js';
 
-const MAX_IN_FLIGHT = 64;
+export const MAX_UNANSWERED = 64;
 
 export function produceService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
   const producer = new RecordProducer(ctx.registry, ctx.metrics);
   return {
     Produce: unary(ctx, 'ProduceService.Produce', (req: ProduceRequestMsg) => producer.produce(req)),
     ProduceStream: (call: grpc.ServerDuplexStream<ProduceRequestMsg, ProduceResponseMsg>) => {
-      const pending: Array<Promise<ProduceResponseMsg>> = [];
-      let writing = false;
+      const queue: Array<Promise<ProduceResponseMsg>> = [];
+      let unanswered = 0;
+      let pumping = false;
       let inputEnded = false;
       let paused = false;
+      let ended = false;
 
-      const pump = async (): Promise<void> => {
-        if (writing) return;
-        writing = true;
-        while (pending.length > 0) {
-          const response = await pending[0]!;
-          pending.shift();
-          if (call.cancelled) break;
-          if (!call.write(response)) await new Promise<void>((resolve) => call.once('drain', resolve));
-          if (paused && pending.length < MAX_IN_FLIGHT / 2) {
-            paused = false;
-            call.resume();
-          }
+      const finishIfDone = (): void => {
+        if (inputEnded && queue.length === 0 && unanswered === 0 && !ended && !call.cancelled) {
+          ended = true;
+          call.end();
         }
-        writing = false;
-        if (inputEnded && pending.length === 0 && !call.cancelled) call.end();
+      };
+      const answered = (): void => {
+        unanswered -= 1;
+        if (paused && unanswered <= MAX_UNANSWERED / 2) {
+          paused = false;
+          call.resume();
+        }
+        finishIfDone();
+      };
+      const pump = async (): Promise<void> => {
+        if (pumping) return;
+        pumping = true;
+        while (queue.length > 0) {
+          const response = await queue[0]!;
+          queue.shift();
+          if (call.cancelled) break;
+          call.write(response, answered);
+        }
+        pumping = false;
+        finishIfDone();
       };
 
       call.on('data', (req: ProduceRequestMsg) => {
         const started = process.hrtime.bigint();
-        pending.push(
+        unanswered += 1;
+        queue.push(
           producer.produce(req).then(
             (res) => {
               ctx.metrics.request('ProduceService.ProduceStream', 'OK', seconds(started));
@@ -55,7 +75,7 @@ export function produceService(ctx: ServiceContext): grpc.UntypedServiceImplemen
             },
           ),
         );
-        if (pending.length >= MAX_IN_FLIGHT && !paused) {
+        if (unanswered >= MAX_UNANSWERED && !paused) {
           paused = true;
           call.pause();
         }

@@ -10,6 +10,7 @@ import { partitionForKey, type PartitionRegistry, type Topic } from '../cluster/
 import { BrokerError } from '../errors.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { ProduceRecordMsg, ProduceRequestMsg, ProduceResponseMsg, RecordPositionMsg } from './messages.js';
+import { checkPartition, checkTopicName } from './request-checks.js';
 
 /** Per-record overhead beyond key, value and headers in a batch, generously counted. */
 const RECORD_OVERHEAD = 32;
@@ -24,7 +25,8 @@ export class RecordProducer {
   ) {}
 
   async produce(req: ProduceRequestMsg): Promise<ProduceResponseMsg> {
-    const topic = this.registry.getTopic(req.topic);
+    if (req.partition !== undefined) checkPartition(req.partition);
+    const topic = this.registry.getTopic(checkTopicName(req.topic));
     if (req.records.length === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
     const maxBytes = topic.effective['max.message.bytes'];
     const partitions = this.assignPartitions(topic, req);
@@ -52,7 +54,7 @@ export class RecordProducer {
 
   private assignPartitions(topic: Topic, req: ProduceRequestMsg): number[] {
     if (req.partition !== undefined) {
-      this.registry.log(topic.name, req.partition);
+      this.registry.onlineLog(topic.name, req.partition);
       return req.records.map(() => req.partition!);
     }
     const sticky = this.roundRobin++ % topic.partitionCount;

@@ -10,6 +10,13 @@ import type { BrokerMetrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import { grpcStatusName, toServiceError } from './status-map.js';
 
+/** The cluster as DescribeCluster reports it (single node: this broker, its own controller). */
+export interface ClusterDescription {
+  clusterId: string;
+  controllerId: number;
+  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number }>;
+}
+
 export interface ServiceContext {
   registry: PartitionRegistry;
   groups: GroupOffsets;
@@ -18,6 +25,8 @@ export interface ServiceContext {
   nodeId: number;
   /** Aborted when the broker stops: long polls and subscriptions end. */
   shutdown: AbortSignal;
+  /** The cluster's id, brokers and controller, read when asked (ports are known after binding). */
+  cluster: () => ClusterDescription;
 }
 
 export function unary<Req, Res>(

@@ -1,9 +1,12 @@
 /**
- * The one mapping from BrokerError codes to gRPC status codes. The machine-readable code also
- * travels in the trailer metadata `rill-error-code`.
+ * The one mapping from BrokerError codes to gRPC status codes. The machine-readable code travels
+ * twice in the trailers: as `rill-error-code` (plain text) and inside the standard
+ * `grpc-status-details-bin` (a google.rpc.Status with an ErrorInfo: reason = the code, domain
+ * "rill"), which grpc-status libraries in every language decode.
  */
 import * as grpc from '@grpc/grpc-js';
 import { toBrokerError, type BrokerErrorCode } from '../errors.js';
+import { ERROR_DOMAIN, STATUS_DETAILS_METADATA, encodeStatusDetails } from './status-details.js';
 
 const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
   UNKNOWN_TOPIC: grpc.status.NOT_FOUND,
@@ -21,6 +24,7 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
   OUT_OF_ORDER_SEQUENCE: grpc.status.FAILED_PRECONDITION,
   INVALID_PRODUCER_EPOCH: grpc.status.FAILED_PRECONDITION,
   NOT_LEADER: grpc.status.FAILED_PRECONDITION,
+  FENCED_LEADER_EPOCH: grpc.status.FAILED_PRECONDITION,
   KAFKA_STORAGE_ERROR: grpc.status.UNAVAILABLE,
   UNKNOWN_MEMBER_ID: grpc.status.FAILED_PRECONDITION,
   ILLEGAL_GENERATION: grpc.status.FAILED_PRECONDITION,
@@ -34,16 +38,28 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
   INVALID_GROUP_ID: grpc.status.INVALID_ARGUMENT,
   COORDINATOR_NOT_AVAILABLE: grpc.status.UNAVAILABLE,
   SHUTTING_DOWN: grpc.status.UNAVAILABLE,
+  REQUEST_TIMED_OUT: grpc.status.DEADLINE_EXCEEDED,
   INTERNAL: grpc.status.INTERNAL,
 };
 
 export const ERROR_CODE_METADATA = 'rill-error-code';
 
-export function toServiceError(err: unknown): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
+/** The gRPC status of a BrokerError code (every code has one). */
+export function grpcStatusOf(code: BrokerErrorCode): grpc.status {
+  return STATUS[code];
+}
+
+/**
+ * Any error as the status a handler answers with. `metadata` goes into the ErrorInfo (for
+ * example the leader's address with NOT_LEADER).
+ */
+export function toServiceError(err: unknown, metadata: Record<string, string> = {}): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
   const broker = toBrokerError(err);
-  const metadata = new grpc.Metadata();
-  metadata.set(ERROR_CODE_METADATA, broker.code);
-  return { code: STATUS[broker.code], details: broker.message, metadata };
+  const code = STATUS[broker.code];
+  const trailers = new grpc.Metadata();
+  trailers.set(ERROR_CODE_METADATA, broker.code);
+  trailers.set(STATUS_DETAILS_METADATA, encodeStatusDetails(code, broker.message, { reason: broker.code, domain: ERROR_DOMAIN, metadata }));
+  return { code, details: broker.message, metadata: trailers };
 }
 
 export function grpcStatusName(code: grpc.status): string {

@@ -1,37 +1,72 @@
 /**
- * rill.v1.TopicService: Create, Delete, List, Describe over the PartitionRegistry.
+ * rill.v1.TopicService: Create, Delete, List, Describe, AlterConfigs, CreatePartitions,
+ * DeleteRecords and DescribeCluster over the PartitionRegistry. Malformed requests are refused
+ * (INVALID_ARGUMENT) before any lookup; Create and Describe report every effective config.
+ * Admin changes are serialised by the registry.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { Topic } from '../cluster/index.js';
-import type { PartitionInfoMsg, TopicInfoMsg } from './messages.js';
+import type { PartitionRegistry, Topic } from '../cluster/index.js';
+import type { AlterTopicConfigsRequestMsg, CreatePartitionsRequestMsg, DeleteRecordsRequestMsg, PartitionInfoMsg, TopicInfoMsg } from './messages.js';
+import { checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
+import { describeTopicConfigs } from './topic-configs.js';
 
-function topicInfo(topic: Topic): TopicInfoMsg {
-  return { name: topic.name, topicId: topic.topicId, partitions: topic.partitionCount, configs: { ...topic.configs } };
+function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boolean): TopicInfoMsg {
+  return {
+    name: topic.name,
+    topicId: topic.topicId,
+    partitions: topic.partitionCount,
+    configs: { ...topic.configs },
+    effectiveConfigs: withEffective ? describeTopicConfigs(registry.defaults, topic.configs) : [],
+  };
+}
+
+function partitionInfo(topic: Topic, nodeId: number): PartitionInfoMsg[] {
+  return topic.logs.map((log, partition) => {
+    const offline = log.offlineError;
+    return {
+      partition,
+      logStartOffset: offline === null ? log.logStartOffset.toString() : '0',
+      logEndOffset: offline === null ? log.logEndOffset.toString() : '0',
+      highWatermark: offline === null ? log.highWatermark.toString() : '0',
+      sizeBytes: offline === null ? String(log.sizeBytes) : '0',
+      leader: offline === null ? nodeId : -1,
+      online: offline === null,
+      error: offline === null ? '' : offline.message,
+    };
+  });
 }
 
 export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
+  const { registry } = ctx;
   return {
     Create: unary(ctx, 'TopicService.Create', async (req: { name: string; partitions: number; configs: Record<string, string> }) => {
-      const topic = await ctx.registry.createTopic(req.name, req.partitions, req.configs);
-      return { topic: topicInfo(topic) };
+      const topic = await registry.createTopic(req.name, req.partitions, req.configs);
+      return { topic: topicInfo(registry, topic, true) };
     }),
     Delete: unary(ctx, 'TopicService.Delete', async (req: { name: string }) => {
-      await ctx.registry.deleteTopic(req.name);
+      await registry.deleteTopic(checkTopicName(req.name, 'name'));
       return {};
     }),
-    List: unary(ctx, 'TopicService.List', async () => ({ topics: ctx.registry.listTopics().map(topicInfo) })),
+    List: unary(ctx, 'TopicService.List', async () => ({ topics: registry.listTopics().map((t) => topicInfo(registry, t, false)) })),
     Describe: unary(ctx, 'TopicService.Describe', async (req: { name: string }) => {
-      const topic = ctx.registry.getTopic(req.name);
-      const partitions: PartitionInfoMsg[] = topic.logs.map((log, partition) => ({
-        partition,
-        logStartOffset: log.logStartOffset.toString(),
-        logEndOffset: log.logEndOffset.toString(),
-        highWatermark: log.highWatermark.toString(),
-        sizeBytes: String(log.sizeBytes),
-        leader: ctx.nodeId,
-      }));
-      return { topic: topicInfo(topic), partitions };
+      const topic = registry.getTopic(checkTopicName(req.name, 'name'));
+      return { topic: topicInfo(registry, topic, true), partitions: partitionInfo(topic, ctx.nodeId) };
     }),
+    AlterConfigs: unary(ctx, 'TopicService.AlterConfigs', async (req: AlterTopicConfigsRequestMsg) => {
+      const topic = await registry.alterTopicConfigs(checkTopicName(req.name, 'name'), req.set, req.delete, req.validateOnly);
+      return { topic: topicInfo(registry, topic, true) };
+    }),
+    CreatePartitions: unary(ctx, 'TopicService.CreatePartitions', async (req: CreatePartitionsRequestMsg) => {
+      const topic = await registry.createPartitions(checkTopicName(req.name, 'name'), req.partitions, req.validateOnly);
+      return { topic: topicInfo(registry, topic, true) };
+    }),
+    DeleteRecords: unary(ctx, 'TopicService.DeleteRecords', async (req: DeleteRecordsRequestMsg) => {
+      const topic = checkTopicName(req.topic);
+      const partition = checkPartition(req.partition);
+      const before = checkOffset(req.beforeOffset, 'before_offset', -1n);
+      return { logStartOffset: (await registry.deleteRecords(topic, partition, before)).toString() };
+    }),
+    DescribeCluster: unary(ctx, 'TopicService.DescribeCluster', async () => ctx.cluster()),
   };
 }

@@ -1,11 +1,27 @@
 /**
  * KafkaConnection: one client socket. Frames are split from the stream, decoded and handed to
  * their handler; handlers may finish in any order but responses are written strictly in request
- * order (clients pipeline many requests). acks=0 produces get no response. Backpressure: reading
- * pauses while too many requests are in flight or the socket cannot take more output.
+ * order (clients pipeline many requests). acks=0 produces get no response.
+ *
+ * Flow control: read frames wait in a backlog, and no new request is dispatched (and nothing more
+ * is read) while MAX_IN_FLIGHT requests await their response, while more than `maxOutputBytes`
+ * of responses wait in the socket's write buffer, while the broker-wide request-bytes pool is
+ * exhausted (queued.max.request.bytes), or once draining has begun; a Fetch also waits for this
+ * connection's previous Fetch. So a client that does not read its answers holds at most
+ * `maxOutputBytes` plus one fetch answer (and small answers) in the broker. Everything resumes
+ * as soon as none of these holds (a response written, the socket drained, pool bytes freed).
+ *
+ * Timeouts: a connection with nothing in flight and no traffic for `idleMs` is closed
+ * (connections.max.idle.ms); a request frame not complete `frameTimeoutMs` after its first
+ * bytes arrived is closed (a client stalled mid-frame holds no buffer forever). Time spent paused
+ * by our own flow control does not count against the frame.
+ *
  * Bad input — an oversized or negative frame size, a frame that does not decode, an unknown API
  * or version — is logged and closes this connection only (as Kafka does), except an unsupported
  * ApiVersions version, which is answered with UNSUPPORTED_VERSION and a v0 body.
+ *
+ * `drain` (the listener's stop): stop reading, end long polls (the handlers' `closed` signal),
+ * write every response still owed, then close; after `timeoutMs` close anyway.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
@@ -15,37 +31,91 @@ import { APIS, API_KEY } from './protocol/api-registry.js';
 import { KafkaCodecError } from './protocol/codec-error.js';
 import { FrameSplitter, decodeRequest, encodeResponse, readRequestHeader } from './protocol/frames.js';
 import { Reader } from './protocol/reader.js';
+import type { RequestBytesPool } from './request-bytes-pool.js';
 
 const MAX_IN_FLIGHT = 128;
 
-interface Pending {
-  response: Promise<Buffer[] | null>;
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  idleMs: number;
+  frameTimeoutMs: number;
+  maxOutputBytes: number;
 }
 
 export class KafkaConnection {
   private readonly splitter: FrameSplitter;
-  private readonly queue: Pending[] = [];
+  /** Responses owed, in request order, with the request bytes each holds in the pool. */
+  private readonly queue: Array<{ response: Promise<Buffer[] | null>; bytes: number }> = [];
+  /** Whole frames read but not dispatched yet (held by flow control). */
+  private readonly backlog: Buffer[] = [];
+  private fetchInFlight = false;
   private writing = false;
   private paused = false;
+  private draining = false;
+  private frameTimer: NodeJS.Timeout | undefined;
   private readonly closed = new AbortController();
+  private readonly unsubscribePool: () => void;
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly ctx: KafkaContext,
     private readonly handlers: ReadonlyMap<number, KafkaHandler>,
     private readonly logger: Logger,
-    maxFrameBytes: number,
+    private readonly limits: ConnectionLimits,
+    private readonly pool: RequestBytesPool,
   ) {
-    this.splitter = new FrameSplitter(maxFrameBytes);
+    this.splitter = new FrameSplitter(limits.maxFrameBytes);
     socket.setNoDelay(true);
+    socket.setTimeout(limits.idleMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.maybeResume());
-    socket.on('close', () => this.closed.abort());
+    socket.on('drain', () => this.updateFlow());
+    socket.on('timeout', () => this.onSocketIdle());
+    socket.on('close', () => this.onClosed());
     socket.on('error', (err) => logger.debug({ err }, 'kafka socket error'));
+    this.unsubscribePool = pool.onAvailable(() => this.updateFlow());
+    this.updateFlow();
   }
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Stops reading, answers what is in flight, then closes; closes anyway after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    this.draining = true;
+    this.updateFlow();
+    this.closed.abort();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logger.warn({ client: this.socket.remoteAddress, owed: this.queue.length }, 'kafka connection still busy at the shutdown timeout; closing it');
+        this.socket.destroy();
+      }, timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      const end = () => {
+        this.onIdle = undefined;
+        // Flush what is written, then close without waiting for the peer.
+        this.socket.end(() => this.socket.destroy());
+      };
+      if (this.queue.length === 0 && !this.writing) end();
+      else this.onIdle = end;
+    });
+  }
+
+  private onClosed(): void {
+    this.closed.abort();
+    this.clearFrameTimer();
+    this.unsubscribePool();
+  }
+
+  private onSocketIdle(): void {
+    if (this.queue.length > 0 || this.backlog.length > 0 || this.writing || this.splitter.buffered > 0) return;
+    this.logger.info({ client: this.socket.remoteAddress, idleMs: this.limits.idleMs }, 'closing idle kafka connection');
+    this.close();
   }
 
   private onData(chunk: Buffer): void {
@@ -55,10 +125,31 @@ export class KafkaConnection {
     } catch (err) {
       return this.refuse(err);
     }
-    for (const frame of frames) {
-      if (this.closed.signal.aborted) return;
-      this.dispatch(frame);
+    if (frames.length > 0) {
+      this.clearFrameTimer();
+      this.backlog.push(...frames);
     }
+    this.armFrameTimer();
+    this.updateFlow();
+  }
+
+  private armFrameTimer(): void {
+    if (this.splitter.buffered === 0) return this.clearFrameTimer();
+    if (this.frameTimer !== undefined || this.paused || this.socket.destroyed) return;
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = undefined;
+      if (this.splitter.buffered === 0 || this.paused) return;
+      this.logger.warn(
+        { client: this.socket.remoteAddress, bufferedBytes: this.splitter.buffered, timeoutMs: this.limits.frameTimeoutMs },
+        'closing kafka connection: request frame not completed in time',
+      );
+      this.close();
+    }, this.limits.frameTimeoutMs);
+  }
+
+  private clearFrameTimer(): void {
+    clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
   }
 
   private dispatch(frame: Buffer): void {
@@ -85,27 +176,36 @@ export class KafkaConnection {
     const spec = header.spec;
     const started = process.hrtime.bigint();
     const conn = { clientHost: this.socket.remoteAddress ?? '', closed: this.closed.signal };
+    const size = frame.length;
+    this.pool.acquire(size);
+    const isFetch = header.apiKey === API_KEY.Fetch;
+    if (isFetch) this.fetchInFlight = true;
+    const done = () => {
+      if (isFetch) {
+        this.fetchInFlight = false;
+        queueMicrotask(() => this.updateFlow());
+      }
+    };
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     const response = handler.handle(this.ctx, decoded.body, header, conn).then(
       (body: Body | null) => {
-        this.ctx.metrics.request(`Kafka.${spec.name}`, 'OK', Number(process.hrtime.bigint() - started) / 1e9);
+        done();
+        this.ctx.metrics.request(`Kafka.${spec.name}`, 'OK', seconds());
         return body === null ? null : encodeResponse(spec, header.apiVersion, header.correlationId, body);
       },
       (err: unknown) => {
-        this.ctx.metrics.request(`Kafka.${spec.name}`, 'ERROR', Number(process.hrtime.bigint() - started) / 1e9);
+        done();
+        this.ctx.metrics.request(`Kafka.${spec.name}`, 'ERROR', seconds());
         this.logger.error({ err, api: spec.name, version: header.apiVersion }, 'kafka handler failed; closing the connection');
         this.close();
         return null;
       },
     );
-    this.enqueue(response);
+    this.enqueue(response, size);
   }
 
-  private enqueue(response: Promise<Buffer[] | null>): void {
-    this.queue.push({ response });
-    if (this.queue.length >= MAX_IN_FLIGHT && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    }
+  private enqueue(response: Promise<Buffer[] | null>, bytes = 0): void {
+    this.queue.push({ response, bytes });
     void this.pump();
   }
 
@@ -113,21 +213,55 @@ export class KafkaConnection {
     if (this.writing) return;
     this.writing = true;
     while (this.queue.length > 0) {
-      const chunks = await this.queue[0]!.response;
+      const head = this.queue[0]!;
+      const chunks = await head.response;
       this.queue.shift();
-      if (chunks === null || this.socket.destroyed) continue;
-      this.socket.cork();
-      for (const c of chunks) this.socket.write(c);
-      this.socket.uncork();
-      this.maybeResume();
+      if (chunks !== null && !this.socket.destroyed) {
+        this.socket.cork();
+        for (const c of chunks) this.socket.write(c);
+        this.socket.uncork();
+      }
+      // Request bytes count against the pool until their answer is handed to the socket.
+      this.pool.release(head.bytes);
+      this.updateFlow();
     }
     this.writing = false;
+    this.onIdle?.();
   }
 
-  private maybeResume(): void {
-    if (this.paused && this.queue.length < MAX_IN_FLIGHT / 2 && !this.socket.writableNeedDrain) {
+  /** Why new requests must wait now, or undefined when they may be dispatched. */
+  private holdReason(): string | undefined {
+    if (this.draining) return 'draining';
+    if (this.queue.length >= MAX_IN_FLIGHT) return 'in-flight';
+    if (this.socket.writableLength > this.limits.maxOutputBytes) return 'output';
+    if (this.pool.exhausted) return 'pool';
+    return undefined;
+  }
+
+  /**
+   * Dispatches read requests while nothing holds them (a Fetch only when this connection has no
+   * other Fetch in flight: fetch answers are the large ones, and real clients never pipeline
+   * them), then pauses or resumes reading: reading goes on only while no request waits.
+   */
+  private updateFlow(): void {
+    if (this.socket.destroyed) return;
+    while (this.backlog.length > 0 && this.holdReason() === undefined && !this.closed.signal.aborted) {
+      const frame = this.backlog[0]!;
+      const isFetch = frame.length >= 2 && frame.readInt16BE(0) === API_KEY.Fetch;
+      if (isFetch && this.fetchInFlight) break;
+      this.backlog.shift();
+      this.dispatch(frame);
+      if (this.socket.destroyed) return;
+    }
+    const hold = this.backlog.length > 0 || this.holdReason() !== undefined;
+    if (hold && !this.paused) {
+      this.paused = true;
+      this.clearFrameTimer();
+      this.socket.pause();
+    } else if (!hold && this.paused) {
       this.paused = false;
       this.socket.resume();
+      this.armFrameTimer();
     }
   }
 

@@ -8,6 +8,8 @@ import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupCoordinator, GroupOffsets } from '../groups/index.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
+import type { FetchSessionCache } from './fetch-sessions.js';
+import type { ProducerIdIssuer } from './producer-id-issuer.js';
 import type { RequestHeader } from './protocol/frames.js';
 
 export interface KafkaContext {
@@ -23,6 +25,10 @@ export interface KafkaContext {
   port: () => number;
   clusterId: string;
   autoCreateTopics: boolean;
+  /** Producer ids and epochs for InitProducerId; owned by the listener. */
+  producerIds: ProducerIdIssuer;
+  /** Incremental fetch sessions (KIP-227); owned by the listener. */
+  fetchSessions: FetchSessionCache;
 }
 
 export interface ConnectionInfo {

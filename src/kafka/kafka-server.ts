@@ -1,25 +1,58 @@
 /**
  * KafkaServer: the Kafka wire-protocol listener (`--kafka-port`). Accepts connections, each a
- * KafkaConnection; `stop` closes the listener and every connection.
+ * KafkaConnection with the listener's limits, all sharing one request-bytes pool
+ * (queued.max.request.bytes). `stop` stops accepting, then drains every connection — in-flight
+ * requests are answered, long polls end early — and closes what is still open after the
+ * timeout, like the gRPC listener.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Logger } from '../log.js';
-import { KafkaConnection } from './connection.js';
+import { KafkaConnection, type ConnectionLimits } from './connection.js';
 import type { KafkaContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
+import { FetchSessionCache } from './fetch-sessions.js';
+import { ProducerIdIssuer } from './producer-id-issuer.js';
+import { RequestBytesPool } from './request-bytes-pool.js';
 
 /** socket.request.max.bytes, Kafka's default. */
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+
+export interface KafkaListenerOptions extends Partial<ConnectionLimits> {
+  /** queued.max.request.bytes; -1 = no cap. */
+  queuedMaxRequestBytes?: number;
+  /** max.incremental.fetch.session.cache.slots (Kafka's 1000). */
+  maxFetchSessions?: number;
+}
+
+const DEFAULT_LIMITS: ConnectionLimits = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  idleMs: 10 * 60 * 1000,
+  frameTimeoutMs: 30_000,
+  maxOutputBytes: 4 * 1024 * 1024,
+};
 
 export class KafkaServer {
   private readonly server: Server;
   private readonly connections = new Set<KafkaConnection>();
   private boundPort = 0;
+  readonly pool: RequestBytesPool;
 
-  constructor(ctx: Omit<KafkaContext, 'port'>, logger: Logger, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
-    const full: KafkaContext = { ...ctx, port: () => this.boundPort };
+  constructor(ctx: Omit<KafkaContext, 'port' | 'producerIds' | 'fetchSessions'>, logger: Logger, options: KafkaListenerOptions = {}) {
+    const full: KafkaContext = {
+      ...ctx,
+      port: () => this.boundPort,
+      producerIds: new ProducerIdIssuer(ctx.meta),
+      fetchSessions: new FetchSessionCache({ maxSessions: options.maxFetchSessions ?? 1000 }),
+    };
+    const limits: ConnectionLimits = {
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
+      idleMs: options.idleMs ?? DEFAULT_LIMITS.idleMs,
+      frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_LIMITS.maxOutputBytes,
+    };
+    this.pool = new RequestBytesPool(options.queuedMaxRequestBytes ?? -1);
     this.server = createServer((socket) => {
-      const conn = new KafkaConnection(socket, full, HANDLERS, logger, maxFrameBytes);
+      const conn = new KafkaConnection(socket, full, HANDLERS, logger, limits, this.pool);
       this.connections.add(conn);
       socket.once('close', () => this.connections.delete(conn));
     });
@@ -39,8 +72,10 @@ export class KafkaServer {
     });
   }
 
-  stop(): Promise<void> {
-    for (const c of this.connections) c.close();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  /** Stops accepting, answers in-flight requests for up to `timeoutMs`, then closes everything. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.connections].map((c) => c.drain(timeoutMs)));
+    await closed;
   }
 }

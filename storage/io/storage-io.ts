@@ -5,7 +5,7 @@
  * their byte ranges do not overlap (positioned reads and writes only; no shared file cursor).
  */
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rename, rm, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface StorageFile {
@@ -30,8 +30,15 @@ export interface StorageIo {
   unlink(path: string): Promise<void>;
   readdir(dir: string): Promise<string[]>;
   mkdirp(dir: string): Promise<void>;
+  /** Removes a directory and everything in it (no error when missing). */
   removeDir(dir: string): Promise<void>;
+  /** fsync of a directory: makes its entries (creates, renames, unlinks) durable. */
   syncDir(dir: string): Promise<void>;
+  /** rename(2): atomic replacement of `to`; durable only after syncDir of both parents. */
+  rename(from: string, to: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  /** Free bytes (for unprivileged writers) and total bytes of the file system holding `path` (statfs). */
+  diskSpace(path: string): Promise<{ freeBytes: number; totalBytes: number }>;
 }
 
 class NodeFile implements StorageFile {
@@ -126,4 +133,17 @@ export const nodeIo: StorageIo = {
   },
   removeDir: (dir) => rm(dir, { recursive: true, force: true }),
   syncDir: fsyncDir,
+  rename: (from, to) => rename(from, to),
+  async exists(path) {
+    try {
+      await access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  async diskSpace(path) {
+    const stats = await statfs(path);
+    return { freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+  },
 };

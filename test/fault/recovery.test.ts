@@ -1,6 +1,7 @@
 /**
- * Recovery after damage: torn tails above the recovery point are cut, indexes are rebuilt, and
- * damage to flushed data below the recovery point fails the open with CORRUPT_LOG.
+ * Recovery after damage: torn tails (nothing valid after the damage) are cut, indexes are rebuilt,
+ * and damage that valid batches follow, or that lies below the recovery point, fails the open
+ * with CORRUPT_LOG naming file and position — unless log.recovery.truncate says to cut it.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,17 +49,52 @@ describe('recovery', () => {
     expect((await log.append(await batchOf(['after']))).baseOffset).toBe(99n);
   });
 
-  it('cuts at a flipped byte and drops everything after it, later segments included', async () => {
-    const values = await writeValues(100);
+  // LevelDB log_reader's rule: damage followed by valid batches is corruption, never a torn tail.
+  it('refuses to cut a flipped byte that valid batches follow, naming file and position', async () => {
+    await writeValues(100);
     await forgetRecoveryPoint();
     const files = await segmentFiles(dir);
     expect(files.length).toBeGreaterThan(2);
     await flipByte(files[1]!, 100);
-    log = await openTestLog(dir, CONFIG);
+    const error = await openTestLog(dir, CONFIG).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isStorageError(error, 'CORRUPT_LOG')).toBe(true);
+    expect((error as Error).message).toContain(files[1]!);
+    expect((error as Error).message).toMatch(/at byte \d+.*valid batches follow/);
+    expect((await segmentFiles(dir)).length).toBe(files.length);
+  });
+
+  it('refuses damage in the middle of the last segment too', async () => {
+    await writeValues(100);
+    await forgetRecoveryPoint();
+    const last = (await segmentFiles(dir)).at(-1)!;
+    await flipByte(last, 70);
+    await expect(openTestLog(dir, CONFIG)).rejects.toSatisfy((e: unknown) => isStorageError(e, 'CORRUPT_LOG'));
+  });
+
+  it('cuts corruption with log.recovery.truncate and keeps every batch before it', async () => {
+    const values = await writeValues(100);
+    await forgetRecoveryPoint();
+    const files = await segmentFiles(dir);
+    await flipByte(files[1]!, 100);
+    log = await openTestLog(dir, CONFIG, { recoverTruncate: true });
     const kept = await readAllValues(log);
     expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(values.length);
     expect(kept).toEqual(values.slice(0, kept.length));
     expect((await segmentFiles(dir)).length).toBe(2);
+  });
+
+  it('treats zeros after the last batch (a file extended but never written) as a torn tail', async () => {
+    const values = await writeValues(100);
+    await forgetRecoveryPoint();
+    const last = (await segmentFiles(dir)).at(-1)!;
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(last, Buffer.alloc(4096));
+    log = await openTestLog(dir, CONFIG);
+    expect(await readAllValues(log)).toEqual(values);
   });
 
   it('rebuilds deleted index files', async () => {

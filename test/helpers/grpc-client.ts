@@ -4,6 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadRillProtos } from '../../src/grpc/load-protos.js';
+import { clientChannelOptions } from '../../src/grpc/message-limits.js';
 
 type Service = 'TopicService' | 'ProduceService' | 'ConsumeService' | 'GroupService';
 type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
@@ -14,7 +15,7 @@ export class TestClient {
   constructor(readonly address: string) {
     const { services } = loadRillProtos();
     for (const name of ['TopicService', 'ProduceService', 'ConsumeService', 'GroupService'] as const) {
-      this.clients.set(name, new services[name](address, grpc.credentials.createInsecure()) as unknown as AnyClient);
+      this.clients.set(name, new services[name](address, grpc.credentials.createInsecure(), clientChannelOptions()) as unknown as AnyClient);
     }
   }
 

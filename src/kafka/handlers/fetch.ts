@@ -1,73 +1,103 @@
 /**
  * Fetch (1), v4–17: several topics and partitions per request (by name, or by topic id from
- * v13), whole record batches straight from the log (never decoded), `partitionMaxBytes` per
- * partition and `maxBytes` overall (the first batch is always whole so a consumer progresses),
- * and long polling: when fewer than `minBytes` are ready the request waits in the fetch
- * purgatory for new data or `maxWaitMs`. Fetch sessions are not kept: session id 0 means every
- * request is a full fetch. The last stable offset equals the high watermark (no transactions).
+ * v13), whole record batches straight from the log (fetch-read.ts: partitionMaxBytes, maxBytes,
+ * minBytes and maxWaitMs as Kafka honours them), and incremental fetch sessions (KIP-227, v7+):
+ *
+ * | sessionId | epoch | meaning                                                         |
+ * |-----------|-------|-----------------------------------------------------------------|
+ * | 0         | -1    | full fetch, no session                                          |
+ * | 0         | 0     | full fetch that creates a session (id 0 back if the cache is full) |
+ * | id        | 0     | close session id, then as (0, 0)                                 |
+ * | id        | -1    | close session id, then a full fetch without session             |
+ * | id        | n > 0 | incremental: n must be the session's next epoch; the request adds |
+ * |           |       | or updates partitions and forgets others; the answer holds only |
+ * |           |       | partitions with records, an error or a changed HW/LSO/log start |
+ *
+ * An unknown session is FETCH_SESSION_ID_NOT_FOUND, a wrong epoch INVALID_FETCH_SESSION_EPOCH,
+ * a session used with and without topic ids FETCH_SESSION_TOPIC_ID_ERROR (top-level errors, no
+ * partitions, session id 0). Partitions that returned records move to the end of the session's
+ * order so others are served first next time. The last stable offset equals the high watermark
+ * (no transactions).
  */
-import type { PartitionLog } from '../../../storage/index.js';
-import { kafkaError, toKafkaError } from '../error-codes.js';
-import type { KafkaContext, KafkaHandler } from '../handler.js';
+import type { KafkaContext } from '../handler.js';
+import { kafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { readSlots, type FetchSlot } from '../fetch-read.js';
+import { FINAL_EPOCH, INITIAL_EPOCH, nextEpoch, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { API_KEY } from '../protocol/api-registry.js';
 
 const EMPTY_RECORDS = Buffer.alloc(0);
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface FetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  sessionId: number | undefined;
+  sessionEpoch: number | undefined;
   topics: Array<{ topic: string; topicId: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+  forgottenTopicsData: Array<{ topic: string; topicId: string; partitions: number[] }> | undefined;
 }
 
-interface Slot {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  maxBytes: number;
-  log: PartitionLog | undefined;
-  errorCode: number;
-  records: Buffer | null;
+function topicName(ctx: KafkaContext, byId: boolean, name: string, topicId: string): string {
+  return byId ? (ctx.registry.topicById(topicId)?.name ?? '') : name;
 }
 
-function resolveSlots(ctx: KafkaContext, req: FetchRequest, byId: boolean): Array<{ name: string; topicId: string; slots: Slot[] }> {
-  return req.topics.map((t) => {
-    const topic = byId ? ctx.registry.topicById(t.topicId) : ctx.registry.findTopic(t.topic);
-    const missing = byId ? kafkaError('UNKNOWN_TOPIC_ID') : kafkaError('UNKNOWN_TOPIC_OR_PARTITION');
-    return {
-      name: topic?.name ?? t.topic,
-      topicId: t.topicId,
-      slots: t.partitions.map((p) => {
-        const log = topic?.logs[p.partition];
-        return {
-          topic: topic?.name ?? t.topic,
-          partition: p.partition,
-          offset: p.fetchOffset,
-          maxBytes: p.partitionMaxBytes,
-          log,
-          errorCode: topic === undefined ? missing : log === undefined ? kafkaError('UNKNOWN_TOPIC_OR_PARTITION') : 0,
-          records: null,
-        };
-      }),
-    };
-  });
-}
-
-async function readAll(slots: Slot[], maxBytes: number): Promise<number> {
-  let total = 0;
-  for (const slot of slots) {
-    if (slot.log === undefined || slot.errorCode !== 0) continue;
-    const budget = total === 0 ? slot.maxBytes : Math.min(slot.maxBytes, maxBytes - total);
-    if (budget <= 0) continue;
-    try {
-      const result = await slot.log.read(slot.offset, { maxBytes: budget });
-      slot.records = result.records.length > 0 ? result.records : null;
-      total += result.records.length;
-    } catch (err) {
-      slot.errorCode = toKafkaError(err).code;
+/** The partitions a request names, in its order, as session entries. */
+function requested(ctx: KafkaContext, req: FetchRequest, byId: boolean): Map<string, SessionPartition> {
+  const out = new Map<string, SessionPartition>();
+  for (const t of req.topics) {
+    const topic = topicName(ctx, byId, t.topic, t.topicId);
+    for (const p of t.partitions) {
+      out.set(partitionKey(byId, topic, t.topicId, p.partition), {
+        topic,
+        topicId: t.topicId ?? ZERO_UUID,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        maxBytes: p.partitionMaxBytes,
+        highWatermark: -1n,
+        logStartOffset: -1n,
+        lastStableOffset: -1n,
+      });
     }
   }
-  return total;
+  return out;
+}
+
+/** Applies an incremental request to its session: add or update, then forget. */
+function update(ctx: KafkaContext, session: FetchSession, req: FetchRequest, byId: boolean): void {
+  for (const [key, p] of requested(ctx, req, byId)) {
+    const known = session.partitions.get(key);
+    if (known === undefined) session.partitions.set(key, p);
+    else {
+      known.fetchOffset = p.fetchOffset;
+      known.maxBytes = p.maxBytes;
+    }
+  }
+  for (const t of req.forgottenTopicsData ?? []) {
+    const topic = topicName(ctx, byId, t.topic, t.topicId);
+    for (const partition of t.partitions) session.partitions.delete(partitionKey(byId, topic, t.topicId, partition));
+  }
+}
+
+function slotFor(ctx: KafkaContext, p: SessionPartition, byId: boolean): FetchSlot {
+  const topic = byId ? ctx.registry.topicById(p.topicId) : ctx.registry.findTopic(p.topic);
+  const log = topic?.logs[p.partition];
+  const missing = topic === undefined && byId ? kafkaError('UNKNOWN_TOPIC_ID') : kafkaError('UNKNOWN_TOPIC_OR_PARTITION');
+  return {
+    topic: topic?.name ?? p.topic,
+    topicId: topic?.topicId ?? p.topicId,
+    partition: p.partition,
+    offset: p.fetchOffset,
+    maxBytes: p.maxBytes,
+    log,
+    errorCode: log === undefined ? missing : 0,
+    records: null,
+  };
+}
+
+function sessionError(errorCode: number): Record<string, unknown> {
+  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
 }
 
 export const fetchHandler: KafkaHandler = {
@@ -76,37 +106,73 @@ export const fetchHandler: KafkaHandler = {
   maxVersion: 17,
   async handle(ctx, body, header, conn) {
     const req = body as unknown as FetchRequest;
-    const topics = resolveSlots(ctx, req, header.apiVersion >= 13);
-    const slots = topics.flatMap((t) => t.slots);
-    let total = await readAll(slots, req.maxBytes);
-    if (total < Math.max(1, req.minBytes) && req.maxWaitMs > 0 && slots.every((s) => s.errorCode === 0)) {
-      // The broker's stop closes every connection, so the connection's signal covers shutdown too.
-      const signal = conn.closed;
-      const waits = slots.filter((s) => s.log !== undefined).map((s) => ({ log: s.log!, offset: s.offset }));
-      if (await ctx.registry.waitForData(waits, req.maxWaitMs, signal)) total = await readAll(slots, req.maxBytes);
+    const byId = header.apiVersion >= 13;
+    const sessionId = header.apiVersion >= 7 ? (req.sessionId ?? 0) : 0;
+    const epoch = header.apiVersion >= 7 ? (req.sessionEpoch ?? FINAL_EPOCH) : FINAL_EPOCH;
+    let session: FetchSession | undefined;
+    let partitions: Map<string, SessionPartition>;
+    let incremental = false;
+    if (epoch === FINAL_EPOCH || epoch === INITIAL_EPOCH) {
+      if (sessionId !== 0) ctx.fetchSessions.remove(sessionId);
+      partitions = requested(ctx, req, byId);
+      if (epoch === INITIAL_EPOCH) session = ctx.fetchSessions.create(partitions, byId);
+    } else {
+      session = ctx.fetchSessions.get(sessionId);
+      if (session === undefined) return sessionError(kafkaError('FETCH_SESSION_ID_NOT_FOUND'));
+      if (session.epoch !== epoch) return sessionError(kafkaError('INVALID_FETCH_SESSION_EPOCH'));
+      if (session.usesTopicIds !== byId) return sessionError(kafkaError('FETCH_SESSION_TOPIC_ID_ERROR'));
+      session.epoch = nextEpoch(session.epoch);
+      update(ctx, session, req, byId);
+      partitions = session.partitions;
+      incremental = true;
     }
-    for (const t of topics) {
-      const bytes = t.slots.reduce((sum, s) => sum + (s.records?.length ?? 0), 0);
-      if (bytes > 0) ctx.metrics.consumed(t.name, bytes, 0);
+    const entries = [...partitions.entries()];
+    const slots = entries.map(([, p]) => slotFor(ctx, p, byId));
+    await readSlots(ctx.registry, slots, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes }, conn.closed);
+
+    const responses: Array<{ topic: string; topicId: string; partitions: Array<Record<string, unknown>> }> = [];
+    const served: string[] = [];
+    const bytesByTopic = new Map<string, number>();
+    entries.forEach(([key, cached], i) => {
+      const s = slots[i]!;
+      const highWatermark = s.log?.highWatermark ?? -1n;
+      const logStartOffset = s.log?.logStartOffset ?? -1n;
+      const changed =
+        s.records !== null || s.errorCode !== 0 || highWatermark !== cached.highWatermark || logStartOffset !== cached.logStartOffset || highWatermark !== cached.lastStableOffset;
+      cached.highWatermark = highWatermark;
+      cached.logStartOffset = logStartOffset;
+      cached.lastStableOffset = highWatermark;
+      if (s.records !== null) {
+        served.push(key);
+        bytesByTopic.set(s.topic, (bytesByTopic.get(s.topic) ?? 0) + s.records.length);
+      }
+      if (incremental && !changed) return;
+      let topic = responses[responses.length - 1];
+      if (topic === undefined || topic.topic !== s.topic || topic.topicId !== s.topicId) {
+        topic = { topic: s.topic, topicId: s.topicId, partitions: [] };
+        responses.push(topic);
+      }
+      topic.partitions.push({
+        partitionIndex: s.partition,
+        errorCode: s.errorCode,
+        highWatermark,
+        lastStableOffset: highWatermark,
+        logStartOffset,
+        abortedTransactions: [],
+        preferredReadReplica: -1,
+        records: s.records ?? EMPTY_RECORDS,
+      });
+    });
+    if (incremental && session !== undefined) {
+      // Served partitions go last, so the others come first under maxBytes next time.
+      for (const key of served) {
+        const p = session.partitions.get(key);
+        if (p === undefined) continue;
+        session.partitions.delete(key);
+        session.partitions.set(key, p);
+      }
     }
-    return {
-      throttleTimeMs: 0,
-      errorCode: 0,
-      sessionId: 0,
-      responses: topics.map((t) => ({
-        topic: t.name,
-        topicId: t.topicId,
-        partitions: t.slots.map((s) => ({
-          partitionIndex: s.partition,
-          errorCode: s.errorCode,
-          highWatermark: s.log?.highWatermark ?? -1n,
-          lastStableOffset: s.log?.highWatermark ?? -1n,
-          logStartOffset: s.log?.logStartOffset ?? -1n,
-          abortedTransactions: [],
-          preferredReadReplica: -1,
-          records: s.records ?? EMPTY_RECORDS,
-        })),
-      })),
-    };
+    for (const [topic, bytes] of bytesByTopic) ctx.metrics.consumed(topic, bytes, 0);
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: session?.id ?? 0, responses };
   },
 };

@@ -1,8 +1,9 @@
 /**
- * InitProducerId (22), v0–5: hands out producer ids for idempotent producers from the metadata
- * store (persisted, never repeated after a restart), epoch 0; a producer that sends its current
- * id and epoch (v3+) gets the epoch bumped. Transactional ids are refused: Rill has no
- * transaction coordinator.
+ * InitProducerId (22), v0–5: producer ids for idempotent producers from the ProducerIdIssuer
+ * (persisted ids, epoch 0). A producer that presents its id and epoch (v3+, KIP-360) gets the
+ * epoch bumped only if that id is the one this broker gave it at that epoch; otherwise
+ * INVALID_PRODUCER_ID_MAPPING, and nothing changes for the id's holder. Transactional ids are
+ * refused: Rill has no transaction coordinator.
  */
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -18,18 +19,22 @@ export const initProducerIdHandler: KafkaHandler = {
   apiKey: API_KEY.InitProducerId,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, body) {
+  async handle(ctx, body, header, conn) {
     const req = body as unknown as InitProducerIdRequest;
-    if (req.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: kafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'), producerId: -1n, producerEpoch: -1 };
-    }
-    if (req.producerId >= 0n && req.producerEpoch >= 0 && req.producerEpoch < 32767) {
-      return { throttleTimeMs: 0, errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
-    }
+    const failed = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
+    if (req.transactionalId !== null) return failed(kafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'));
+    const presents = req.producerId >= 0n || req.producerEpoch >= 0;
+    if (presents && (req.producerId < 0n || req.producerEpoch < 0)) return failed(kafkaError('INVALID_REQUEST'));
     try {
-      return { throttleTimeMs: 0, errorCode: 0, producerId: await ctx.meta.allocateProducerIds(1), producerEpoch: 0 };
+      const who = { clientId: header.clientId, host: conn.clientHost };
+      const result = await ctx.producerIds.init(who, presents ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : undefined);
+      if ('refused' in result) {
+        ctx.logger.warn({ client: header.clientId, host: conn.clientHost, reason: result.refused }, 'InitProducerId refused');
+        return failed(kafkaError('INVALID_PRODUCER_ID_MAPPING'));
+      }
+      return { throttleTimeMs: 0, errorCode: 0, ...result };
     } catch (err) {
-      return { throttleTimeMs: 0, errorCode: toKafkaError(err).code, producerId: -1n, producerEpoch: -1 };
+      return failed(toKafkaError(err).code);
     }
   },
 };

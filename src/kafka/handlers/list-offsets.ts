@@ -1,16 +1,32 @@
 /**
- * ListOffsets (2), v1–9: timestamp -2 = earliest, -1 = latest (the high watermark, which is
- * also the last stable offset while there are no transactions), otherwise the first offset whose
- * record timestamp is at or after it (-1 when none is).
+ * ListOffsets (2), v1–9, as Kafka's UnifiedLog.fetchOffsetByTimestamp answers:
+ * -2 earliest and -4 earliest-local (no tiered storage: the log start) and -1 latest (the high
+ * watermark, also the last stable offset while there are no transactions) with timestamp -1;
+ * -3 MAX_TIMESTAMP: the offset and timestamp of the first record with the largest timestamp;
+ * -5 latest-tiered: nothing is tiered, so offset -1 and epoch -1; any other timestamp ≥ 0: the
+ * first record at or after it with that record's own timestamp (-1/-1 when none is). A negative
+ * timestamp Kafka does not define is INVALID_REQUEST. An offline partition answers its storage
+ * error.
  */
-import { toKafkaError } from '../error-codes.js';
+import { toKafkaError, kafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
+import { lookupMaxTimestamp, lookupTimestamp, type TimestampAndOffset } from '../offset-lookup.js';
 import { API_KEY } from '../protocol/api-registry.js';
 import { mapPartitions } from './per-partition.js';
 
 interface ListOffsetsRequest {
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
 }
+
+export const LIST_OFFSETS_SPECIAL = {
+  LATEST: -1n,
+  EARLIEST: -2n,
+  MAX_TIMESTAMP: -3n,
+  EARLIEST_LOCAL: -4n,
+  LATEST_TIERED: -5n,
+} as const;
+
+const NOT_FOUND: TimestampAndOffset = { timestamp: -1n, offset: -1n, leaderEpoch: -1 };
 
 export const listOffsetsHandler: KafkaHandler = {
   apiKey: API_KEY.ListOffsets,
@@ -19,12 +35,33 @@ export const listOffsetsHandler: KafkaHandler = {
   async handle(ctx, body) {
     const req = body as unknown as ListOffsetsRequest;
     const topics = await mapPartitions(req.topics, async (topic, p) => {
+      const failed = (errorCode: number) => ({ partitionIndex: p.partitionIndex, errorCode, ...NOT_FOUND });
       try {
-        const spec = p.timestamp === -2n ? 'earliest' : p.timestamp === -1n || p.timestamp === -3n ? 'latest' : { timestampMs: p.timestamp };
-        const offset = await ctx.registry.listOffset(topic, p.partitionIndex, spec);
-        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1n, offset, leaderEpoch: 0 };
+        const log = ctx.registry.log(topic, p.partitionIndex);
+        if (log.offlineError !== null) return failed(toKafkaError(log.offlineError).code);
+        const epoch = Math.max(0, log.latestEpoch);
+        let found: TimestampAndOffset | null;
+        switch (p.timestamp) {
+          case LIST_OFFSETS_SPECIAL.EARLIEST:
+          case LIST_OFFSETS_SPECIAL.EARLIEST_LOCAL:
+            found = { timestamp: -1n, offset: log.logStartOffset, leaderEpoch: epoch };
+            break;
+          case LIST_OFFSETS_SPECIAL.LATEST:
+            found = { timestamp: -1n, offset: log.highWatermark, leaderEpoch: epoch };
+            break;
+          case LIST_OFFSETS_SPECIAL.LATEST_TIERED:
+            found = NOT_FOUND;
+            break;
+          case LIST_OFFSETS_SPECIAL.MAX_TIMESTAMP:
+            found = await lookupMaxTimestamp(log);
+            break;
+          default:
+            if (p.timestamp < 0n) return failed(kafkaError('INVALID_REQUEST'));
+            found = await lookupTimestamp(log, p.timestamp);
+        }
+        return { partitionIndex: p.partitionIndex, errorCode: 0, ...(found ?? NOT_FOUND) };
       } catch (err) {
-        return { partitionIndex: p.partitionIndex, errorCode: toKafkaError(err).code, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        return failed(toKafkaError(err).code);
       }
     });
     return { throttleTimeMs: 0, topics };

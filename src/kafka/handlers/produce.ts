@@ -1,29 +1,30 @@
 /**
  * Produce (0), v3–11: appends each partition's record batches verbatim (compressed or not) —
  * only baseOffset and the leader epoch are assigned — with per-partition errors. acks=0 gets no
- * response at all; acks other than 0, 1, -1 get INVALID_REQUIRED_ACKS. Idempotent retries are
- * answered with their original offsets (the log's producer state).
+ * response at all; acks other than 0, 1, -1 get INVALID_REQUIRED_ACKS. acks and timeoutMs go down
+ * to the registry: acks=-1 waits up to timeoutMs for the high watermark (at once on one node) and
+ * answers REQUEST_TIMED_OUT past it. Idempotent retries are answered with their original
+ * offsets (the log's producer state).
  */
+import { countRecords } from '../../../storage/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
 
 interface ProduceRequest {
   acks: number;
+  timeoutMs: number;
   topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }>;
 }
 
-function recordCount(records: Buffer): number {
-  let count = 0;
-  for (let p = 0; p + 61 <= records.length; p += records.readInt32BE(p + 8) + 12) count += records.readInt32BE(p + 57);
-  return count;
-}
+/** Records in the request's batches, from their headers (storage's one batch walker). */
+const recordCount = countRecords;
 
 export const produceHandler: KafkaHandler = {
   apiKey: API_KEY.Produce,
   minVersion: 3,
   maxVersion: 11,
-  async handle(ctx, body) {
+  async handle(ctx, body, _header, conn) {
     const req = body as unknown as ProduceRequest;
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const responses = await Promise.all(
@@ -35,7 +36,7 @@ export const produceHandler: KafkaHandler = {
             if (!validAcks) return { ...base, errorCode: kafkaError('INVALID_REQUIRED_ACKS'), errorMessage: `acks must be 0, 1 or -1, not ${req.acks}` };
             if (p.records === null || p.records.length === 0) return { ...base, errorCode: kafkaError('INVALID_RECORD'), errorMessage: 'no records' };
             try {
-              const result = await ctx.registry.produce(topic.name, p.index, p.records);
+              const result = await ctx.registry.produce(topic.name, p.index, p.records, { acks: req.acks, timeoutMs: req.timeoutMs, signal: conn.closed });
               if (!result.duplicate) ctx.metrics.produced(topic.name, p.records.length, recordCount(p.records));
               return { ...base, errorCode: 0, baseOffset: result.baseOffset, logStartOffset: result.logStartOffset };
             } catch (err) {
