@@ -9,7 +9,7 @@ import type { PartitionRegistry, Topic } from '../cluster/index.js';
 import type { AlterTopicConfigsRequestMsg, CreatePartitionsRequestMsg, DeleteRecordsRequestMsg, PartitionInfoMsg, TopicInfoMsg } from './messages.js';
 import { checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
-import { describeTopicConfigs } from './topic-configs.js';
+import { describeTopicConfigs } from '../cluster/index.js';
 
 function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boolean): TopicInfoMsg {
   return {

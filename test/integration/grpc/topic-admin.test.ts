@@ -43,7 +43,7 @@ describe('topic administration over gRPC', () => {
 
   it('reports every effective config with its source on Create and Describe', async () => {
     const created = await client.call<{ topic: TopicInfo }>('TopicService', 'Create', { name: 'cfg', partitions: 1, configs: { 'retention.ms': '60000' } });
-    expect(created.topic.effectiveConfigs.map((c) => c.name)).toEqual([...TOPIC_CONFIG_NAMES].sort());
+    expect(created.topic.effectiveConfigs.map((c) => c.name).sort()).toEqual([...TOPIC_CONFIG_NAMES].sort());
     expect(entry(created.topic, 'retention.ms')).toEqual({ name: 'retention.ms', value: '60000', source: 'TOPIC', readOnly: false });
     expect(entry(created.topic, 'segment.bytes')).toEqual({ name: 'segment.bytes', value: String(1024 ** 3), source: 'DEFAULT', readOnly: false });
     const described = await describeTopic('cfg');

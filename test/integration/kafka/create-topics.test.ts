@@ -113,8 +113,8 @@ describe('CreateTopics and DescribeConfigs', () => {
     expect(byName.get('retention.ms')).toMatchObject({ value: '-1', readOnly: false, configSource: 1 });
     expect(byName.get('segment.bytes')).toMatchObject({ readOnly: false, configSource: 5 });
     expect(byName.get('rill.flush')).toMatchObject({ value: 'never', configSource: 1 });
-    // Stored but not acted on: read-only with the value Rill behaves with.
-    expect(byName.get('cleanup.policy')).toMatchObject({ value: 'delete', readOnly: true });
+    // Honoured (the log cleaner) or stored but not acted on (read-only, with the value Rill behaves with).
+    expect(byName.get('cleanup.policy')).toMatchObject({ value: 'compact', readOnly: false, configSource: 1 });
     expect(byName.get('min.insync.replicas')).toMatchObject({ value: '1', readOnly: true });
     expect(byName.get('segment.index.bytes')).toMatchObject({ value: '10485760', readOnly: true });
     const some = await c.request<{ results: Array<{ configs: ConfigAnswer[] }> }>(API_KEY.DescribeConfigs, 4, {

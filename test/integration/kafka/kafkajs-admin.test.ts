@@ -37,7 +37,7 @@ describe('kafkajs admin', () => {
       const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'app-store-changelog' }] });
       const entries = new Map(described.resources[0]!.configEntries.map((e) => [e.configName, e]));
       expect(entries.get('segment.bytes')).toMatchObject({ configValue: '10485760', readOnly: false, isDefault: false });
-      expect(entries.get('cleanup.policy')).toMatchObject({ configValue: 'delete', readOnly: true });
+      expect(entries.get('cleanup.policy')).toMatchObject({ configValue: 'compact', readOnly: false, isDefault: false });
       expect(entries.get('min.insync.replicas')).toMatchObject({ configValue: '1', readOnly: true });
       const typeOf = async (create: Promise<unknown>) => {
         const err = (await create.then(() => undefined, (e: unknown) => e)) as { errors?: Array<{ type?: string }> } | undefined;

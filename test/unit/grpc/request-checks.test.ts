@@ -4,13 +4,10 @@
  * config with its source.
  */
 import { describe, expect, it } from 'vitest';
-import { TOPIC_CONFIG_NAMES } from '../../../src/cluster/index.js';
-import { TopicDefaultsSchema } from '../../../src/config.js';
 import { BrokerError } from '../../../src/errors.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from '../../../src/grpc/request-checks.js';
 import { decodeStatusDetails, encodeStatusDetails } from '../../../src/grpc/status-details.js';
 import { grpcStatusOf, toServiceError } from '../../../src/grpc/status-map.js';
-import { describeTopicConfigs } from '../../../src/grpc/topic-configs.js';
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -53,15 +50,5 @@ describe('status details', () => {
     const details = decodeStatusDetails(status.metadata!.get('grpc-status-details-bin')[0] as Buffer);
     expect(details).toEqual({ code: status.code, message: 'unknown topic "x"', errorInfos: [{ reason: 'UNKNOWN_TOPIC', domain: 'rill', metadata: {} }] });
     expect(toServiceError(new Error('boom')).metadata!.get('rill-error-code')).toEqual(['INTERNAL']);
-  });
-});
-
-describe('describeTopicConfigs', () => {
-  it('lists every config once, overrides as TOPIC, the rest as DEFAULT', () => {
-    const defaults = TopicDefaultsSchema.parse({});
-    const entries = describeTopicConfigs(defaults, { 'retention.ms': '1000' });
-    expect(entries.map((e) => e.name)).toEqual([...TOPIC_CONFIG_NAMES].sort());
-    expect(entries.find((e) => e.name === 'retention.ms')).toEqual({ name: 'retention.ms', value: '1000', source: 'TOPIC', readOnly: false });
-    expect(entries.find((e) => e.name === 'flush')).toEqual({ name: 'flush', value: 'always', source: 'DEFAULT', readOnly: false });
   });
 });
