@@ -58,7 +58,12 @@ export class Broker {
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({ offsets: groups });
     const clusterId = await clusterIdOf(meta);
-    const metrics = new BrokerMetrics(registry, groups, { requestLog: logger.child({ component: 'requests' }), groupMembers: coordinator });
+    const metrics = new BrokerMetrics(registry, groups, {
+      requestLog: logger.child({ component: 'requests' }),
+      groupMembers: coordinator,
+      // Read at scrape time, once the Kafka listener below exists.
+      connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
+    });
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0 };
@@ -68,7 +73,7 @@ export class Broker {
       brokers: [{ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort: listening.kafka, grpcPort: listening.grpc }],
     });
     const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
-    const kafka = new KafkaServer(
+    const kafka: KafkaServer = new KafkaServer(
       {
         registry,
         groups,

@@ -21,6 +21,8 @@ export interface MetricsOptions {
   requestLog?: Logger;
   /** Feeds `rill_group_members`. */
   groupMembers?: GroupMemberSource;
+  /** Feeds `rill_connections`: open client connections per listener. */
+  connections?: () => Readonly<Record<string, number>>;
 }
 
 export class BrokerMetrics {
@@ -43,6 +45,7 @@ export class BrokerMetrics {
   constructor(registry: PartitionRegistry, groups: GroupOffsets, options: MetricsOptions = {}) {
     this.requestLog = options.requestLog;
     const memberSource = options.groupMembers;
+    const connectionSource = options.connections;
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'rill_log_end_offset',
@@ -88,6 +91,16 @@ export class BrokerMetrics {
       registers: [this.registry],
       collect() {
         this.set(0);
+      },
+    });
+    new Gauge({
+      name: 'rill_connections',
+      help: 'Open client connections per listener',
+      labelNames: ['listener'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [listener, count] of Object.entries(connectionSource?.() ?? {})) this.set({ listener }, count);
       },
     });
     new Gauge({
