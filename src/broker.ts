@@ -53,6 +53,7 @@ export class Broker {
       recoverTruncate: config.recoverTruncate,
       minFreeBytes: config.minFreeBytes,
       producerIdExpirationMs: config.producerIdExpirationMs,
+      cleaner: { ioMaxBytesPerSecond: config.cleanerIoMaxBytesPerSecond, dedupeBufferBytes: config.cleanerDedupeBufferBytes, backoffMs: config.cleanerBackoffMs },
     });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);

@@ -69,6 +69,12 @@ export const BrokerConfigSchema = z.object({
   recoverTruncate: bool.default(false),
   /** rill.storage.min.free.bytes: writes are refused below this much free disk space (capped at 5 % of the disk). */
   minFreeBytes: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  /** log.cleaner.io.max.bytes.per.second: the compaction cleaner's read+write budget (-1 = unlimited). */
+  cleanerIoMaxBytesPerSecond: z.coerce.number().min(-1).default(-1),
+  /** log.cleaner.dedupe.buffer.size: memory for one cleaning pass's key → offset map. */
+  cleanerDedupeBufferBytes: z.coerce.number().int().min(64 * 1024).default(128 * 1024 * 1024),
+  /** log.cleaner.backoff.ms: how often the cleaner looks for a log to clean. */
+  cleanerBackoffMs: z.coerce.number().int().min(10).default(15_000),
   /** producer.id.expiration.ms: idempotent producer ids idle this long are forgotten. */
   producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
   topicDefaults: TopicDefaultsSchema.default({}),
@@ -101,6 +107,9 @@ export const BROKER_OPTIONS = [
   'recoverTruncate',
   'minFreeBytes',
   'producerIdExpirationMs',
+  'cleanerIoMaxBytesPerSecond',
+  'cleanerDedupeBufferBytes',
+  'cleanerBackoffMs',
   'connectionsMaxIdleMs',
   'kafkaRequestTimeoutMs',
   'kafkaMaxConnectionOutputBytes',

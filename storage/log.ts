@@ -30,7 +30,7 @@ import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { claimPartitionDir, removeLogDir } from './log-dir.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './record-codec.js';
 import { validateRecords } from './record-validator.js';
-import { cleanableEnd, cleanLog, dirtyRatio, type CleanerContext } from './cleaner/clean-log.js';
+import { cleanableEnd, cleanLog, dirtyRatio, tombstonesDue, type CleanerContext } from './cleaner/clean-log.js';
 import { readCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
 import { ProducerState } from './producer-state.js';
@@ -515,7 +515,7 @@ class Log implements PartitionLog {
     const checkpoint = await readCleanerCheckpoint(this.io, this.dir);
     const firstDirty = checkpoint.firstDirtyOffset > this.startOffset ? checkpoint.firstDirtyOffset : this.startOffset;
     const end = cleanableEnd({ segments: () => this.segments, highWatermark: this.hw, config: this.config }, nowMs ?? this.clock());
-    return { ...dirtyRatio(this.segments, firstDirty, end), firstDirtyOffset: firstDirty };
+    return { ...dirtyRatio(this.segments, firstDirty, end), firstDirtyOffset: firstDirty, tombstonesDue: tombstonesDue(checkpoint, nowMs ?? this.clock()) };
   }
 
   /** The narrow view of this log its cleaner works through (storage/cleaner/clean-log.ts). */

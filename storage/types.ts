@@ -237,6 +237,8 @@ export interface CleanableRatio {
   firstDirtyOffset: bigint;
   /** The first batch timestamp of the oldest dirty segment (for max.compaction.lag.ms). */
   oldestDirtyMs: number | undefined;
+  /** Tombstones kept by the last pass have expired: a pass is due even with nothing dirty. */
+  tombstonesDue: boolean;
 }
 
 export interface CleanResult {

@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   DiskGuard,
+  LogCleaner,
   deletedDirTopicId,
   finishDirDeletion,
   isDeletedDirName,
@@ -66,6 +67,8 @@ export interface RegistryOptions {
   minFreeBytes?: number;
   /** producer.id.expiration.ms. */
   producerIdExpirationMs?: number;
+  /** The compaction cleaner's settings (log.cleaner.*). */
+  cleaner?: { ioMaxBytesPerSecond?: number; dedupeBufferBytes?: number; backoffMs?: number };
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -88,6 +91,8 @@ export class PartitionRegistry {
   private adminQueue: Promise<unknown> = Promise.resolve();
   /** The data dir's free-space guard, shared by every log. */
   readonly diskGuard: DiskGuard;
+  /** The one background cleaner of compacted topics. */
+  readonly cleaner: LogCleaner;
 
   private constructor(private readonly options: RegistryOptions) {
     this.diskGuard = new DiskGuard({
@@ -95,6 +100,14 @@ export class PartitionRegistry {
       dir: options.dataDir,
       minFreeBytes: options.minFreeBytes ?? 1024 * 1024 * 1024,
       logger: options.logger.child({ component: 'disk' }),
+    });
+    const cleaner = options.cleaner ?? {};
+    this.cleaner = new LogCleaner({
+      logs: () => [...this.topics.values()].flatMap((t) => t.logs),
+      ...(cleaner.ioMaxBytesPerSecond !== undefined && cleaner.ioMaxBytesPerSecond >= 0 ? { ioMaxBytesPerSecond: cleaner.ioMaxBytesPerSecond } : {}),
+      ...(cleaner.dedupeBufferBytes === undefined ? {} : { dedupeBufferBytes: cleaner.dedupeBufferBytes }),
+      ...(cleaner.backoffMs === undefined ? {} : { backoffMs: cleaner.backoffMs }),
+      logger: options.logger.child({ component: 'cleaner' }),
     });
   }
 
@@ -106,6 +119,7 @@ export class PartitionRegistry {
     try {
       const records = await registry.sweep(await options.meta.listTopics());
       for (const record of records) registry.register(record, await registry.openLogs(record));
+      registry.cleaner.start();
     } catch (err) {
       registry.diskGuard.stop();
       await registry.close();
@@ -398,6 +412,7 @@ export class PartitionRegistry {
 
   async close(): Promise<void> {
     this.diskGuard.stop();
+    await this.cleaner.stop();
     const logs = [...this.topics.values()].flatMap((t) => t.logs);
     const results = await Promise.allSettled(logs.map((l) => l.close()));
     for (const r of results) if (r.status === 'rejected') this.options.logger.error({ err: r.reason }, 'closing a log failed');

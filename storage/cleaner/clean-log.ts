@@ -59,6 +59,11 @@ export function cleanableEnd(ctx: Pick<CleanerContext, 'segments' | 'highWaterma
   return segments.at(-1)!.baseOffset;
 }
 
+/** Whether tombstones the last pass kept may be dropped now (a pass is due for them). */
+export function tombstonesDue(checkpoint: CleanerCheckpoint, nowMs: number): boolean {
+  return checkpoint.tombstonesDueMs !== undefined && nowMs >= checkpoint.tombstonesDueMs;
+}
+
 /** Dirty bytes over cleanable bytes (the cleanable ratio Kafka's cleaner ranks logs by). */
 export function dirtyRatio(
   segments: readonly Segment[],
@@ -87,7 +92,10 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   let end = cleanableEnd(ctx, options.nowMs);
   const slice = new WorkSlice();
   const result: CleanResult = { cleaned: false, bytesRead: 0, bytesWritten: 0, segmentsRewritten: 0, recordsRemoved: 0, firstDirtyOffset: firstDirty };
-  if (firstDirty >= end) return result;
+  // Nothing dirty: a pass is still due when tombstones kept last time have since expired.
+  const tombstonePass = firstDirty >= end && tombstonesDue(checkpoint, options.nowMs);
+  if (firstDirty >= end && !tombstonePass) return result;
+  if (tombstonePass) end = firstDirty;
 
   // 1. The offset map of the dirty part, segment by segment until the budget is spent.
   const map = new OffsetMap(options.dedupeBufferBytes);
@@ -108,10 +116,11 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
       await slice.yield();
     }
   }
-  if (firstDirty >= end) return result;
+  if (firstDirty >= end && !tombstonePass) return result;
 
   // 2. Rewrite every closed segment below the end.
   const producerLast = ctx.producerLastOffsets();
+  let tombstonesDueMs: number | undefined;
   const deleteRetentionMs = ctx.config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS;
   const keepKey = (key: Buffer | null, offset: number, tombstone: boolean): boolean => {
     if (key === null) return true;
@@ -119,7 +128,12 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
     if (latest !== undefined && latest !== offset) return false;
     if (!tombstone) return true;
     const passed = firstPassedAt(checkpoint, BigInt(offset));
-    return passed === undefined || options.nowMs - passed <= deleteRetentionMs;
+    const kept = passed === undefined || options.nowMs - passed <= deleteRetentionMs;
+    if (kept) {
+      const due = (passed ?? options.nowMs) + deleteRetentionMs + 1;
+      if (tombstonesDueMs === undefined || due < tombstonesDueMs) tombstonesDueMs = due;
+    }
+    return kept;
   };
   const keep = (record: DecodedRecord): boolean => keepKey(record.key, Number(record.offset), record.value === null);
   for (const segment of ctx.segments()) {
@@ -128,7 +142,8 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   }
 
   // 3. The log is clean up to `end` now; remember when this pass ran (tombstone clocks).
-  const next: CleanerCheckpoint = { firstDirtyOffset: end, passes: [...checkpoint.passes, { endOffset: end, timeMs: options.nowMs }] };
+  const passes = tombstonePass ? checkpoint.passes : [...checkpoint.passes, { endOffset: end, timeMs: options.nowMs }];
+  const next: CleanerCheckpoint = { firstDirtyOffset: end, passes, tombstonesDueMs };
   await ctx.locked(() => writeCleanerCheckpoint(io, dir, next));
   result.cleaned = true;
   result.firstDirtyOffset = end;

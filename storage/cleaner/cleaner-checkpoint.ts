@@ -15,18 +15,25 @@ const MAX_PASSES = 64;
 export interface CleanerCheckpoint {
   firstDirtyOffset: bigint;
   passes: Array<{ endOffset: bigint; timeMs: number }>;
+  /** When the first tombstone the last pass kept expires (a later pass must come back then); undefined when it kept none. */
+  tombstonesDueMs: number | undefined;
 }
 
 export async function readCleanerCheckpoint(io: StorageIo, dir: string): Promise<CleanerCheckpoint> {
   const data = await io.readFile(join(dir, CLEANER_CHECKPOINT_FILE));
-  if (data === undefined) return { firstDirtyOffset: 0n, passes: [] };
+  const empty: CleanerCheckpoint = { firstDirtyOffset: 0n, passes: [], tombstonesDueMs: undefined };
+  if (data === undefined) return empty;
   try {
-    const parsed = JSON.parse(data.toString('utf8')) as { version: number; firstDirtyOffset: string; passes: [string, number][] };
-    if (parsed.version !== 1) return { firstDirtyOffset: 0n, passes: [] };
-    return { firstDirtyOffset: BigInt(parsed.firstDirtyOffset), passes: parsed.passes.map(([end, time]) => ({ endOffset: BigInt(end), timeMs: time })) };
+    const parsed = JSON.parse(data.toString('utf8')) as { version: number; firstDirtyOffset: string; passes: [string, number][]; tombstonesDueMs?: number | null };
+    if (parsed.version !== 1) return empty;
+    return {
+      firstDirtyOffset: BigInt(parsed.firstDirtyOffset),
+      passes: parsed.passes.map(([end, time]) => ({ endOffset: BigInt(end), timeMs: time })),
+      tombstonesDueMs: parsed.tombstonesDueMs ?? undefined,
+    };
   } catch {
     // An unreadable checkpoint only costs a full pass: everything is treated as dirty.
-    return { firstDirtyOffset: 0n, passes: [] };
+    return empty;
   }
 }
 
@@ -36,6 +43,7 @@ export async function writeCleanerCheckpoint(io: StorageIo, dir: string, checkpo
     version: 1,
     firstDirtyOffset: checkpoint.firstDirtyOffset.toString(),
     passes: passes.map((p) => [p.endOffset.toString(), p.timeMs]),
+    tombstonesDueMs: checkpoint.tombstonesDueMs ?? null,
   });
   await io.writeFileAtomic(join(dir, CLEANER_CHECKPOINT_FILE), Buffer.from(text));
 }

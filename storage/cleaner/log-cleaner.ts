@@ -84,7 +84,8 @@ export class LogCleaner {
     for (const log of this.options.logs()) {
       if (log.offlineError !== null || !isCompacted(log.config)) continue;
       try {
-        const { ratio, oldestDirtyMs, dirtyBytes } = await log.cleanableRatio(this.now());
+        const { ratio, oldestDirtyMs, dirtyBytes, tombstonesDue } = await log.cleanableRatio(this.now());
+        if (tombstonesDue && best === undefined) best = { log, ratio: 0 };
         if (dirtyBytes === 0) continue;
         const maxLag = log.config.maxCompactionLagMs ?? -1;
         const overdue = maxLag >= 0 && oldestDirtyMs !== undefined && this.now() - oldestDirtyMs > maxLag;

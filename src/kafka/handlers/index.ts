@@ -3,6 +3,7 @@
  * advertises: exactly the APIs and versions registered here.
  */
 import type { KafkaHandler } from '../handler.js';
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -45,6 +46,8 @@ const others: KafkaHandler[] = [
   deleteRecordsHandler,
   offsetForLeaderEpochHandler,
   describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
   describeClusterHandler,
 ];
 

@@ -3,6 +3,7 @@
  * server's handler table decides which of them are advertised (only those implemented).
  */
 import * as admin from './messages/admin-messages.js';
+import * as configs from './messages/config-messages.js';
 import * as core from './messages/core-messages.js';
 import * as groups from './messages/group-messages.js';
 import { inRange, type MessageSchema } from './schema.js';
@@ -41,6 +42,8 @@ export const API_KEY = {
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
+  IncrementalAlterConfigs: 44,
   DescribeCluster: 60,
 } as const;
 
@@ -66,6 +69,8 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.InitProducerId, 'InitProducerId', 0, 5, admin.InitProducerIdRequest, admin.InitProducerIdResponse),
     api(API_KEY.OffsetForLeaderEpoch, 'OffsetForLeaderEpoch', 0, 4, admin.OffsetForLeaderEpochRequest, admin.OffsetForLeaderEpochResponse),
     api(API_KEY.DescribeConfigs, 'DescribeConfigs', 0, 4, admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
+    api(API_KEY.AlterConfigs, 'AlterConfigs', 0, 2, configs.AlterConfigsRequest, configs.AlterConfigsResponse),
+    api(API_KEY.IncrementalAlterConfigs, 'IncrementalAlterConfigs', 0, 1, configs.IncrementalAlterConfigsRequest, configs.IncrementalAlterConfigsResponse),
     api(API_KEY.DescribeCluster, 'DescribeCluster', 0, 1, admin.DescribeClusterRequest, admin.DescribeClusterResponse),
   ].map((s) => [s.key, s]),
 );

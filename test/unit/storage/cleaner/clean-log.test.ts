@@ -6,7 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeRecordBatches, encodeRecordBatch, isStorageError, type Compression, type DecodedRecord, type PartitionLog } from '../../../../storage/index.js';
+import { LogCleaner, decodeRecordBatches, encodeRecordBatch, isStorageError, type Compression, type DecodedRecord, type PartitionLog } from '../../../../storage/index.js';
 import { BATCH_FIELD } from '../../../../storage/batch-format.js';
 import { openTestLog, tempDir } from '../../../helpers/storage-fixtures.js';
 
@@ -89,6 +89,22 @@ describe('cleanLog', () => {
     for (let i = 0; i < 30; i += 1) await log.append(await put(`more${i}`, 'y'.repeat(40), now));
     await clean();
     expect((await readAll(log)).filter((r) => r.key!.toString() === 'gone')).toEqual([]);
+  });
+
+  it('comes back for expired tombstones even when nothing new is dirty (the cleaner rates it due)', async () => {
+    await log.append(await put('gone', 'old', now));
+    await log.append(await put('gone', null, now));
+    for (let i = 0; i < 60; i += 1) await log.append(await put(`pad${i}`, 'x'.repeat(40), now));
+    const cleaner = new LogCleaner({ logs: () => [log], clock: () => now });
+    await cleaner.cleanNow(log);
+    expect((await readAll(log)).filter((r) => r.key!.toString() === 'gone').map((r) => r.value)).toEqual([null]);
+    expect((await log.cleanableRatio(now)).tombstonesDue).toBe(false);
+    now += DAY + 1000;
+    expect((await log.cleanableRatio(now)).tombstonesDue).toBe(true);
+    expect(await cleaner.runOnce()).toMatchObject({ cleaned: true });
+    expect((await readAll(log)).filter((r) => r.key!.toString() === 'gone')).toEqual([]);
+    expect((await log.cleanableRatio(now)).tombstonesDue).toBe(false);
+    expect(await cleaner.runOnce()).toBeUndefined();
   });
 
   it('recompresses a compacted batch with its own codec and a valid CRC', async () => {
