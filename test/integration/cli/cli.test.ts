@@ -6,6 +6,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill as run } from './run-rill.js';
@@ -96,6 +97,24 @@ describe('rill CLI', () => {
     expect(failover.stdout).toMatch(/^seq\s/m);
     const viaEnv = await run(['topic', 'list'], { env: { RILL_SERVER: String(broker.grpcPort) } });
     expect(viaEnv.stdout).toMatch(/^seq\s/m);
+  });
+
+  it('refuses internal topic names (__consumer_offsets, __transaction_state, __rill*) over gRPC and Kafka, as Kafka does', async () => {
+    for (const name of ['__consumer_offsets', '__transaction_state', '__rill_offsets']) {
+      const r = await rill(['topic', 'create', name]);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toBe(`rill: INVALID_ARGUMENT: topic name "${name}" is reserved for internal use\n`);
+    }
+    expect((await rill(['topic', 'create', '__mine'])).code).toBe(0);
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${broker.kafkaPort}`], clientId: 'reserved-test', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await expect(admin.createTopics({ topics: [{ topic: '__rill_groups' }] })).rejects.toThrow();
+    } finally {
+      await admin.disconnect();
+    }
+    expect((await rill(['topic', 'list'])).stdout).not.toMatch(/__rill/);
   });
 
   it('prints a one-line error and exits non-zero for a bad request', async () => {
