@@ -90,33 +90,10 @@ export const BrokerConfigSchema = z.object({
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
-export const BROKER_OPTIONS = [
-  'dataDir',
-  'host',
-  'advertisedHost',
-  'grpcPort',
-  'kafkaPort',
-  'httpPort',
-  'nodeId',
-  'logLevel',
-  'logFormat',
-  'autoCreateTopics',
-  'readyWithOfflinePartitions',
-  'retentionCheckIntervalMs',
-  'shutdownTimeoutMs',
-  'recoverTruncate',
-  'minFreeBytes',
-  'producerIdExpirationMs',
-  'cleanerIoMaxBytesPerSecond',
-  'cleanerDedupeBufferBytes',
-  'cleanerBackoffMs',
-  'connectionsMaxIdleMs',
-  'kafkaRequestTimeoutMs',
-  'kafkaMaxConnectionOutputBytes',
-  'queuedMaxRequestBytes',
-] as const;
+/** Every broker option (all of the schema but topicDefaults): each has a file key, RILL_<NAME> and a flag. */
+export const BROKER_OPTIONS = Object.keys(BrokerConfigSchema.shape).filter((k): k is BrokerOption => k !== 'topicDefaults');
 
-export type BrokerOption = (typeof BROKER_OPTIONS)[number];
+export type BrokerOption = Exclude<keyof BrokerConfig, 'topicDefaults'>;
 const TOPIC_OPTIONS = Object.keys(TopicDefaultsSchema.shape) as (keyof TopicDefaults)[];
 
 /** `grpcPort` → `grpc-port`; `retention.ms` → `retention-ms`. */

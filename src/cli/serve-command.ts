@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { Broker } from '../broker.js';
-import { ConfigError, loadConfig, type BrokerConfig } from '../config.js';
+import { BROKER_OPTIONS, ConfigError, flagName, loadConfig, type BrokerConfig, type BrokerOption } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { CliError, usageError } from './cli-error.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -59,6 +59,8 @@ export function registerServe(program: Command): void {
     .description('run a single-node broker (gRPC, Kafka protocol, HTTP health and metrics)')
     .option('--config <file>', 'JSON config file: the options below by flag name (grpc-port) or camelCase (grpcPort)');
   for (const [flag, help] of [...Object.values(BROKER_FLAGS), ...Object.values(TOPIC_FLAGS)]) serve.option(flag, help);
+  // Options added to the config schema without a flag entry above still get one.
+  for (const option of unlistedOptions()) serve.option(`${flagName(option)} <value>`, `${option} (see the README)`);
   serve
     .addHelpText(
       'after',
@@ -111,11 +113,16 @@ export function registerServe(program: Command): void {
     });
 }
 
+function unlistedOptions(): BrokerOption[] {
+  return BROKER_OPTIONS.filter((o) => !(o in BROKER_FLAGS));
+}
+
 function configOf(options: Record<string, string | boolean | undefined>): BrokerConfig {
   /** A value flag gives its text; a switch (--recover-truncate) gives true. */
   const text = (v: string | boolean | undefined) => (typeof v === 'boolean' ? String(v) : v);
   const flags: Record<string, string | undefined> = { config: text(options.config) };
   for (const [option, [flag]] of Object.entries(BROKER_FLAGS)) flags[option] = text(options[camel(flag)]);
+  for (const option of unlistedOptions()) flags[option] = text(options[camel(flagName(option))]);
   const topicFlags: Record<string, string | undefined> = {};
   for (const [option, [flag]] of Object.entries(TOPIC_FLAGS)) topicFlags[option] = text(options[camel(flag)]);
   try {
