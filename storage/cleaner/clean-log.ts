@@ -6,7 +6,8 @@
  * within the dedupe budget, then rewrites every closed segment up to its end, keeping for each
  * key only the record at the highest offset, at its original offset; tombstones (null values)
  * stay until delete.retention.ms after the cleaner first passed them; the last batch of each
- * idempotent producer is kept whole so duplicate detection still works.
+ * idempotent producer is kept whole so duplicate detection still works, and so is the batch at
+ * the end of the cleaned range, so that readers can always reach the log's end.
  *
  * Each rewritten segment is written to `<base>.log.cleaned` and synced, then swapped in under
  * the log's lock: stale index files removed, `.cleaned` renamed to `.swap`, the directory
@@ -138,7 +139,7 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   const keep = (record: DecodedRecord): boolean => keepKey(record.key, Number(record.offset), record.value === null);
   for (const segment of ctx.segments()) {
     if (segment.baseOffset >= end) break;
-    await rewriteSegment(ctx, segment, { keep, keepKey }, producerLast, options, result, slice);
+    await rewriteSegment(ctx, segment, { keep, keepKey, lastCleanable: end - 1n }, producerLast, options, result, slice);
   }
 
   // 3. The log is clean up to `end` now; remember when this pass ran (tombstone clocks).
@@ -157,6 +158,12 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
 interface KeepRules {
   keep: (record: DecodedRecord) => boolean;
   keepKey: (key: Buffer | null, offset: number, tombstone: boolean) => boolean;
+  /**
+   * The last offset of the cleaned range. The batch holding it is kept whole, so a reader always
+   * finds a batch that ends where the uncleaned log begins and can reach the high watermark
+   * (otherwise a consumer at the gap before an empty active segment would wait forever).
+   */
+  lastCleanable: bigint;
 }
 
 async function rewriteSegment(
@@ -190,7 +197,7 @@ async function rewriteSegment(
       const header = readBatchHeader(batch, 0);
       const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
       let kept: Buffer | null = batch;
-      if (!producerLast.has(lastOffset)) {
+      if (!producerLast.has(lastOffset) && lastOffset !== rules.lastCleanable) {
         // The cheap walk decides; only a batch that loses records is decoded and rebuilt.
         const base = Number(header.baseOffset);
         let drops = 0;
