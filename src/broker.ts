@@ -57,7 +57,12 @@ export class Broker {
     });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
-    const coordinator = new GroupCoordinator({ offsets: groups });
+    const coordinator = new GroupCoordinator({
+      offsets: groups,
+      offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      onError: (err, what) => logger.error({ err, component: 'groups' }, what),
+      partitionsOf: (topic) => registry.findTopic(topic)?.logs.length,
+    });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups, {
       requestLog: logger.child({ component: 'requests' }),
@@ -73,7 +78,7 @@ export class Broker {
       controllerId: config.nodeId,
       brokers: [{ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort: listening.kafka, grpcPort: listening.grpc }],
     });
-    const grpc = new GrpcServer({ registry, groups, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
+    const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
     const kafka: KafkaServer = new KafkaServer(
       {
         registry,

@@ -77,6 +77,8 @@ export const BrokerConfigSchema = z.object({
   cleanerBackoffMs: z.coerce.number().int().min(10).default(15_000),
   /** producer.id.expiration.ms: idempotent producer ids idle this long are forgotten. */
   producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
+  /** Kafka's offsets.retention.minutes: how long a group without members keeps its committed offsets. */
+  offsetsRetentionMinutes: z.coerce.number().int().min(1).default(7 * 24 * 60),
   topicDefaults: TopicDefaultsSchema.default({}),
   /** Kafka listener: close a connection idle this long (connections.max.idle.ms, Kafka's 10 min). */
   connectionsMaxIdleMs: z.coerce.number().int().min(1).default(10 * 60 * 1000),

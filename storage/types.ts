@@ -226,8 +226,10 @@ export interface CleanOptions {
   nowMs: number;
   /** log.cleaner.dedupe.buffer.size: memory for one pass's key → offset map. */
   dedupeBufferBytes: number;
-  /** Called with the bytes of each batch read or written: the cleaner's I/O budget waits here. */
-  throttle?: (bytes: number) => Promise<void>;
+  /** log.cleaner.io.max.bytes.per.second: reads and writes of the pass together. */
+  ioMaxBytesPerSecond?: number;
+  /** Do the heavy half in a worker thread (real file system only). */
+  worker?: boolean;
 }
 
 export interface CleanableRatio {

@@ -4,14 +4,16 @@
  * @TIME), `--timestamp`, or `--group`'s committed offsets. Without `--follow` it prints what is
  * there when it starts (up to each partition's high watermark) and exits 0; with `--follow` it
  * keeps streaming, and rides out broker restarts. `--max N` prints exactly N records (or fewer
- * if the log has fewer, without --follow), then stops. With `--group` it commits the offset
- * after each printed record, so the next run resumes there.
+ * if the log has fewer, without --follow), then stops. With `--group` it is a member of the
+ * group (the broker assigns its partitions) and commits the offset after each printed record, so
+ * the next run resumes there; see consumeAsGroup.
  */
 import type { Command } from 'commander';
 import { CliError, usageError } from './cli-error.js';
 import type { RillClient } from './client.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { resolveRanges, type PartitionInfo, type Start } from './consume-start.js';
+import { runGroupConsume } from './group-consume.js';
 import { examples } from './help-text.js';
 import { writeOut } from './output-writer.js';
 import { parseChoice, parseCount, parsePartitions, parseStartSpec, parseTimestamp } from './parse-options.js';
@@ -100,13 +102,33 @@ function planOf(topic: string, flags: ConsumeFlags): ConsumePlan {
 }
 
 /**
- * Group consumption. Today: the group's committed offsets, committing as records are printed.
- * When broker-assigned groups land (src/cli/group-consume.ts, runGroupConsume), this is the one
- * place to switch over.
+ * Group consumption. Without --partition, this process is a member of a broker-assigned group
+ * (ConsumeService.SubscribeGroup, see group-consume.ts): the broker shares the topic's partitions
+ * among the group's consumers and moves them when one comes or goes; each change of assignment is
+ * said on stderr. With --partition, it reads those partitions from the group's committed offsets
+ * and commits for the group without joining it (Kafka's assign() rather than subscribe()).
  */
-function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: string): Promise<void> {
-  return consume(client, plan, async (topic, partition, nextOffset) => {
-    await client.call('GroupService', 'CommitOffsets', { group, offsets: [{ topic, partition, offset: nextOffset.toString() }] });
+async function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: string): Promise<void> {
+  if (plan.partitions !== undefined) {
+    return consume(client, plan, async (topic, partition, nextOffset) => {
+      await client.call('GroupService', 'CommitOffsets', { group, offsets: [{ topic, partition, offset: nextOffset.toString() }] });
+    });
+  }
+  // A unary call first: an unknown topic fails clearly, and the first reachable --server is chosen.
+  await client.call('TopicService', 'Describe', { name: plan.topic });
+  if (plan.max === 0) return;
+  const reset = plan.start.kind === 'committed' && plan.start.reset === 'earliest' ? 'EARLIEST' : 'LATEST';
+  await runGroupConsume(client, {
+    group,
+    topics: [plan.topic],
+    reset,
+    follow: plan.follow,
+    ...(plan.max === Infinity ? {} : { max: plan.max }),
+    print: (r) => process.stdout.write(plan.format(printable(r.topic, r))),
+    onAssignment: (a) => {
+      const owned = a.assigned.map((tp) => `${tp.topic}:${tp.partitions.join(',')}`).join(' ') || 'no partitions';
+      process.stderr.write(`rill: group ${group} generation ${a.generationId}: reading ${owned}\n`);
+    },
   });
 }
 

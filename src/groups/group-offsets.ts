@@ -1,11 +1,18 @@
 /**
  * GroupOffsets: committed consumer-group offsets (the next offset to read), kept in the RocksDB
- * MetaStore so they survive restarts, with the checks and the lag view both front doors share.
- * Stateless apart from the store; calls may run concurrently (each commit is one atomic write).
+ * MetaStore so they survive restarts, with the per-partition checks and the lag view both front
+ * doors share. Membership checks are the GroupCoordinator's; this class only validates rows
+ * (`check`: unknown topic or partition, negative offset, metadata over
+ * `offset.metadata.max.bytes`) and stores them (`store`: one atomic write per call); every
+ * commit goes through GroupCoordinator.commitOffsets/commitAll.
+ * Stateless apart from the store; calls may run concurrently.
  */
 import type { CommittedOffset, MetaStore } from '../../storage/index.js';
 import type { PartitionRegistry } from '../cluster/index.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError, toBrokerError } from '../errors.js';
+
+/** Kafka's offset.metadata.max.bytes default. */
+export const MAX_OFFSET_METADATA_BYTES = 4096;
 
 export interface OffsetCommit {
   topic: string;
@@ -29,17 +36,40 @@ export class GroupOffsets {
     private readonly meta: MetaStore,
     private readonly registry: PartitionRegistry,
     private readonly clock: () => number = Date.now,
+    readonly maxMetadataBytes = MAX_OFFSET_METADATA_BYTES,
   ) {}
 
-  async commit(group: string, offsets: readonly OffsetCommit[]): Promise<void> {
-    if (group.length === 0) throw new BrokerError('INVALID_GROUP_ID', 'group id must not be empty');
-    if (offsets.length === 0) throw new BrokerError('INVALID_REQUEST', 'no offsets to commit');
-    const now = this.clock();
-    const rows: CommittedOffset[] = offsets.map((o) => {
+  /**
+   * Why one row cannot be committed, or null (Kafka checks each partition on its own). Kafka's
+   * OffsetCommit stores any offset value (clients commit -1 after an offset reset); the gRPC door
+   * refuses negative ones as malformed (`allowNegative: false`).
+   */
+  check(o: OffsetCommit, options: { allowNegative: boolean }): BrokerError | null {
+    try {
       this.registry.log(o.topic, o.partition);
-      if (o.offset < 0n) throw new BrokerError('INVALID_REQUEST', `offset for ${o.topic}/${o.partition} must be ≥ 0, got ${o.offset}`);
-      return { topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch ?? -1, metadata: o.metadata ?? '', commitTimestampMs: now };
-    });
+    } catch (err) {
+      return toBrokerError(err);
+    }
+    if (!options.allowNegative && o.offset < 0n) return new BrokerError('INVALID_REQUEST', `offset for ${o.topic}/${o.partition} must be ≥ 0, got ${o.offset}`);
+    const size = Buffer.byteLength(o.metadata ?? '', 'utf8');
+    if (size > this.maxMetadataBytes) {
+      return new BrokerError('OFFSET_METADATA_TOO_LARGE', `metadata for ${o.topic}/${o.partition} is ${size} bytes, over the limit of ${this.maxMetadataBytes}`);
+    }
+    return null;
+  }
+
+  /** Stores rows already checked, in one atomic write. */
+  async store(group: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const now = this.clock();
+    const rows: CommittedOffset[] = offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      leaderEpoch: o.leaderEpoch ?? -1,
+      metadata: o.metadata ?? '',
+      commitTimestampMs: now,
+    }));
     await this.meta.commitOffsets(group, rows);
   }
 
@@ -54,6 +84,16 @@ export class GroupOffsets {
 
   listGroupIds(): Promise<string[]> {
     return this.meta.listGroups();
+  }
+
+  deleteGroup(group: string): Promise<void> {
+    return this.meta.deleteGroupOffsets(group);
+  }
+
+  /** The time of the group's newest commit, or undefined when it has none. */
+  async newestCommitMs(group: string): Promise<number | undefined> {
+    const rows = await this.meta.fetchOffsets(group);
+    return rows.length === 0 ? undefined : Math.max(...rows.map((r) => r.commitTimestampMs));
   }
 
   /** Committed offset, high watermark and lag for every partition the group committed on. */

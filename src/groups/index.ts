@@ -1,9 +1,15 @@
 /**
- * The groups layer's public entry: committed offsets (GroupOffsets) and the Kafka consumer-group
- * membership protocol (GroupCoordinator), shared by both front doors.
+ * The groups layer's public entry: committed offsets (GroupOffsets) and the group coordinator
+ * (Kafka's consumer-group membership protocol plus broker-assigned SubscribeGroup streams),
+ * shared by both front doors.
  */
-export { GroupOffsets } from './group-offsets.js';
+export { GroupOffsets, MAX_OFFSET_METADATA_BYTES } from './group-offsets.js';
 export type { OffsetCommit, PartitionLagRow } from './group-offsets.js';
 export { GroupCoordinator } from './group-coordinator.js';
-export type { GroupDescription, JoinGroupRequest } from './group-coordinator.js';
-export type { GroupState, JoinGroupResult, SyncGroupResult } from './group.js';
+export type { CommitRequest, GroupDescription, GroupSummary, PartitionResult } from './group-coordinator.js';
+export type { CoordinatorOptions, JoinGroupRequest, MemberRef, SyncGroupRequest } from './group-membership.js';
+export type { StreamJoinRequest } from './stream-membership.js';
+export { STREAM_ASSIGNORS } from './stream-assignor.js';
+export { decodeConsumerAssignment, encodeConsumerAssignment } from './consumer-protocol.js';
+export { STREAM_PROTOCOL_TYPE } from './group.js';
+export type { GroupState, JoinGroupResult, StreamAssignment, SyncGroupResult, TopicPartitions } from './group.js';

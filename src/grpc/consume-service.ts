@@ -10,6 +10,7 @@ import { toConsumedRecords } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
 import { subscribe } from './subscribe-stream.js';
+import { subscribeGroupHandler } from './subscribe-group.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const OFFSET_SPECS: ReadonlyArray<ListOffsetsRequestMsg['spec']> = ['OFFSET_SPEC_UNSPECIFIED', 'OFFSET_SPEC_EARLIEST', 'OFFSET_SPEC_LATEST', 'OFFSET_SPEC_TIMESTAMP'];
@@ -43,5 +44,6 @@ export function consumeService(ctx: ServiceContext): UntypedServiceImplementatio
     Subscribe: (call: ServerWritableStream<SubscribeRequestMsg, unknown>) => {
       void subscribe(ctx, call);
     },
+    SubscribeGroup: subscribeGroupHandler(ctx),
   };
 }

@@ -45,6 +45,7 @@ export interface PartitionInfoMsg {
   leader: number;
   online: boolean;
   error: string;
+  cleanableRatio: number;
 }
 
 export interface AlterTopicConfigsRequestMsg {

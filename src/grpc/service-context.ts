@@ -5,7 +5,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { PartitionRegistry } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
-import type { GroupOffsets } from '../groups/index.js';
+import type { GroupCoordinator, GroupOffsets } from '../groups/index.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import { grpcStatusName, toServiceError } from './status-map.js';
@@ -20,6 +20,8 @@ export interface ClusterDescription {
 export interface ServiceContext {
   registry: PartitionRegistry;
   groups: GroupOffsets;
+  /** Membership checks for commits, live group state, SubscribeGroup streams. */
+  coordinator: GroupCoordinator;
   metrics: BrokerMetrics;
   logger: Logger;
   nodeId: number;

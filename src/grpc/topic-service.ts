@@ -21,9 +21,11 @@ function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boo
   };
 }
 
-function partitionInfo(topic: Topic, nodeId: number): PartitionInfoMsg[] {
-  return topic.logs.map((log, partition) => {
+async function partitionInfo(topic: Topic, nodeId: number): Promise<PartitionInfoMsg[]> {
+  const compacted = topic.effective['cleanup.policy'].includes('compact');
+  return Promise.all(topic.logs.map(async (log, partition) => {
     const offline = log.offlineError;
+    const cleanableRatio = compacted && offline === null ? (await log.cleanableRatio()).ratio : 0;
     return {
       partition,
       logStartOffset: offline === null ? log.logStartOffset.toString() : '0',
@@ -33,8 +35,9 @@ function partitionInfo(topic: Topic, nodeId: number): PartitionInfoMsg[] {
       leader: offline === null ? nodeId : -1,
       online: offline === null,
       error: offline === null ? '' : offline.message,
+      cleanableRatio,
     };
-  });
+  }));
 }
 
 export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
@@ -51,7 +54,7 @@ export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementa
     List: unary(ctx, 'TopicService.List', async () => ({ topics: registry.listTopics().map((t) => topicInfo(registry, t, false)) })),
     Describe: unary(ctx, 'TopicService.Describe', async (req: { name: string }) => {
       const topic = registry.getTopic(checkTopicName(req.name, 'name'));
-      return { topic: topicInfo(registry, topic, true), partitions: partitionInfo(topic, ctx.nodeId) };
+      return { topic: topicInfo(registry, topic, true), partitions: await partitionInfo(topic, ctx.nodeId) };
     }),
     AlterConfigs: unary(ctx, 'TopicService.AlterConfigs', async (req: AlterTopicConfigsRequestMsg) => {
       const topic = await registry.alterTopicConfigs(checkTopicName(req.name, 'name'), req.set, req.delete, req.validateOnly);

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
+import { registerStorageMetrics } from './storage-metrics.js';
 import type { Logger } from '../log.js';
 import { offlinePartitions } from './offline-partitions.js';
 
@@ -47,6 +48,7 @@ export class BrokerMetrics {
     const memberSource = options.groupMembers;
     const connectionSource = options.connections;
     collectDefaultMetrics({ register: this.registry });
+    registerStorageMetrics(this.registry, registry);
     new Gauge({
       name: 'rill_log_end_offset',
       help: 'Log end offset per partition',

@@ -9,8 +9,10 @@
  * idempotent producer is kept whole so duplicate detection still works, and so is the batch at
  * the end of the cleaned range, so that readers can always reach the log's end.
  *
- * Each rewritten segment is written to `<base>.log.cleaned` and synced, then swapped in under
- * the log's lock: stale index files removed, `.cleaned` renamed to `.swap`, the directory
+ * The heavy half (build-cleaned.ts: the map and the `.cleaned` files) runs in a worker thread
+ * when `worker` is set (the broker's cleaner), so it never holds the event loop; in-process
+ * otherwise (tests on the SimFs). Each rewritten segment is written to `<base>.log.cleaned` and
+ * synced, then swapped in under the log's lock: stale index files removed, `.cleaned` renamed to `.swap`, the directory
  * synced, `.swap` renamed over `<base>.log`, the directory synced. A crash at any point leaves
  * the old segment or the new one (recovery completes a `.swap`, deletes a `.cleaned`), and both
  * hold the latest value of every key. The heavy work runs outside the lock; a segment that a
@@ -18,15 +20,11 @@
  * old segment finish on its open file.
  */
 import { join } from 'node:path';
-import { readBatchHeader } from '../record-batch.js';
 import type { Segment, SegmentSettings } from '../segment.js';
-import type { CleanOptions, CleanResult, DecodedRecord, LogConfig, StorageLogger } from '../types.js';
-import { firstPassedAt, readCleanerCheckpoint, writeCleanerCheckpoint, type CleanerCheckpoint } from './cleaner-checkpoint.js';
-import { filterBatch } from './batch-filter.js';
-import { OffsetMap } from './offset-map.js';
-import { forEachRecordKey } from './record-keys.js';
-import { segmentBatches } from './segment-batches.js';
-import { WorkSlice } from './work-slice.js';
+import { Worker } from 'node:worker_threads';
+import type { CleanOptions, CleanResult, LogConfig, StorageLogger } from '../types.js';
+import { buildCleanedSegments, type BuildResult, type PassPlan } from './build-cleaned.js';
+import { readCleanerCheckpoint, writeCleanerCheckpoint, type CleanerCheckpoint } from './cleaner-checkpoint.js';
 
 /** What a log lends its cleaner. */
 export interface CleanerContext {
@@ -47,7 +45,6 @@ export interface CleanerContext {
 
 
 const DEFAULT_DELETE_RETENTION_MS = 24 * 60 * 60 * 1000;
-const WRITE_CHUNK_BYTES = 1024 * 1024;
 
 /** The offset where cleaning must stop: the first segment not yet cleanable. */
 export function cleanableEnd(ctx: Pick<CleanerContext, 'segments' | 'highWatermark' | 'config'>, nowMs: number): bigint {
@@ -91,147 +88,61 @@ export async function cleanLog(ctx: CleanerContext, options: CleanOptions): Prom
   const checkpoint = await readCleanerCheckpoint(io, dir);
   const firstDirty = checkpoint.firstDirtyOffset > ctx.logStartOffset ? checkpoint.firstDirtyOffset : ctx.logStartOffset;
   let end = cleanableEnd(ctx, options.nowMs);
-  const slice = new WorkSlice();
   const result: CleanResult = { cleaned: false, bytesRead: 0, bytesWritten: 0, segmentsRewritten: 0, recordsRemoved: 0, firstDirtyOffset: firstDirty };
   // Nothing dirty: a pass is still due when tombstones kept last time have since expired.
   const tombstonePass = firstDirty >= end && tombstonesDue(checkpoint, options.nowMs);
   if (firstDirty >= end && !tombstonePass) return result;
   if (tombstonePass) end = firstDirty;
 
-  // 1. The offset map of the dirty part, segment by segment until the budget is spent.
-  const map = new OffsetMap(options.dedupeBufferBytes);
-  for (const segment of ctx.segments()) {
-    if (segment.baseOffset >= end) break;
-    if (segment.nextOffset <= firstDirty) continue;
-    if (map.full) {
-      end = segment.baseOffset;
-      break;
-    }
-    for await (const { batch } of segmentBatches(segment.file, 0, segment.size)) {
-      result.bytesRead += batch.length;
-      const base = Number(batch.readBigInt64BE(0));
-      await forEachRecordKey(batch, (key, delta) => {
-        if (key !== null && base + delta >= Number(firstDirty)) map.put(key, base + delta);
-      });
-      await options.throttle?.(batch.length);
-      await slice.yield();
-    }
-  }
-  if (firstDirty >= end && !tombstonePass) return result;
-
-  // 2. Rewrite every closed segment below the end.
-  const producerLast = ctx.producerLastOffsets();
-  let tombstonesDueMs: number | undefined;
-  const deleteRetentionMs = ctx.config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS;
-  const keepKey = (key: Buffer | null, offset: number, tombstone: boolean): boolean => {
-    if (key === null) return true;
-    const latest = map.get(key);
-    if (latest !== undefined && latest !== offset) return false;
-    if (!tombstone) return true;
-    const passed = firstPassedAt(checkpoint, BigInt(offset));
-    const kept = passed === undefined || options.nowMs - passed <= deleteRetentionMs;
-    if (kept) {
-      const due = (passed ?? options.nowMs) + deleteRetentionMs + 1;
-      if (tombstonesDueMs === undefined || due < tombstonesDueMs) tombstonesDueMs = due;
-    }
-    return kept;
+  // 1. Plan from a snapshot of the closed segments below the end (they do not change under us).
+  const snapshot = ctx.segments().filter((s) => s.baseOffset < end && s !== ctx.segments().at(-1));
+  const plan: PassPlan = {
+    dir,
+    firstDirty,
+    end,
+    tombstonePass,
+    segments: snapshot.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, size: s.size })),
+    producerLast: ctx.producerLastOffsets(),
+    passes: checkpoint.passes,
+    deleteRetentionMs: ctx.config.deleteRetentionMs ?? DEFAULT_DELETE_RETENTION_MS,
+    nowMs: options.nowMs,
+    dedupeBufferBytes: options.dedupeBufferBytes,
+    ...(options.ioMaxBytesPerSecond === undefined ? {} : { ioMaxBytesPerSecond: options.ioMaxBytesPerSecond }),
+    yieldToEventLoop: options.worker !== true,
   };
-  const keep = (record: DecodedRecord): boolean => keepKey(record.key, Number(record.offset), record.value === null);
-  for (const segment of ctx.segments()) {
-    if (segment.baseOffset >= end) break;
-    await rewriteSegment(ctx, segment, { keep, keepKey, lastCleanable: end - 1n }, producerLast, options, result, slice);
+
+  // 2. The heavy half: the offset map and the .cleaned files, in a worker thread when asked.
+  const build = options.worker === true ? await buildInWorker(plan) : await buildCleanedSegments(io, plan);
+  end = build.end;
+  result.bytesRead = build.bytesRead;
+
+  // 3. Swap each cleaned segment in under the lock; one a truncation or retention changed is left alone.
+  for (const one of build.built) {
+    const segment = snapshot.find((s) => s.baseOffset === one.baseOffset)!;
+    const swapped = await swapIn(ctx, segment, one.cleanedPath);
+    if (!swapped) continue;
+    result.segmentsRewritten += 1;
+    result.recordsRemoved += one.recordsRemoved;
+    result.bytesWritten += one.bytesWritten;
   }
 
-  // 3. The log is clean up to `end` now; remember when this pass ran (tombstone clocks).
+  // 4. The log is clean up to `end` now; remember when this pass ran (tombstone clocks).
   const passes = tombstonePass ? checkpoint.passes : [...checkpoint.passes, { endOffset: end, timeMs: options.nowMs }];
-  const next: CleanerCheckpoint = { firstDirtyOffset: end, passes, tombstonesDueMs };
+  const next: CleanerCheckpoint = { firstDirtyOffset: end, passes, tombstonesDueMs: build.tombstonesDueMs };
   await ctx.locked(() => writeCleanerCheckpoint(io, dir, next));
   result.cleaned = true;
   result.firstDirtyOffset = end;
   ctx.logger?.info(
-    { dir, firstDirty: firstDirty.toString(), end: end.toString(), keys: map.size, removed: result.recordsRemoved, rewritten: result.segmentsRewritten },
+    { dir, firstDirty: firstDirty.toString(), end: end.toString(), keys: build.keys, removed: result.recordsRemoved, rewritten: result.segmentsRewritten },
     'cleaned log',
   );
   return result;
 }
 
-interface KeepRules {
-  keep: (record: DecodedRecord) => boolean;
-  keepKey: (key: Buffer | null, offset: number, tombstone: boolean) => boolean;
-  /**
-   * The last offset of the cleaned range. The batch holding it is kept whole, so a reader always
-   * finds a batch that ends where the uncleaned log begins and can reach the high watermark
-   * (otherwise a consumer at the gap before an empty active segment would wait forever).
-   */
-  lastCleanable: bigint;
-}
-
-async function rewriteSegment(
-  ctx: CleanerContext,
-  segment: Segment,
-  rules: KeepRules,
-  producerLast: Set<bigint>,
-  options: CleanOptions,
-  result: CleanResult,
-  slice: WorkSlice,
-): Promise<void> {
+/** The swap protocol (module comment); false, and the .cleaned file removed, if the segment changed meanwhile. */
+async function swapIn(ctx: CleanerContext, segment: Segment, cleanedPath: string): Promise<boolean> {
   const { io, dir } = ctx.settings;
   const stem = segment.baseOffset.toString().padStart(20, '0');
-  const cleanedPath = join(dir, `${stem}.log.cleaned`);
-  const out = await io.open(cleanedPath);
-  let written = 0;
-  let changed = false;
-  let removed = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flushPending = async (): Promise<void> => {
-    if (pendingBytes === 0) return;
-    await out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes), written);
-    written += pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-  };
-  try {
-    await out.truncate(0);
-    for await (const { batch } of segmentBatches(segment.file, 0, segment.size)) {
-      const header = readBatchHeader(batch, 0);
-      const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
-      let kept: Buffer | null = batch;
-      if (!producerLast.has(lastOffset) && lastOffset !== rules.lastCleanable) {
-        // The cheap walk decides; only a batch that loses records is decoded and rebuilt.
-        const base = Number(header.baseOffset);
-        let drops = 0;
-        await forEachRecordKey(batch, (key, delta, tombstone) => {
-          if (!rules.keepKey(key, base + delta, tombstone)) drops += 1;
-        });
-        if (drops > 0) {
-          kept = await filterBatch(batch, rules.keep);
-          changed = true;
-          removed += drops;
-        }
-      }
-      if (kept !== null) {
-        // Gathered into large writes: one per MiB, not one per batch.
-        pending.push(kept === batch ? Buffer.from(batch) : kept);
-        pendingBytes += kept.length;
-        if (pendingBytes >= WRITE_CHUNK_BYTES) await flushPending();
-      }
-      await options.throttle?.(batch.length + (kept?.length ?? 0));
-      await slice.yield();
-    }
-    await flushPending();
-    if (!changed) {
-      await out.close();
-      await io.unlink(cleanedPath);
-      return;
-    }
-    await out.datasync();
-    await out.close();
-  } catch (err) {
-    await out.close().catch(() => undefined);
-    await io.unlink(cleanedPath).catch(() => undefined);
-    throw err;
-  }
   const swapped = await ctx.locked(async () => {
     if (!ctx.segments().includes(segment) || ctx.segments().at(-1) === segment) {
       await io.unlink(cleanedPath);
@@ -248,9 +159,25 @@ async function rewriteSegment(
     await fresh.saveIndexes();
     return true;
   });
-  if (!swapped) return;
-  await segment.retire();
-  result.segmentsRewritten += 1;
-  result.recordsRemoved += removed;
-  result.bytesWritten += written;
+  if (swapped) await segment.retire();
+  return swapped;
+}
+
+function buildInWorker(plan: PassPlan): Promise<BuildResult> {
+  return new Promise<BuildResult>((resolve, reject) => {
+    const worker = new Worker(new URL('./clean-worker.js', import.meta.url), { workerData: plan });
+    let settled = false;
+    worker.once('message', (message: { ok: true; result: BuildResult } | { ok: false; message: string; code?: string }) => {
+      settled = true;
+      if (message.ok) resolve(message.result);
+      else reject(Object.assign(new Error(message.message), { code: message.code }));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the cleaner worker exited with code ${code} before answering`));
+    });
+  });
 }

@@ -2,11 +2,10 @@
  * LogCleaner: the broker's one background cleaner. Every `backoffMs` it asks each compacted log
  * how dirty it is, picks the dirtiest one at or above its min.cleanable.dirty.ratio (or any whose
  * oldest dirty record is past max.compaction.lag.ms), and runs one pass on it (clean-log.ts).
- * One pass at a time; its reads and writes share an I/O budget (log.cleaner.io.max.bytes.per.
- * second) enforced by waiting between batches, so produce and fetch keep their latency. Stats
+ * One pass at a time, its heavy half in a worker thread (so produce and fetch keep the event
+ * loop); its reads and writes share an I/O budget (log.cleaner.io.max.bytes.per.second). Stats
  * feed the metrics. `stop` waits for a running pass.
  */
-import { setTimeout as wait } from 'node:timers/promises';
 import { isCompacted, type CleanResult, type PartitionLog, type StorageLogger } from '../types.js';
 
 export interface LogCleanerOptions {
@@ -20,6 +19,8 @@ export interface LogCleanerOptions {
   backoffMs?: number;
   clock?: () => number;
   logger?: StorageLogger;
+  /** Passes run their heavy half in a worker thread (default true; the logs must be on the real file system). */
+  worker?: boolean;
 }
 
 export interface CleanerStats {
@@ -36,8 +37,6 @@ export class LogCleaner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
-  private windowStart = 0;
-  private windowBytes = 0;
 
   constructor(private readonly options: LogCleanerOptions) {}
 
@@ -102,10 +101,12 @@ export class LogCleaner {
   private async pass(log: PartitionLog): Promise<CleanResult> {
     const started = this.now();
     try {
+      const budget = this.options.ioMaxBytesPerSecond;
       const result = await log.clean({
         nowMs: started,
         dedupeBufferBytes: this.options.dedupeBufferBytes ?? 128 * 1024 * 1024,
-        throttle: (bytes) => this.throttle(bytes),
+        worker: this.options.worker ?? true,
+        ...(budget === undefined || !Number.isFinite(budget) ? {} : { ioMaxBytesPerSecond: budget }),
       });
       this.stats.runs += 1;
       this.stats.bytesRead += result.bytesRead;
@@ -118,23 +119,6 @@ export class LogCleaner {
       throw err;
     } finally {
       this.stats.timeMs += this.now() - started;
-    }
-  }
-
-  /** Holds the pass to the I/O budget: waits once a second's worth of bytes is spent. */
-  private async throttle(bytes: number): Promise<void> {
-    const budget = this.options.ioMaxBytesPerSecond ?? Number.POSITIVE_INFINITY;
-    if (!Number.isFinite(budget)) return;
-    const now = Date.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowBytes = 0;
-    }
-    this.windowBytes += bytes;
-    if (this.windowBytes >= budget) {
-      await wait(Math.max(1, 1000 - (now - this.windowStart)));
-      this.windowStart = Date.now();
-      this.windowBytes = 0;
     }
   }
 }

@@ -11,7 +11,10 @@ import { isStorageError } from '../../storage/index.js';
 import { SimFs, seededRandom } from '../../storage/io/sim-fs.js';
 import { runWorkload, verifyAfterCut } from '../helpers/power-cut-workload.js';
 
-const SEEDS = process.env.RILL_FAULT_SEED !== undefined ? [Number(process.env.RILL_FAULT_SEED)] : [4242, 777, 31337];
+const SEEDS =
+  process.env.RILL_FAULT_SEED !== undefined
+    ? [Number(process.env.RILL_FAULT_SEED)]
+    : Array.from({ length: Number(process.env.RILL_FAULT_SEEDS ?? 3) }, (_, i) => [4242, 777, 31337][i] ?? 1000 + i);
 
 describe('fault points', () => {
   it.each(SEEDS)('every failing I/O operation leaves the log usable or offline, never half-updated (seed %i)', async (SEED) => {

@@ -1,5 +1,6 @@
 /**
  * Heartbeat (12), v0–4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+ * v3+ carry group.instance.id: a replaced static member gets FENCED_INSTANCE_ID.
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -11,7 +12,7 @@ export const heartbeatHandler: KafkaHandler = {
   maxVersion: 4,
   async handle(ctx, body) {
     try {
-      ctx.coordinator.heartbeat(body as { groupId: string; generationId: number; memberId: string });
+      ctx.coordinator.heartbeat(body as { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null });
       return { throttleTimeMs: 0, errorCode: 0 };
     } catch (err) {
       return { throttleTimeMs: 0, errorCode: toKafkaError(err).code };

@@ -1,7 +1,8 @@
 /**
  * JoinGroup (11), v0–9: joins the group coordinator's rebalance. From v4 a new member first gets
- * MEMBER_ID_REQUIRED with its member id and must rejoin with it. The response waits until the
- * rebalance completes (or the connection closes).
+ * MEMBER_ID_REQUIRED with its member id and must rejoin with it; from v5 a static member
+ * (group.instance.id) rejoining a Stable group gets the current generation at once (v9 tells a
+ * static leader to skip the assignment). The response waits until the rebalance completes.
  */
 import { BrokerError } from '../../errors.js';
 import type { JoinGroupRequest as CoordinatorJoinRequest } from '../../groups/index.js';
@@ -39,7 +40,7 @@ export const joinGroupHandler: KafkaHandler = {
         protocolType: result.protocolType,
         protocolName: result.protocolName ?? '',
         leader: result.leader,
-        skipAssignment: false,
+        skipAssignment: result.skipAssignment,
         memberId: result.memberId,
         members: result.members,
       };

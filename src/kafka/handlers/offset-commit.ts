@@ -1,8 +1,10 @@
 /**
- * OffsetCommit (8), v2–9: commits through the group coordinator's membership checks
- * (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS); generation -1 with no member
- * id is a simple commit, allowed while the group has no members. Offsets land in the same
- * RocksDB store the gRPC GroupService reads.
+ * OffsetCommit (8), v2–9: commits through the group coordinator, each partition on its own as
+ * Kafka does — UNKNOWN_TOPIC_OR_PARTITION or OFFSET_METADATA_TOO_LARGE (over 4096 bytes) for a
+ * bad partition, the others committed — after the membership checks (ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID for v7+ static members, REBALANCE_IN_PROGRESS).
+ * Generation -1 with no member id is a simple commit, refused (UNKNOWN_MEMBER_ID) while the group
+ * has members. Offsets land in the same RocksDB store the gRPC GroupService reads.
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -12,6 +14,7 @@ interface OffsetCommitRequest {
   groupId: string;
   generationIdOrMemberEpoch: number;
   memberId: string;
+  groupInstanceId: string | null;
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }> }>;
 }
 
@@ -24,15 +27,23 @@ export const offsetCommitHandler: KafkaHandler = {
     const offsets = req.topics.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' })),
     );
-    let errorCode = 0;
-    try {
-      await ctx.coordinator.commitOffsets({ groupId: req.groupId, generationId: req.generationIdOrMemberEpoch, memberId: req.memberId, offsets });
-    } catch (err) {
-      errorCode = toKafkaError(err).code;
-    }
+    const results = await ctx.coordinator.commitOffsets({
+      groupId: req.groupId,
+      generationId: req.generationIdOrMemberEpoch,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      offsets,
+    });
+    let i = 0;
     return {
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const error = results[i++]?.error ?? null;
+          return { partitionIndex: p.partitionIndex, errorCode: error === null ? 0 : toKafkaError(error).code };
+        }),
+      })),
     };
   },
 };

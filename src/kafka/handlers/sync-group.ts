@@ -1,16 +1,28 @@
 /**
- * SyncGroup (14), v0–5: the leader hands in every member's assignment; each member gets its own.
+ * SyncGroup (14), v0–5: the leader hands in every member's assignment; each member gets its own
+ * (an empty one if the leader left it out). v3+ carry group.instance.id (FENCED_INSTANCE_ID for a
+ * replaced static member); v5 the protocol type and name, checked against the group's.
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+
+interface SyncGroupRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: Array<{ memberId: string; assignment: Buffer }>;
+}
 
 export const syncGroupHandler: KafkaHandler = {
   apiKey: API_KEY.SyncGroup,
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, body) {
-    const req = body as { groupId: string; generationId: number; memberId: string; assignments: Array<{ memberId: string; assignment: Buffer }> };
+    const req = body as unknown as SyncGroupRequest;
     try {
       const result = await ctx.coordinator.syncGroup(req);
       return { throttleTimeMs: 0, errorCode: 0, ...result };

@@ -44,6 +44,7 @@ export const API_KEY = {
   DescribeConfigs: 32,
   AlterConfigs: 33,
   IncrementalAlterConfigs: 44,
+  DeleteGroups: 42,
   DescribeCluster: 60,
 } as const;
 
@@ -71,6 +72,7 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.DescribeConfigs, 'DescribeConfigs', 0, 4, admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
     api(API_KEY.AlterConfigs, 'AlterConfigs', 0, 2, configs.AlterConfigsRequest, configs.AlterConfigsResponse),
     api(API_KEY.IncrementalAlterConfigs, 'IncrementalAlterConfigs', 0, 1, configs.IncrementalAlterConfigsRequest, configs.IncrementalAlterConfigsResponse),
+    api(API_KEY.DeleteGroups, 'DeleteGroups', 0, 2, groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
     api(API_KEY.DescribeCluster, 'DescribeCluster', 0, 1, admin.DescribeClusterRequest, admin.DescribeClusterResponse),
   ].map((s) => [s.key, s]),
 );

@@ -4,24 +4,19 @@
  * and Subscribe, because server and client limits follow the record limits
  * (src/grpc/message-limits.ts), not gRPC's defaults.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
+import { useBroker } from '../../helpers/broker-fixture.js';
 
 const BIG = 5 * 1024 * 1024;
 
 describe('records larger than 4 MiB over gRPC', () => {
+  const fixture = useBroker();
   let broker: BrokerProcess;
   let client: TestClient;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-    client = new TestClient(broker.grpcAddress);
-  });
-  afterAll(async () => {
-    client.close();
-    await broker.stop();
-    await removeDataDir(broker.dataDir);
+  beforeAll(() => {
+    ({ broker, client } = fixture);
   });
 
   it('produces, fetches and streams a 5 MiB record', async () => {

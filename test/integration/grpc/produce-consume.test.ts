@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../../src/cluster/index.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import type { BrokerProcess } from '../../helpers/broker-process.js';
+import { useBroker } from '../../helpers/broker-fixture.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
 
 describe('gRPC produce and consume against the real broker', () => {
+  const fixture = useBroker();
   let broker: BrokerProcess;
   let client: TestClient;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-    client = new TestClient(broker.grpcAddress);
-  });
-  afterAll(async () => {
-    client.close();
-    await broker.stop();
-    await removeDataDir(broker.dataDir);
+  beforeAll(() => {
+    ({ broker, client } = fixture);
   });
 
   it('round-trips records with keys, headers and timestamps, in order', async () => {

@@ -9,27 +9,22 @@
  * taking a stream's messages into its own memory until the application reads once.)
  */
 import { connect } from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRillProtos } from '../../../src/grpc/load-protos.js';
 import { MAX_UNANSWERED } from '../../../src/grpc/produce-service.js';
 import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
+import { useBroker } from '../../helpers/broker-fixture.js';
 
 const REQUESTS = 2000;
 const CLIENT_WINDOW = 1024;
 
 describe('ProduceStream flow control', () => {
+  const fixture = useBroker();
   let broker: BrokerProcess;
   let client: TestClient;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-    client = new TestClient(broker.grpcAddress);
-  });
-  afterAll(async () => {
-    client.close();
-    await broker.stop();
-    await removeDataDir(broker.dataDir);
+  beforeAll(() => {
+    ({ broker, client } = fixture);
   });
 
   const appended = async () => {

@@ -4,9 +4,10 @@
  * watermark, and `caught_up` says once per partition that everything below the high watermark
  * has been delivered — at once for LATEST, after the backlog for EARLIEST.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
+import { useBroker } from '../../helpers/broker-fixture.js';
 
 interface Message {
   records: Array<{ partition: number; offset: string; value?: Buffer }>;
@@ -33,17 +34,11 @@ function watch(client: TestClient, request: object): { lines: string[]; messages
 }
 
 describe('Subscribe progress events', () => {
+  const fixture = useBroker();
   let broker: BrokerProcess;
   let client: TestClient;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-    client = new TestClient(broker.grpcAddress);
-  });
-  afterAll(async () => {
-    client.close();
-    await broker.stop();
-    await removeDataDir(broker.dataDir);
+  beforeAll(() => {
+    ({ broker, client } = fixture);
   });
 
   it('LATEST: started, caught up at once, then live records with the high watermark', async () => {

@@ -81,6 +81,11 @@ describe('compacted topics', () => {
     const offsets = cleaned.map((r) => r.offset);
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
     expect(offsets.at(-1)).toBeGreaterThan(99_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+    expect(Number(/^rill_cleaner_runs_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^rill_cleaner_records_removed_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(99_000);
+    expect(metrics).toMatch(/^rill_log_cleanable_ratio\{topic="changelog",partition="0"\} /m);
+    expect(metrics).toMatch(/^rill_disk_free_bytes \d+/m);
   }, 120_000);
 
   it('deletes keys with kcat -Z tombstones, kept for delete.retention.ms, then gone', async () => {

@@ -1,55 +1,18 @@
 /**
  * The group coordinator's membership protocol with fake timers: joins, generations, leader
  * assignments, rebalances on join/leave/session expiry, MEMBER_ID_REQUIRED, heartbeats during a
- * rebalance, offset-commit checks and static members.
+ * rebalance and offset-commit checks — each rule as Kafka's GroupCoordinator applies it.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CommittedOffset, MetaStore } from '../../../storage/index.js';
-import type { PartitionRegistry } from '../../../src/cluster/index.js';
-import { BrokerError } from '../../../src/errors.js';
-import { GroupCoordinator, GroupOffsets, type JoinGroupRequest } from '../../../src/groups/index.js';
-
-/** Offsets kept in a Map: the coordinator's own tests need no RocksDB. */
-function memoryOffsets(): GroupOffsets {
-  const rows = new Map<string, CommittedOffset[]>();
-  const meta = {
-    commitOffsets: async (group: string, offsets: readonly CommittedOffset[]) => void rows.set(group, [...(rows.get(group) ?? []), ...offsets]),
-    fetchOffsets: async (group: string) => rows.get(group) ?? [],
-    listGroups: async () => [...rows.keys()],
-  } as unknown as MetaStore;
-  const registry = { log: () => ({}) } as unknown as PartitionRegistry;
-  return new GroupOffsets(meta, registry);
-}
-
-const join = (memberId: string, extra: Partial<JoinGroupRequest> = {}): JoinGroupRequest => ({
-  groupId: 'g',
-  sessionTimeoutMs: 10_000,
-  rebalanceTimeoutMs: 30_000,
-  memberId,
-  groupInstanceId: null,
-  protocolType: 'consumer',
-  protocols: [{ name: 'range', metadata: Buffer.from(memberId || 'new') }],
-  clientId: 'c',
-  clientHost: '127.0.0.1',
-  requireKnownMemberId: false,
-  ...extra,
-});
-
-const code = (fn: () => unknown) => {
-  try {
-    fn();
-    return 'NONE';
-  } catch (err) {
-    return (err as BrokerError).code;
-  }
-};
+import { GroupCoordinator } from '../../../src/groups/index.js';
+import { code, join, memoryOffsets } from './group-fixtures.js';
 
 describe('GroupCoordinator', () => {
   let coordinator: GroupCoordinator;
 
   beforeEach(() => {
     vi.useFakeTimers();
-    coordinator = new GroupCoordinator({ offsets: memoryOffsets() });
+    coordinator = new GroupCoordinator({ offsets: memoryOffsets().offsets });
   });
   afterEach(() => {
     coordinator.stop();
@@ -133,34 +96,155 @@ describe('GroupCoordinator', () => {
     expect(a3.members).toHaveLength(1);
   });
 
-  it('checks generation and membership on offset commits; simple commits only for empty groups', async () => {
-    const offsets = [{ topic: 't', partition: 0, offset: 5n }];
-    await coordinator.commitOffsets({ groupId: 'simple', generationId: -1, memberId: '', offsets });
-    const a = await coordinator.joinGroup(join(''));
-    await coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: a.memberId, assignments: [] });
-    await coordinator.commitOffsets({ groupId: 'g', generationId: 1, memberId: a.memberId, offsets });
-    await expect(coordinator.commitOffsets({ groupId: 'g', generationId: 7, memberId: a.memberId, offsets })).rejects.toMatchObject({ code: 'ILLEGAL_GENERATION' });
-    await expect(coordinator.commitOffsets({ groupId: 'g', generationId: 1, memberId: 'ghost', offsets })).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
-    await expect(coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', offsets })).rejects.toMatchObject({ code: 'ILLEGAL_GENERATION' });
-    expect((await coordinator.listGroups()).map((g) => [g.groupId, g.state])).toEqual([
-      ['g', 'Stable'],
-      ['simple', 'Empty'],
-    ]);
-  });
-
-  it('replaces a static member that rejoins with a new member id', async () => {
-    const first = await coordinator.joinGroup(join('', { groupInstanceId: 'pod-1' }));
-    const second = await coordinator.joinGroup(join('', { groupInstanceId: 'pod-1' }));
-    expect(second.memberId).not.toBe(first.memberId);
-    const members = (await coordinator.describeGroup('g')).members;
-    expect(members.map((m) => m.groupInstanceId)).toEqual(['pod-1']);
-    expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: second.generationId, memberId: first.memberId }))).toBe('UNKNOWN_MEMBER_ID');
-  });
-
   it('refuses bad session timeouts, empty group ids and foreign protocols', async () => {
     await expect(async () => coordinator.joinGroup(join('', { sessionTimeoutMs: 10 }))).rejects.toMatchObject({ code: 'INVALID_SESSION_TIMEOUT' });
     await expect(async () => coordinator.joinGroup(join('', { groupId: '' }))).rejects.toMatchObject({ code: 'INVALID_GROUP_ID' });
     await coordinator.joinGroup(join(''));
     await expect(async () => coordinator.joinGroup(join('', { protocols: [{ name: 'other', metadata: Buffer.alloc(0) }] }))).rejects.toMatchObject({ code: 'INCONSISTENT_GROUP_PROTOCOL' });
+  });
+
+  // Kafka MemberMetadata.hasSatisfiedHeartbeat: a member awaiting a join or sync answer is alive.
+  it('keeps members waiting in JoinGroup past their session timeout while another member is slow to rejoin', async () => {
+    const a = await coordinator.joinGroup(join(''));
+    const bJoin = coordinator.joinGroup(join(''));
+    const [, b] = await Promise.all([coordinator.joinGroup(join(a.memberId)), bJoin]);
+    await Promise.all([
+      coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: b.memberId, assignments: [] }),
+      coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: a.memberId, assignments: [] }),
+    ]);
+    // A third member joins; A rejoins at once; B (a Java consumer busy in poll) only heartbeats.
+    const cJoin = coordinator.joinGroup(join(''));
+    const aJoin = coordinator.joinGroup(join(a.memberId));
+    for (let s = 0; s < 20; s += 2) {
+      vi.advanceTimersByTime(2000);
+      expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: b.memberId }))).toBe('REBALANCE_IN_PROGRESS');
+    }
+    // 20 s: twice A's and C's session timeout; B rejoins within the 30 s rebalance timeout.
+    const [a3, b3, c3] = await Promise.all([aJoin, coordinator.joinGroup(join(b.memberId)), cJoin]);
+    expect([a3.errorCode, b3.errorCode, c3.errorCode]).toEqual([undefined, undefined, undefined]);
+    expect(a3.generationId).toBe(3);
+    expect(a3.members.map((m) => m.memberId).sort()).toEqual([a.memberId, b.memberId, c3.memberId].sort());
+  });
+
+  it('ends a rebalance at the rebalance timeout and drops only the members that did not rejoin', async () => {
+    const a = await coordinator.joinGroup(join(''));
+    const bJoin = coordinator.joinGroup(join(''));
+    const [, b] = await Promise.all([coordinator.joinGroup(join(a.memberId)), bJoin]);
+    await Promise.all([
+      coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: b.memberId, assignments: [] }),
+      coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: a.memberId, assignments: [] }),
+    ]);
+    const aJoin = coordinator.joinGroup(join(a.memberId, { protocols: [{ name: 'range', metadata: Buffer.from('new topics') }] }));
+    let settled = false;
+    void aJoin.then(() => (settled = true));
+    for (let s = 0; s < 28; s += 2) {
+      vi.advanceTimersByTime(2000);
+      expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: b.memberId }))).toBe('REBALANCE_IN_PROGRESS');
+    }
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    vi.advanceTimersByTime(2000);
+    const a3 = await aJoin;
+    expect(a3.generationId).toBe(3);
+    expect(a3.members.map((m) => m.memberId)).toEqual([a.memberId]);
+    expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: b.memberId }))).toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  it('keeps a member waiting in SyncGroup alive while the leader takes longer than its session timeout', async () => {
+    const a = await coordinator.joinGroup(join(''));
+    const bJoin = coordinator.joinGroup(join(''));
+    const [, b] = await Promise.all([coordinator.joinGroup(join(a.memberId)), bJoin]);
+    const bSync = coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: b.memberId, assignments: [] });
+    for (let s = 0; s < 24; s += 3) {
+      vi.advanceTimersByTime(3000);
+      expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: a.memberId }))).toBe('NONE');
+    }
+    await coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: a.memberId, assignments: [{ memberId: b.memberId, assignment: Buffer.from('p1') }] });
+    expect((await bSync).assignment.toString()).toBe('p1');
+    expect((await coordinator.describeGroup('g')).members).toHaveLength(2);
+  });
+
+  // Kafka's DelayedSync (pending-sync members): a leader that never sends SyncGroup is removed after the rebalance timeout.
+  it('removes members that send no SyncGroup within the rebalance timeout and rebalances the rest', async () => {
+    const a = await coordinator.joinGroup(join(''));
+    const bJoin = coordinator.joinGroup(join(''));
+    const [a2, b2] = await Promise.all([coordinator.joinGroup(join(a.memberId)), bJoin]);
+    expect(a2.leader).toBe(a.memberId);
+    const bSync = coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: b2.memberId, assignments: [] });
+    const bOutcome = bSync.then(
+      () => 'synced',
+      (err: { code: string }) => err.code,
+    );
+    for (let s = 0; s < 30; s += 3) {
+      vi.advanceTimersByTime(3000);
+      code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: a.memberId }));
+    }
+    expect(await bOutcome).toBe('REBALANCE_IN_PROGRESS');
+    expect(code(() => coordinator.heartbeat({ groupId: 'g', generationId: 2, memberId: a.memberId }))).toBe('UNKNOWN_MEMBER_ID');
+    const b3 = await coordinator.joinGroup(join(b2.memberId));
+    expect(b3.members.map((m) => m.memberId)).toEqual([b2.memberId]);
+  });
+
+  it('gives members the leader left out an empty assignment, never the last generation’s', async () => {
+    const a = await coordinator.joinGroup(join(''));
+    const bJoin = coordinator.joinGroup(join(''));
+    const [, b] = await Promise.all([coordinator.joinGroup(join(a.memberId)), bJoin]);
+    const bSync = coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: b.memberId, assignments: [] });
+    await coordinator.syncGroup({ groupId: 'g', generationId: 2, memberId: a.memberId, assignments: [{ memberId: a.memberId, assignment: Buffer.from('p0') }, { memberId: b.memberId, assignment: Buffer.from('p1') }] });
+    expect((await bSync).assignment.toString()).toBe('p1');
+    const cJoin = coordinator.joinGroup(join(''));
+    const [, b3, c3] = await Promise.all([coordinator.joinGroup(join(a.memberId)), coordinator.joinGroup(join(b.memberId)), cJoin]);
+    const bSync3 = coordinator.syncGroup({ groupId: 'g', generationId: 3, memberId: b.memberId, assignments: [] });
+    await coordinator.syncGroup({ groupId: 'g', generationId: 3, memberId: a.memberId, assignments: [{ memberId: a.memberId, assignment: Buffer.from('p0') }, { memberId: c3.memberId, assignment: Buffer.from('p1') }] });
+    expect(b3.generationId).toBe(3);
+    expect((await bSync3).assignment.length).toBe(0);
+    expect((await coordinator.describeGroup('g')).members.find((m) => m.memberId === b.memberId)!.assignment.length).toBe(0);
+  });
+
+  it('lets pending member ids expire after the session timeout and bounds them per group', async () => {
+    const bounded = new GroupCoordinator({ offsets: memoryOffsets().offsets, maxPendingMembers: 5 });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 100; i += 1) ids.push((await bounded.joinGroup(join('', { requireKnownMemberId: true }))).memberId);
+      await expect(async () => bounded.joinGroup(join(ids[0]!, { requireKnownMemberId: true }))).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
+      // The join of the newest waits for the four other pending ids (Kafka's hasAllMembersJoined) until they expire.
+      const last = bounded.joinGroup(join(ids[99]!, { requireKnownMemberId: true }));
+      vi.advanceTimersByTime(10_001);
+      expect((await last).errorCode).toBeUndefined();
+      await expect(async () => bounded.joinGroup(join(ids[98]!, { requireKnownMemberId: true }))).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
+    } finally {
+      bounded.stop();
+    }
+  });
+
+  it('forgets a group whose only pending member id expired', async () => {
+    await coordinator.joinGroup(join('', { groupId: 'loop', requireKnownMemberId: true }));
+    expect((await coordinator.listGroups()).map((g) => g.groupId)).toEqual(['loop']);
+    vi.advanceTimersByTime(10_001);
+    expect(await coordinator.listGroups()).toEqual([]);
+  });
+
+  it('creates no group entry for an invalid request', async () => {
+    await expect(async () => coordinator.joinGroup(join('', { groupId: 'bad-timeout', sessionTimeoutMs: 1 }))).rejects.toThrow();
+    await expect(async () => coordinator.joinGroup(join('ghost', { groupId: 'unknown-member' }))).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
+    await expect(async () => coordinator.joinGroup(join('', { groupId: 'no-protocols', protocols: [] }))).rejects.toMatchObject({ code: 'INCONSISTENT_GROUP_PROTOCOL' });
+    expect(code(() => coordinator.heartbeat({ groupId: 'hb', generationId: 1, memberId: 'x' }))).toBe('UNKNOWN_MEMBER_ID');
+    await expect(async () => coordinator.syncGroup({ groupId: 'sync', generationId: 1, memberId: 'x', assignments: [] })).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
+    const commit = await coordinator.commitOffsets({ groupId: 'commit', generationId: 4, memberId: 'x', offsets: [{ topic: 't', partition: 0, offset: 1n }] });
+    expect(commit[0]!.error?.code).toBe('ILLEGAL_GENERATION');
+    expect(await coordinator.listGroups()).toEqual([]);
+    expect((await coordinator.describeGroup('unknown-member')).state).toBe('Dead');
+  });
+
+  it('bounds the groups held in memory: idle Empty groups make room, live ones do not', async () => {
+    const small = new GroupCoordinator({ offsets: memoryOffsets().offsets, maxGroups: 3 });
+    try {
+      const live = await Promise.all(['g1', 'g2', 'g3'].map((groupId) => small.joinGroup(join('', { groupId }))));
+      await expect(async () => small.joinGroup(join('', { groupId: 'g4' }))).rejects.toMatchObject({ code: 'COORDINATOR_NOT_AVAILABLE' });
+      small.leaveGroup('g1', [{ memberId: live[0]!.memberId, groupInstanceId: null }]);
+      expect((await small.joinGroup(join('', { groupId: 'g4' }))).generationId).toBe(1);
+    } finally {
+      small.stop();
+    }
   });
 });

@@ -90,7 +90,7 @@ describe('log model property', () => {
           await log.close();
         }
       }),
-      { numRuns: 100 },
+      { numRuns: Number(process.env.RILL_PROPERTY_RUNS ?? 100) },
     );
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Schemas of the consumer-group APIs: FindCoordinator (10), JoinGroup (11), Heartbeat (12),
  * LeaveGroup (13), SyncGroup (14), DescribeGroups (15), ListGroups (16), OffsetCommit (8),
- * OffsetFetch (9).
+ * OffsetFetch (9), DeleteGroups (42).
  */
 import { a, f, message } from '../schema.js';
 
@@ -158,3 +158,7 @@ export const OffsetFetchResponse = message('OffsetFetchResponse', '6+', [
   f('errorCode', 'int16', '2-7'),
   a('groups', [f('groupId', 'string'), a('topics', [f('name', 'string'), a('partitions', FetchedPartitions)]), f('errorCode', 'int16')], '8+'),
 ]);
+
+export const DeleteGroupsRequest = message('DeleteGroupsRequest', '2+', [a('groupsNames', 'string')]);
+
+export const DeleteGroupsResponse = message('DeleteGroupsResponse', '2+', [f('throttleTimeMs', 'int32'), a('results', [f('groupId', 'string'), f('errorCode', 'int16')])]);

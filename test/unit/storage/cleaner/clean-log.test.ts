@@ -95,7 +95,7 @@ describe('cleanLog', () => {
     await log.append(await put('gone', 'old', now));
     await log.append(await put('gone', null, now));
     for (let i = 0; i < 60; i += 1) await log.append(await put(`pad${i}`, 'x'.repeat(40), now));
-    const cleaner = new LogCleaner({ logs: () => [log], clock: () => now });
+    const cleaner = new LogCleaner({ logs: () => [log], clock: () => now, worker: false });
     await cleaner.cleanNow(log);
     expect((await readAll(log)).filter((r) => r.key!.toString() === 'gone').map((r) => r.value)).toEqual([null]);
     expect((await log.cleanableRatio(now)).tombstonesDue).toBe(false);

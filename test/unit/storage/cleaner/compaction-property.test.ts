@@ -65,7 +65,7 @@ describe('compaction model property', () => {
           await log.close();
         }
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.RILL_PROPERTY_RUNS ?? 60) },
     );
   }, 60_000);
 });

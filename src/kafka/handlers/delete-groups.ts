@@ -1,0 +1,27 @@
+/**
+ * DeleteGroups (42), v0–2: deletes each group and its committed offsets, as Kafka's
+ * GroupCoordinator.handleDeleteGroups answers — NON_EMPTY_GROUP while it has members,
+ * GROUP_ID_NOT_FOUND when unknown, INVALID_GROUP_ID for an empty name; one result per group.
+ */
+import { toKafkaError } from '../error-codes.js';
+import type { KafkaHandler } from '../handler.js';
+import { API_KEY } from '../protocol/api-registry.js';
+
+export const deleteGroupsHandler: KafkaHandler = {
+  apiKey: API_KEY.DeleteGroups,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, body) {
+    const req = body as { groupsNames: string[] };
+    const results = [];
+    for (const groupId of req.groupsNames) {
+      try {
+        await ctx.coordinator.deleteGroup(groupId);
+        results.push({ groupId, errorCode: 0 });
+      } catch (err) {
+        results.push({ groupId, errorCode: toKafkaError(err).code });
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+};
