@@ -19,6 +19,7 @@ import { writeOut } from './output-writer.js';
 import { parseChoice, parseCount, parsePartitions, parseStartSpec, parseTimestamp } from './parse-options.js';
 import { readPartition, type ConsumedRecordMsg } from './partition-reader.js';
 import { ENCODINGS, recordFormatter, type RecordFormatter } from './record-format.js';
+import { isTransient, lostReason } from './transient-error.js';
 import { withClient } from './with-client.js';
 
 interface ConsumeFlags {
@@ -116,20 +117,37 @@ async function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: stri
   }
   // A unary call first: an unknown topic fails clearly, and the first reachable --server is chosen.
   await client.call('TopicService', 'Describe', { name: plan.topic });
-  if (plan.max === 0) return;
   const reset = plan.start.kind === 'committed' && plan.start.reset === 'earliest' ? 'EARLIEST' : 'LATEST';
-  await runGroupConsume(client, {
-    group,
-    topics: [plan.topic],
-    reset,
-    follow: plan.follow,
-    ...(plan.max === Infinity ? {} : { max: plan.max }),
-    print: (r) => process.stdout.write(plan.format(printable(r.topic, r))),
-    onAssignment: (a) => {
-      const owned = a.assigned.map((tp) => `${tp.topic}:${tp.partitions.join(',')}`).join(' ') || 'no partitions';
-      process.stderr.write(`rill: group ${group} generation ${a.generationId}: reading ${owned}\n`);
-    },
-  });
+  const watch = new ConnectionWatch((line) => process.stderr.write(`${line}\n`));
+  const never = new AbortController().signal;
+  let printed = 0;
+  // With --follow, a lost broker is ridden out: rejoin with backoff and resume from the commits.
+  while (printed < plan.max) {
+    try {
+      await runGroupConsume(client, {
+        group,
+        topics: [plan.topic],
+        reset,
+        follow: plan.follow,
+        ...(plan.max === Infinity ? {} : { max: plan.max - printed }),
+        print: (r) => {
+          printed += 1;
+          process.stdout.write(plan.format(printable(r.topic, r)));
+        },
+        onAssignment: (a) => {
+          watch.succeeded(client.address);
+          const owned = a.assigned.map((tp) => `${tp.topic}:${tp.partitions.join(',')}`).join(' ') || 'no partitions';
+          process.stderr.write(`rill: group ${group} generation ${a.generationId}: reading ${owned}\n`);
+        },
+      });
+      if (!plan.follow || printed >= plan.max) return;
+      watch.failed(`the broker at ${client.address} ended the group stream`, client.address);
+    } catch (err) {
+      if (!plan.follow || !isTransient(err)) throw err;
+      watch.failed(lostReason(err, client.address), client.address);
+    }
+    await watch.backoff(never);
+  }
 }
 
 type Commit = (topic: string, partition: number, nextOffset: bigint) => Promise<void>;

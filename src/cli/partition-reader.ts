@@ -7,11 +7,11 @@
  * record it handed over (ConnectionWatch says so on stderr). Records are handed to `deliver` in
  * offset order, one fetch at a time; the next fetch starts only once `deliver` resolved.
  */
-import * as grpc from '@grpc/grpc-js';
 import { CliError } from './cli-error.js';
 import { BrokerCallError, type RillClient } from './client.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import type { PartitionRange } from './consume-start.js';
+import { isTransient, lostReason } from './transient-error.js';
 
 export interface ConsumedRecordMsg {
   partition: number;
@@ -57,7 +57,7 @@ export async function readPartition(ctx: ReaderContext, range: PartitionRange): 
     } catch (err) {
       if (ctx.signal.aborted) return;
       if (ctx.follow && isTransient(err)) {
-        ctx.watch.failed(lostReason(err as BrokerCallError, ctx.client.address), ctx.client.address);
+        ctx.watch.failed(lostReason(err, ctx.client.address), ctx.client.address);
         await ctx.watch.backoff(ctx.signal);
         continue;
       }
@@ -75,20 +75,6 @@ export async function readPartition(ctx: ReaderContext, range: PartitionRange): 
       return;
     }
   }
-}
-
-/** The broker went away or is restarting: worth retrying while following. */
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof BrokerCallError)) return false;
-  if (err.unreachable) return true;
-  if (err.status === grpc.status.UNAVAILABLE) return err.errorCode === undefined || err.errorCode === 'SHUTTING_DOWN';
-  return err.status === grpc.status.CANCELLED || err.status === grpc.status.DEADLINE_EXCEEDED;
-}
-
-function lostReason(err: BrokerCallError, address: string): string {
-  if (err.unreachable) return `lost the broker at ${err.details}`;
-  if (err.errorCode === 'SHUTTING_DOWN') return `the broker at ${address} is shutting down`;
-  return err.message;
 }
 
 function explain(err: unknown, topic: string, partition: number): unknown {
