@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openMetaStore, type MetaStore } from '../storage/index.js';
-import { PartitionRegistry } from './cluster/index.js';
+import { PartitionRegistry, singleNodeMetadata } from './cluster/index.js';
 import type { BrokerConfig } from './config.js';
 import { GroupCoordinator, GroupOffsets } from './groups/index.js';
 import { GrpcServer } from './grpc/grpc-server.js';
@@ -61,7 +61,7 @@ export class Broker {
       offsets: groups,
       offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
       onError: (err, what) => logger.error({ err, component: 'groups' }, what),
-      partitionsOf: (topic) => registry.findTopic(topic)?.logs.length,
+      partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
     });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups, {
@@ -72,12 +72,15 @@ export class Broker {
     });
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
-    const listening = { grpc: 0, kafka: 0 };
-    const cluster = () => ({
-      clusterId,
-      controllerId: config.nodeId,
-      brokers: [{ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort: listening.kafka, grpcPort: listening.grpc }],
-    });
+    const listening = { grpc: 0, kafka: 0, http: 0 };
+    const cluster = singleNodeMetadata(clusterId, () => ({
+      nodeId: config.nodeId,
+      host: config.advertisedHost,
+      kafkaPort: listening.kafka,
+      grpcPort: listening.grpc,
+      httpPort: listening.http,
+      rack: null,
+    }));
     const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
     const kafka: KafkaServer = new KafkaServer(
       {
@@ -88,7 +91,7 @@ export class Broker {
         metrics,
         logger: logger.child({ component: 'kafka' }),
         nodeId: config.nodeId,
-        advertisedHost: config.advertisedHost,
+        cluster,
         clusterId,
         autoCreateTopics: config.autoCreateTopics,
       },
@@ -103,7 +106,7 @@ export class Broker {
     const httpPort = await http.start(config.host, config.httpPort);
     const grpcPort = await grpc.start(config.host, config.grpcPort);
     const kafkaPort = await kafka.start(config.host, config.kafkaPort);
-    Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort });
+    Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {

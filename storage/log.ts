@@ -33,7 +33,7 @@ import { validateRecords } from './record-validator.js';
 import { cleanableEnd, cleanLog, dirtyRatio, tombstonesDue, type CleanerContext } from './cleaner/clean-log.js';
 import { readCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
 import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
-import { ProducerState } from './producer-state.js';
+import { ProducerState, type ProducerEntry } from './producer-state.js';
 import { assignBatchOffset, readBatchHeader, validateBatchSpans, type BatchSpan } from './record-batch.js';
 import { Segment, type SegmentSettings } from './segment.js';
 import { isStorageError, StorageError } from './storage-error.js';
@@ -43,6 +43,7 @@ import { loadProducerState, saveProducerState } from './producer-state-file.js';
 import type {
   AppendOptions,
   AppendResult,
+  BatchHeader,
   CleanableRatio,
   CleanOptions,
   CleanResult,
@@ -249,16 +250,29 @@ class Log implements PartitionLog {
     let buffers: Buffer[] = [];
     let spans: BatchSpan[] = [];
     let bytes = 0;
+    // Producer entries as they were before this write's batches were recorded: a write that
+    // fails (a full disk, where the log stays usable) must not leave them looking stored.
+    let undo = new Map<bigint, ProducerEntry | undefined>();
+    const record = (header: BatchHeader): void => {
+      if (!undo.has(header.producerId)) undo.set(header.producerId, this.producers.save(header.producerId));
+      this.producers.record(header);
+    };
     const write = async (): Promise<void> => {
       if (buffers.length === 0) return;
       const buf = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
-      await this.writeToActive(buf, spans);
+      try {
+        await this.writeToActive(buf, spans);
+      } catch (err) {
+        this.producers.restore(undo);
+        throw err;
+      }
       for (const p of [...pending, ...retries]) p.item.resolve(p.placed);
       pending = [];
       retries = [];
       buffers = [];
       spans = [];
       bytes = 0;
+      undo = new Map();
     };
     let index = 0;
     try {
@@ -283,7 +297,7 @@ class Log implements PartitionLog {
               const epoch = header.partitionLeaderEpoch;
               await this.guard(() => this.epochs.assign(epoch, header.baseOffset));
             }
-            this.producers.record(header);
+            record(header);
             spans.push({ header, position: bytes + span.position, size: span.size });
             next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
           }
@@ -321,7 +335,7 @@ class Log implements PartitionLog {
         for (const span of item.spans) {
           assignBatchOffset(item.batches, span.position, next, item.leaderEpoch);
           const header = readBatchHeader(item.batches, span.position);
-          this.producers.record(header);
+          record(header);
           spans.push({ header, position: bytes + span.position, size: span.size });
           next += BigInt(header.lastOffsetDelta) + 1n;
         }

@@ -22,7 +22,7 @@ interface BatchRange {
   lastOffset: bigint;
 }
 
-interface ProducerEntry {
+export interface ProducerEntry {
   epoch: number;
   batches: BatchRange[];
   /** The newest batch's max timestamp (Kafka's lastTimestamp), for producer id expiry. */
@@ -111,6 +111,23 @@ export class ProducerState {
         if (entry === undefined) this.producers.delete(id);
         else this.producers.set(id, entry);
       }
+    }
+  }
+
+  /**
+   * The current entry of a producer, copied, for undoing records of a write that failed
+   * (`restore`). Undefined when the producer is unknown.
+   */
+  save(producerId: bigint): ProducerEntry | undefined {
+    const entry = this.producers.get(producerId);
+    return entry === undefined ? undefined : { ...entry, batches: [...entry.batches] };
+  }
+
+  /** Puts back entries taken by `save` (a failed write's batches were never stored). */
+  restore(saved: ReadonlyMap<bigint, ProducerEntry | undefined>): void {
+    for (const [id, entry] of saved) {
+      if (entry === undefined) this.producers.delete(id);
+      else this.producers.set(id, entry);
     }
   }
 

@@ -1,12 +1,17 @@
 /**
  * The fetch purgatory: waits until any of several partitions has data past an offset (its high
  * watermark moves beyond it), the wait times out, or the caller aborts. Driven by the logs'
- * high-watermark events — no polling. Every listener and timer is removed when the wait ends.
+ * high-watermark events — no polling. Kafka Fetch, gRPC Fetch and Subscribe all wait here
+ * (through Partition.fetch or, for multi-partition fetches, PartitionRegistry.waitForData). Every listener and timer is removed when the wait ends.
  */
-import type { PartitionLog } from '../../storage/index.js';
+/** Anything with a high watermark that announces its moves: a Partition, or a storage log. */
+export interface HighWatermarkSource {
+  readonly highWatermark: bigint;
+  onHighWatermark(listener: (highWatermark: bigint) => void): () => void;
+}
 
 export interface DataWait {
-  log: PartitionLog;
+  log: HighWatermarkSource;
   offset: bigint;
 }
 

@@ -3,7 +3,11 @@
  */
 export { PartitionRegistry } from './partition-registry.js';
 export type { OffsetSpec, ProduceOptions, RegistryOptions, Topic } from './partition-registry.js';
-export type { DataWait } from './data-waiter.js';
+export type { DataWait, HighWatermarkSource } from './data-waiter.js';
+export { Partition } from './partition.js';
+export { singleNodeMetadata } from './cluster-metadata.js';
+export type { BrokerNode, ClusterMetadata } from './cluster-metadata.js';
+export type { PartitionRole, PartitionState, AppendOptions, FetchOptions } from './partition.js';
 export { murmur2, partitionForKey } from './murmur2.js';
 export { validateTopicName, validateTopicConfigs, TOPIC_CONFIG_NAMES } from './topic-rules.js';
 export { describeTopicConfigs, checkTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';

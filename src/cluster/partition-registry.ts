@@ -42,6 +42,7 @@ import type { TopicDefaults } from '../config.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { waitForData, type DataWait } from './data-waiter.js';
+import { Partition, type FetchOptions, type OffsetSpec } from './partition.js';
 import { offlineLog } from './offline-log.js';
 import { TOPIC_CONFIG_NAMES, effectiveTopicConfig, toLogConfig, validatePartitionCount, validateTopicConfigs, validateTopicName } from './topic-rules.js';
 
@@ -53,7 +54,8 @@ export interface Topic {
   readonly configs: Readonly<Record<string, string>>;
   /** Broker defaults with the overrides applied. */
   readonly effective: Readonly<TopicDefaults>;
-  readonly logs: readonly PartitionLog[];
+  /** One Partition per partition index: what the front doors read, write and inspect. */
+  readonly partitions: readonly Partition[];
 }
 
 export interface RegistryOptions {
@@ -67,23 +69,16 @@ export interface RegistryOptions {
   minFreeBytes?: number;
   /** producer.id.expiration.ms. */
   producerIdExpirationMs?: number;
+  /** This broker's id (the replica it is of every partition). */
+  nodeId?: number;
   /** The compaction cleaner's settings (log.cleaner.*). */
   cleaner?: { ioMaxBytesPerSecond?: number; dedupeBufferBytes?: number; backoffMs?: number };
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
 /** Per-request produce settings (Kafka's Produce acks and timeoutMs). */
-export interface ProduceOptions {
-  /** 0, 1 or -1 (all in-sync replicas); default 1. */
-  acks?: number;
-  /** How long acks=-1 may wait for the high watermark; default 30 s (Kafka's request.timeout.ms). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
-
-export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint };
+import type { AppendOptions as ProduceOptions } from './partition.js';
+export type { ProduceOptions, OffsetSpec };
 
 export class PartitionRegistry {
   private readonly topics = new Map<string, Topic>();
@@ -103,7 +98,7 @@ export class PartitionRegistry {
     });
     const cleaner = options.cleaner ?? {};
     this.cleaner = new LogCleaner({
-      logs: () => [...this.topics.values()].flatMap((t) => t.logs),
+      logs: () => [...this.topics.values()].flatMap((t) => t.partitions.map((p) => p.storage)),
       ...(cleaner.ioMaxBytesPerSecond !== undefined && cleaner.ioMaxBytesPerSecond >= 0 ? { ioMaxBytesPerSecond: cleaner.ioMaxBytesPerSecond } : {}),
       ...(cleaner.dedupeBufferBytes === undefined ? {} : { dedupeBufferBytes: cleaner.dedupeBufferBytes }),
       ...(cleaner.backoffMs === undefined ? {} : { backoffMs: cleaner.backoffMs }),
@@ -118,7 +113,7 @@ export class PartitionRegistry {
     await registry.diskGuard.start();
     try {
       const records = await registry.sweep(await options.meta.listTopics());
-      for (const record of records) registry.register(record, await registry.openLogs(record));
+      for (const record of records) registry.register(record, registry.wrap(record, await registry.openLogs(record)));
       registry.cleaner.start();
     } catch (err) {
       registry.diskGuard.stop();
@@ -186,13 +181,14 @@ export class PartitionRegistry {
     return topic;
   }
 
-  log(topicName: string, partition: number): PartitionLog {
+  /** A partition of a topic: UNKNOWN_TOPIC / UNKNOWN_PARTITION when there is none. */
+  partition(topicName: string, partition: number): Partition {
     const topic = this.getTopic(topicName);
-    const log = topic.logs[partition];
-    if (!Number.isInteger(partition) || log === undefined) {
+    const found = topic.partitions[partition];
+    if (!Number.isInteger(partition) || found === undefined) {
       throw new BrokerError('UNKNOWN_PARTITION', `topic "${topicName}" has partitions 0-${topic.partitionCount - 1}, not ${partition}`);
     }
-    return log;
+    return found;
   }
 
   createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<Topic> {
@@ -217,7 +213,7 @@ export class PartitionRegistry {
         throw err;
       }
       this.options.logger.info({ topic: name, partitions: count, configs: overrides }, 'topic created');
-      return this.register(record, logs);
+      return this.register(record, this.wrap(record, logs));
     });
   }
 
@@ -232,9 +228,10 @@ export class PartitionRegistry {
       const topic = this.getTopic(name);
       this.topics.delete(name);
       this.byId.delete(topic.topicId);
-      await Promise.allSettled(topic.logs.map((l) => l.close()));
+      const logs = topic.partitions.map((p) => p.storage);
+      await Promise.allSettled(logs.map((l) => l.close()));
       const doomed: string[] = [];
-      for (const log of topic.logs) {
+      for (const log of logs) {
         const marked = await markDirDeleted(log.dir, topic.topicId);
         if (marked !== undefined) doomed.push(marked);
       }
@@ -255,48 +252,14 @@ export class PartitionRegistry {
     });
   }
 
-  /**
-   * Appends raw RecordBatch v2 bytes to a partition. With `acks: -1` the call also waits (up to
-   * `timeoutMs`, Kafka's produce timeout) until the high watermark passes the appended records —
-   * at once on a single node — and fails with REQUEST_TIMED_OUT otherwise (the records may
-   * still become visible later, as in Kafka).
-   */
-  async produce(topic: string, partition: number, batches: Buffer, options: ProduceOptions = {}): Promise<AppendResult> {
-    const log = this.log(topic, partition);
-    let result: AppendResult;
-    try {
-      result = await log.append(batches);
-    } catch (err) {
-      throw toBrokerError(err);
-    }
-    if (options.acks === -1 && log.highWatermark <= result.lastOffset) {
-      const timeoutMs = options.timeoutMs ?? DEFAULT_PRODUCE_TIMEOUT_MS;
-      if (!(await waitForData([{ log, offset: result.lastOffset }], timeoutMs, options.signal))) {
-        throw new BrokerError('REQUEST_TIMED_OUT', `records ${result.baseOffset}-${result.lastOffset} of ${topic}-${partition} not replicated within ${timeoutMs} ms`);
-      }
-    }
-    return result;
+  /** Appends to a partition as its leader (Partition.append: acks, timeoutMs). */
+  produce(topic: string, partition: number, batches: Buffer, options: ProduceOptions = {}): Promise<AppendResult> {
+    return this.partition(topic, partition).append(batches, options);
   }
 
-  /** Reads from a partition; with `maxWaitMs`, waits for data when there is none yet. */
-  async read(
-    topic: string,
-    partition: number,
-    offset: bigint,
-    options: { maxBytes: number; maxWaitMs?: number; signal?: AbortSignal },
-  ): Promise<ReadResult> {
-    const log = this.log(topic, partition);
-    try {
-      let result = await log.read(offset, { maxBytes: options.maxBytes });
-      if (result.records.length === 0 && (options.maxWaitMs ?? 0) > 0) {
-        if (await waitForData([{ log, offset }], options.maxWaitMs!, options.signal)) {
-          result = await log.read(offset, { maxBytes: options.maxBytes });
-        }
-      }
-      return result;
-    } catch (err) {
-      throw toBrokerError(err);
-    }
+  /** Reads from a partition; with `maxWaitMs`, waits for data when there is none yet (Partition.fetch). */
+  read(topic: string, partition: number, offset: bigint, options: FetchOptions): Promise<ReadResult> {
+    return this.partition(topic, partition).fetch(offset, options);
   }
 
   /** The fetch purgatory, for front doors that read several partitions at once. */
@@ -304,28 +267,9 @@ export class PartitionRegistry {
     return waitForData(waits, maxWaitMs, signal);
   }
 
-  /** An offset for a spec; -1 when no record is at or after the timestamp. */
-  async listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint> {
-    const log = this.onlineLog(topic, partition);
-    if (spec === 'earliest') return log.logStartOffset;
-    if (spec === 'latest') return log.highWatermark;
-    try {
-      return (await log.offsetForTimestamp(spec.timestampMs)) ?? -1n;
-    } catch (err) {
-      throw toBrokerError(err);
-    }
-  }
-
-  /**
-   * A partition's log, refusing an offline one with KAFKA_STORAGE_ERROR and the error that took
-   * it offline (reads and offset lookups must not answer an offline partition's zeros).
-   */
-  onlineLog(topicName: string, partition: number): PartitionLog {
-    const log = this.log(topicName, partition);
-    if (log.offlineError !== null) {
-      throw new BrokerError('KAFKA_STORAGE_ERROR', `partition ${topicName}/${partition} is offline: ${log.offlineError.message}`, { cause: log.offlineError });
-    }
-    return log;
+  /** An offset for a spec; -1 when no record is at or after the timestamp (Partition.listOffset). */
+  listOffset(topic: string, partition: number, spec: OffsetSpec): Promise<bigint> {
+    return this.partition(topic, partition).listOffset(spec);
   }
 
   /**
@@ -349,9 +293,9 @@ export class PartitionRegistry {
       const record = await this.recordOf(topic);
       await this.options.meta.putTopic({ ...record, configs });
       const logConfig = toLogConfig(effective);
-      for (const log of topic.logs) log.updateConfig(logConfig);
+      for (const p of topic.partitions) p.storage.updateConfig(logConfig);
       this.options.logger.info({ topic: name, configs }, 'topic configs altered');
-      return this.register({ ...record, configs }, [...topic.logs]);
+      return this.register({ ...record, configs }, [...topic.partitions]);
     });
   }
 
@@ -373,33 +317,20 @@ export class PartitionRegistry {
         throw err;
       }
       this.options.logger.info({ topic: name, partitions: count }, 'partitions created');
-      return this.register(record, [...topic.logs, ...added]);
+      return this.register(record, [...topic.partitions, ...this.wrap(record, added, topic.partitionCount)]);
     });
   }
 
-  /**
-   * Moves a partition's log start offset up to `beforeOffset` (-1 = the high watermark), as
-   * Kafka's DeleteRecords: OFFSET_OUT_OF_RANGE above the high watermark. Returns the new start.
-   */
-  async deleteRecords(topicName: string, partition: number, beforeOffset: bigint): Promise<bigint> {
-    const log = this.onlineLog(topicName, partition);
-    const target = beforeOffset === -1n ? log.highWatermark : beforeOffset;
-    if (target < 0n) throw new BrokerError('INVALID_REQUEST', `before_offset must be -1 or ≥ 0, got ${beforeOffset}`);
-    if (target > log.highWatermark) {
-      throw new BrokerError('OFFSET_OUT_OF_RANGE', `offset ${target} of ${topicName}/${partition} is above the high watermark ${log.highWatermark}`);
-    }
-    try {
-      return await log.deleteRecordsBefore(target);
-    } catch (err) {
-      throw toBrokerError(err);
-    }
+  /** DeleteRecords on a partition (Partition.deleteRecordsBefore). */
+  deleteRecords(topicName: string, partition: number, beforeOffset: bigint): Promise<bigint> {
+    return this.partition(topicName, partition).deleteRecordsBefore(beforeOffset);
   }
 
   /** Runs retention on every partition; logs failures and goes on. */
   async applyRetention(): Promise<number> {
     let removed = 0;
     for (const topic of this.topics.values()) {
-      for (const log of topic.logs) {
+      for (const { storage: log } of topic.partitions) {
         try {
           removed += await log.applyRetention();
         } catch (err) {
@@ -413,19 +344,19 @@ export class PartitionRegistry {
   async close(): Promise<void> {
     this.diskGuard.stop();
     await this.cleaner.stop();
-    const logs = [...this.topics.values()].flatMap((t) => t.logs);
+    const logs = [...this.topics.values()].flatMap((t) => t.partitions.map((p) => p.storage));
     const results = await Promise.allSettled(logs.map((l) => l.close()));
     for (const r of results) if (r.status === 'rejected') this.options.logger.error({ err: r.reason }, 'closing a log failed');
   }
 
-  private register(record: TopicRecord, logs: PartitionLog[]): Topic {
+  private register(record: TopicRecord, partitions: Partition[]): Topic {
     const topic: Topic = {
       name: record.name,
       topicId: record.topicId,
       partitionCount: record.partitionCount,
       configs: record.configs,
       effective: effectiveTopicConfig(this.options.defaults, record.configs),
-      logs,
+      partitions,
     };
     this.topics.set(topic.name, topic);
     this.byId.set(topic.topicId, topic);
@@ -463,6 +394,11 @@ export class PartitionRegistry {
       }
     }
     return logs;
+  }
+
+  /** Partitions over freshly opened logs (index `from` onwards); this broker leads them all on one node. */
+  private wrap(record: TopicRecord, logs: PartitionLog[], from = 0): Partition[] {
+    return logs.map((log, i) => new Partition(record.name, from + i, log, this.options.nodeId ?? 0));
   }
 
   private partitionDir(record: TopicRecord, partition: number): string {

@@ -46,7 +46,7 @@ export class GroupOffsets {
    */
   check(o: OffsetCommit, options: { allowNegative: boolean }): BrokerError | null {
     try {
-      this.registry.log(o.topic, o.partition);
+      this.registry.partition(o.topic, o.partition);
     } catch (err) {
       return toBrokerError(err);
     }
@@ -100,7 +100,7 @@ export class GroupOffsets {
   async lag(group: string): Promise<PartitionLagRow[]> {
     const rows: PartitionLagRow[] = [];
     for (const o of await this.meta.fetchOffsets(group)) {
-      const log = this.registry.findTopic(o.topic)?.logs[o.partition];
+      const log = this.registry.findTopic(o.topic)?.partitions[o.partition];
       if (log === undefined) continue;
       const end = log.highWatermark;
       rows.push({ topic: o.topic, partition: o.partition, committedOffset: o.offset, logEndOffset: end, lag: end > o.offset ? end - o.offset : 0n, metadata: o.metadata });

@@ -23,7 +23,6 @@ export function consumeService(ctx: ServiceContext): UntypedServiceImplementatio
       const offset = checkOffset(req.offset, 'offset');
       const maxBytes = checkNonNegative(req.maxBytes, 'max_bytes') > 0 ? req.maxBytes : DEFAULT_MAX_BYTES;
       const maxWaitMs = checkNonNegative(req.maxWaitMs, 'max_wait_ms');
-      ctx.registry.onlineLog(topic, partition);
       const result = await ctx.registry.read(topic, partition, offset, { maxBytes, maxWaitMs, signal: ctx.shutdown });
       const records = await toConsumedRecords(result.records, partition, offset);
       ctx.metrics.consumed(topic, result.records.length, records.length);

@@ -84,7 +84,7 @@ export function groupService(ctx: ServiceContext): grpc.UntypedServiceImplementa
       if (req.group.length === 0) throw new BrokerError('INVALID_GROUP_ID', 'group must not be empty');
       if (req.to === 'RESET_TO_UNSPECIFIED') throw new BrokerError('INVALID_REQUEST', 'to must say where to reset: earliest, latest, timestamp or offset');
       const topic = ctx.registry.getTopic(req.topic);
-      const partitions = req.partitions.length > 0 ? req.partitions : topic.logs.map((_, p) => p);
+      const partitions = req.partitions.length > 0 ? req.partitions : topic.partitions.map((_, p) => p);
       if (ctx.coordinator.hasLiveMembers(req.group)) {
         throw new BrokerError('NON_EMPTY_GROUP', `group ${req.group} has live members: stop its consumers before resetting offsets`);
       }
@@ -97,7 +97,7 @@ export function groupService(ctx: ServiceContext): grpc.UntypedServiceImplementa
 
 /** Where a partition's committed offset goes, kept within [log start, high watermark] as kafka-consumer-groups does. */
 async function resetTarget(ctx: ServiceContext, req: ResetOffsetsMsg, partition: number): Promise<bigint> {
-  const log = ctx.registry.log(req.topic, partition);
+  const log = ctx.registry.partition(req.topic, partition);
   const clamp = (o: bigint) => (o < log.logStartOffset ? log.logStartOffset : o > log.highWatermark ? log.highWatermark : o);
   switch (req.to) {
     case 'RESET_TO_EARLIEST':

@@ -54,7 +54,7 @@ export class RecordProducer {
 
   private assignPartitions(topic: Topic, req: ProduceRequestMsg): number[] {
     if (req.partition !== undefined) {
-      this.registry.onlineLog(topic.name, req.partition);
+      this.registry.partition(topic.name, req.partition).checkLeader();
       return req.records.map(() => req.partition!);
     }
     const sticky = this.roundRobin++ % topic.partitionCount;

@@ -3,19 +3,13 @@
  * handler: errors become gRPC statuses (status-map.ts), every call is counted and timed.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { PartitionRegistry } from '../cluster/index.js';
+import type { ClusterMetadata, PartitionRegistry } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { GroupCoordinator, GroupOffsets } from '../groups/index.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import { grpcStatusName, toServiceError } from './status-map.js';
 
-/** The cluster as DescribeCluster reports it (single node: this broker, its own controller). */
-export interface ClusterDescription {
-  clusterId: string;
-  controllerId: number;
-  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number }>;
-}
 
 export interface ServiceContext {
   registry: PartitionRegistry;
@@ -27,8 +21,8 @@ export interface ServiceContext {
   nodeId: number;
   /** Aborted when the broker stops: long polls and subscriptions end. */
   shutdown: AbortSignal;
-  /** The cluster's id, brokers and controller, read when asked (ports are known after binding). */
-  cluster: () => ClusterDescription;
+  /** The cluster's id, brokers, controller and partition leaders (ClusterMetadata). */
+  cluster: ClusterMetadata;
 }
 
 export function unary<Req, Res>(

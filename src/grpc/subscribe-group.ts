@@ -107,7 +107,7 @@ class GroupStream {
   }
 
   private async follow(topic: string, partition: number, signal: AbortSignal): Promise<void> {
-    const log = this.ctx.registry.log(topic, partition);
+    const log = this.ctx.registry.partition(topic, partition);
     const committed = await this.ctx.groups.committed(this.req.group, topic, partition);
     const reset = this.req.reset === 'EARLIEST' ? log.logStartOffset : log.highWatermark;
     let offset = committed === undefined || committed < log.logStartOffset || committed > log.logEndOffset ? reset : committed;
@@ -117,7 +117,7 @@ class GroupStream {
       if (signal.aborted) return;
       let result;
       try {
-        result = await log.read(offset, { maxBytes });
+        result = await log.fetch(offset, { maxBytes });
       } catch (err) {
         throw toBrokerError(err);
       }

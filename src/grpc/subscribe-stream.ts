@@ -12,7 +12,7 @@
  * (ConsumeService.Subscribe) when it ends, with its final status.
  */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
-import type { PartitionLog } from '../../storage/index.js';
+import type { Partition } from '../cluster/index.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { StartFromName, SubscribeRequestMsg } from './messages.js';
 import { toConsumedRecords } from './record-view.js';
@@ -29,7 +29,7 @@ type Call = ServerWritableStream<SubscribeRequestMsg, unknown>;
 
 interface Start {
   partition: number;
-  log: PartitionLog;
+  log: Partition;
   offset: bigint;
 }
 
@@ -49,10 +49,11 @@ export async function subscribe(ctx: ServiceContext, call: Call): Promise<void> 
     const requested = req.partitions.map((p) => checkPartition(p, 'partitions'));
     if (new Set(requested).size !== requested.length) throw new BrokerError('INVALID_REQUEST', `partitions lists a partition twice: ${requested.join(', ')}`);
     const topic = ctx.registry.getTopic(topicName);
-    const partitions = requested.length > 0 ? requested : topic.logs.map((_, p) => p);
+    const partitions = requested.length > 0 ? requested : topic.partitions.map((_, p) => p);
     const starts: Start[] = await Promise.all(
       partitions.map(async (partition) => {
-        const log = ctx.registry.onlineLog(topicName, partition);
+        const log = ctx.registry.partition(topicName, partition);
+        log.checkLeader();
         return { partition, log, offset: await startOffset(ctx, req, topicName, partition, log) };
       }),
     );
@@ -94,7 +95,7 @@ async function follow(ctx: ServiceContext, call: Call, start: Start, topic: stri
   while (!signal.aborted) {
     let result;
     try {
-      result = await log.read(offset, { maxBytes });
+      result = await log.fetch(offset, { maxBytes });
     } catch (err) {
       throw toBrokerError(err);
     }
@@ -132,7 +133,7 @@ function drained(call: Call, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function startOffset(ctx: ServiceContext, req: SubscribeRequestMsg, topic: string, partition: number, log: PartitionLog): Promise<bigint> {
+async function startOffset(ctx: ServiceContext, req: SubscribeRequestMsg, topic: string, partition: number, log: Partition): Promise<bigint> {
   switch (req.start) {
     case 'EARLIEST':
       return log.logStartOffset;

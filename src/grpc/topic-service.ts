@@ -21,18 +21,18 @@ function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boo
   };
 }
 
-async function partitionInfo(topic: Topic, nodeId: number): Promise<PartitionInfoMsg[]> {
+async function partitionInfo(topic: Topic): Promise<PartitionInfoMsg[]> {
   const compacted = topic.effective['cleanup.policy'].includes('compact');
-  return Promise.all(topic.logs.map(async (log, partition) => {
+  return Promise.all(topic.partitions.map(async (log, partition) => {
     const offline = log.offlineError;
-    const cleanableRatio = compacted && offline === null ? (await log.cleanableRatio()).ratio : 0;
+    const cleanableRatio = compacted ? await log.cleanableRatio() : 0;
     return {
       partition,
       logStartOffset: offline === null ? log.logStartOffset.toString() : '0',
       logEndOffset: offline === null ? log.logEndOffset.toString() : '0',
       highWatermark: offline === null ? log.highWatermark.toString() : '0',
       sizeBytes: offline === null ? String(log.sizeBytes) : '0',
-      leader: offline === null ? nodeId : -1,
+      leader: log.leaderId,
       online: offline === null,
       error: offline === null ? '' : offline.message,
       cleanableRatio,
@@ -54,7 +54,7 @@ export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementa
     List: unary(ctx, 'TopicService.List', async () => ({ topics: registry.listTopics().map((t) => topicInfo(registry, t, false)) })),
     Describe: unary(ctx, 'TopicService.Describe', async (req: { name: string }) => {
       const topic = registry.getTopic(checkTopicName(req.name, 'name'));
-      return { topic: topicInfo(registry, topic, true), partitions: await partitionInfo(topic, ctx.nodeId) };
+      return { topic: topicInfo(registry, topic, true), partitions: await partitionInfo(topic) };
     }),
     AlterConfigs: unary(ctx, 'TopicService.AlterConfigs', async (req: AlterTopicConfigsRequestMsg) => {
       const topic = await registry.alterTopicConfigs(checkTopicName(req.name, 'name'), req.set, req.delete, req.validateOnly);
@@ -70,6 +70,10 @@ export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementa
       const before = checkOffset(req.beforeOffset, 'before_offset', -1n);
       return { logStartOffset: (await registry.deleteRecords(topic, partition, before)).toString() };
     }),
-    DescribeCluster: unary(ctx, 'TopicService.DescribeCluster', async () => ctx.cluster()),
+    DescribeCluster: unary(ctx, 'TopicService.DescribeCluster', async () => ({
+      clusterId: ctx.cluster.clusterId,
+      controllerId: ctx.cluster.controllerId(),
+      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort })),
+    })),
   };
 }

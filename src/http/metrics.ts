@@ -56,7 +56,7 @@ export class BrokerMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const t of registry.listTopics()) t.logs.forEach((l, p) => this.set({ topic: t.name, partition: p }, Number(l.logEndOffset)));
+        for (const t of registry.listTopics()) t.partitions.forEach((l, p) => this.set({ topic: t.name, partition: p }, Number(l.logEndOffset)));
       },
     });
     new Gauge({
@@ -66,7 +66,7 @@ export class BrokerMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const t of registry.listTopics()) t.logs.forEach((l, p) => this.set({ topic: t.name, partition: p }, l.sizeBytes));
+        for (const t of registry.listTopics()) t.partitions.forEach((l, p) => this.set({ topic: t.name, partition: p }, l.sizeBytes));
       },
     });
     new Gauge({

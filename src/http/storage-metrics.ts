@@ -50,9 +50,9 @@ export function registerStorageMetrics(prom: Registry, partitions: PartitionRegi
       this.reset();
       for (const topic of partitions.listTopics()) {
         if (!topic.effective['cleanup.policy'].includes('compact')) continue;
-        for (const [p, log] of topic.logs.entries()) {
-          if (log.offlineError !== null) continue;
-          this.set({ topic: topic.name, partition: p }, (await log.cleanableRatio()).ratio);
+        for (const [p, partition] of topic.partitions.entries()) {
+          if (partition.offlineError !== null) continue;
+          this.set({ topic: topic.name, partition: p }, await partition.cleanableRatio());
         }
       }
     },

@@ -8,7 +8,8 @@
  * `maxWaitMs` has passed or `signal` aborts; then it is read again. Partitions in error answer at
  * once (no wait).
  */
-import { readBatchHeader, BATCH_HEADER_BYTES, type PartitionLog } from '../../storage/index.js';
+import { readBatchHeader, BATCH_HEADER_BYTES } from '../../storage/index.js';
+import type { Partition } from '../cluster/index.js';
 import type { PartitionRegistry } from '../cluster/index.js';
 import { toKafkaError } from './error-codes.js';
 
@@ -18,7 +19,7 @@ export interface FetchSlot {
   partition: number;
   offset: bigint;
   maxBytes: number;
-  log: PartitionLog | undefined;
+  log: Partition | undefined;
   errorCode: number;
   records: Buffer | null;
 }
@@ -43,7 +44,7 @@ async function readAll(slots: readonly FetchSlot[], maxBytes: number): Promise<n
     const budget = Math.min(slot.maxBytes, maxBytes - total);
     if (budget <= 0 && !first) continue;
     try {
-      const result = await slot.log.read(slot.offset, { maxBytes: Math.max(1, budget) });
+      const result = await slot.log.fetch(slot.offset, { maxBytes: Math.max(1, budget) });
       const records = first ? result.records : wholeBatchesWithin(result.records, budget);
       slot.records = records.length > 0 ? records : null;
       total += records.length;

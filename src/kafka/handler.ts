@@ -4,7 +4,7 @@
  * ApiVersions. A handler resolves the response body, or null for "no response" (acks=0).
  */
 import type { MetaStore } from '../../storage/index.js';
-import type { PartitionRegistry } from '../cluster/index.js';
+import type { ClusterMetadata, PartitionRegistry } from '../cluster/index.js';
 import type { GroupCoordinator, GroupOffsets } from '../groups/index.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
@@ -20,9 +20,8 @@ export interface KafkaContext {
   metrics: BrokerMetrics;
   logger: Logger;
   nodeId: number;
-  advertisedHost: string;
-  /** The Kafka listener's actual port, known once it is bound. */
-  port: () => number;
+  /** Brokers, endpoints, controller and leaders: Metadata, FindCoordinator and DescribeCluster answer from it. */
+  cluster: ClusterMetadata;
   clusterId: string;
   autoCreateTopics: boolean;
   /** Producer ids and epochs for InitProducerId; owned by the listener. */

@@ -37,10 +37,9 @@ export class KafkaServer {
   private boundPort = 0;
   readonly pool: RequestBytesPool;
 
-  constructor(ctx: Omit<KafkaContext, 'port' | 'producerIds' | 'fetchSessions'>, logger: Logger, options: KafkaListenerOptions = {}) {
+  constructor(ctx: Omit<KafkaContext, 'producerIds' | 'fetchSessions'>, logger: Logger, options: KafkaListenerOptions = {}) {
     const full: KafkaContext = {
       ...ctx,
-      port: () => this.boundPort,
       producerIds: new ProducerIdIssuer(ctx.meta),
       fetchSessions: new FetchSessionCache({ maxSessions: options.maxFetchSessions ?? 1000 }),
     };

@@ -5,7 +5,7 @@
  * stays readable — no restart, nothing acknowledged lost.
  */
 import { describe, expect, it } from 'vitest';
-import { DiskGuard, isStorageError, openLog } from '../../storage/index.js';
+import { DiskGuard, encodeRecordBatch, isStorageError, openLog } from '../../storage/index.js';
 import { SimFs } from '../../storage/io/sim-fs.js';
 import { batchOf, readAllValues, smallConfig } from '../helpers/storage-fixtures.js';
 
@@ -20,6 +20,31 @@ async function setup(capacityBytes: number, minFreeBytes: number) {
 }
 
 describe('a full disk', () => {
+  it('lets an idempotent producer retry a batch that hit ENOSPC once space returns (nothing recorded for it)', async () => {
+    const { fs, guard, log } = await setup(6_000, 0);
+    let seq = 0;
+    let failed: { batch: Buffer; seq: number } | undefined;
+    for (let i = 0; i < 100 && failed === undefined; i += 1) {
+      const batch = await encodeRecordBatch([{ key: null, value: Buffer.alloc(400, 1) }], { producerId: 11n, producerEpoch: 0, baseSequence: seq });
+      try {
+        await log.append(Buffer.from(batch));
+        seq += 1;
+      } catch (err) {
+        expect(isStorageError(err, 'DISK_FULL')).toBe(true);
+        failed = { batch, seq };
+      }
+    }
+    expect(failed).toBeDefined();
+    const end = log.logEndOffset;
+    fs.capacityBytes = 1_000_000;
+    await guard.check();
+    const retry = await log.append(Buffer.from(failed!.batch));
+    expect(retry).toMatchObject({ duplicate: false, baseOffset: end });
+    const again = await log.append(Buffer.from(failed!.batch));
+    expect(again).toMatchObject({ duplicate: true, baseOffset: end });
+    await log.close();
+  });
+
   it('refuses writes below the free-space threshold, keeps reads, and resumes when space returns', async () => {
     const { fs, guard, log } = await setup(40_000, 10_000);
     const acked: string[] = [];

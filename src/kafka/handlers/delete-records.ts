@@ -19,8 +19,7 @@ export const deleteRecordsHandler: KafkaHandler = {
     const req = body as unknown as DeleteRecordsRequest;
     const topics = await mapPartitions(req.topics, async (topic, p) => {
       try {
-        const log = ctx.registry.log(topic, p.partitionIndex);
-        const lowWatermark = await log.deleteRecordsBefore(p.offset === -1n ? log.highWatermark : p.offset);
+        const lowWatermark = await ctx.registry.partition(topic, p.partitionIndex).deleteRecordsBefore(p.offset);
         return { partitionIndex: p.partitionIndex, lowWatermark, errorCode: 0 };
       } catch (err) {
         return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: toKafkaError(err).code };

@@ -1,5 +1,5 @@
 /**
- * DescribeCluster (60), v0–1: the cluster id, this broker as the only broker and the controller.
+ * DescribeCluster (60), v0–1: the cluster id, the brokers and the controller (ClusterMetadata).
  */
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
@@ -15,8 +15,8 @@ export const describeClusterHandler: KafkaHandler = {
       errorMessage: null,
       endpointType: 1,
       clusterId: ctx.clusterId,
-      controllerId: ctx.nodeId,
-      brokers: [{ brokerId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.port(), rack: null }],
+      controllerId: ctx.cluster.controllerId(),
+      brokers: ctx.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack })),
     };
   },
 };

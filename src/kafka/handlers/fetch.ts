@@ -82,7 +82,7 @@ function update(ctx: KafkaContext, session: FetchSession, req: FetchRequest, byI
 
 function slotFor(ctx: KafkaContext, p: SessionPartition, byId: boolean): FetchSlot {
   const topic = byId ? ctx.registry.topicById(p.topicId) : ctx.registry.findTopic(p.topic);
-  const log = topic?.logs[p.partition];
+  const log = topic?.partitions[p.partition];
   const missing = topic === undefined && byId ? kafkaError('UNKNOWN_TOPIC_ID') : kafkaError('UNKNOWN_TOPIC_OR_PARTITION');
   return {
     topic: topic?.name ?? p.topic,

@@ -11,7 +11,8 @@ export const findCoordinatorHandler: KafkaHandler = {
   maxVersion: 6,
   async handle(ctx, body) {
     const req = body as { key: string; coordinatorKeys: string[] };
-    const self = { nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.port() };
+    const node = ctx.cluster.broker(ctx.cluster.selfId)!;
+    const self = { nodeId: node.nodeId, host: node.host, port: node.kafkaPort };
     return {
       throttleTimeMs: 0,
       errorCode: 0,

@@ -15,7 +15,7 @@ import { API_KEY } from '../protocol/api-registry.js';
 import { mapPartitions } from './per-partition.js';
 
 interface ListOffsetsRequest {
-  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; currentLeaderEpoch?: number; timestamp: bigint }> }>;
 }
 
 export const LIST_OFFSETS_SPECIAL = {
@@ -37,9 +37,9 @@ export const listOffsetsHandler: KafkaHandler = {
     const topics = await mapPartitions(req.topics, async (topic, p) => {
       const failed = (errorCode: number) => ({ partitionIndex: p.partitionIndex, errorCode, ...NOT_FOUND });
       try {
-        const log = ctx.registry.log(topic, p.partitionIndex);
-        if (log.offlineError !== null) return failed(toKafkaError(log.offlineError).code);
-        const epoch = Math.max(0, log.latestEpoch);
+        const log = ctx.registry.partition(topic, p.partitionIndex);
+        log.checkLeader(p.currentLeaderEpoch ?? -1);
+        const epoch = log.leaderEpoch;
         let found: TimestampAndOffset | null;
         switch (p.timestamp) {
           case LIST_OFFSETS_SPECIAL.EARLIEST:

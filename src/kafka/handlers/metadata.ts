@@ -23,14 +23,14 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
     name: topic.name,
     topicId: topic.topicId,
     isInternal: false,
-    partitions: topic.logs.map((log, partitionIndex) => ({
-      errorCode: log.offlineError === null ? 0 : kafkaError('KAFKA_STORAGE_ERROR'),
+    partitions: topic.partitions.map((partition, partitionIndex) => ({
+      errorCode: partition.role === 'offline' ? kafkaError('KAFKA_STORAGE_ERROR') : 0,
       partitionIndex,
-      leaderId: ctx.nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [ctx.nodeId],
-      isrNodes: [ctx.nodeId],
-      offlineReplicas: log.offlineError === null ? [] : [ctx.nodeId],
+      leaderId: partition.leaderId,
+      leaderEpoch: partition.leaderEpoch,
+      replicaNodes: [...partition.replicas],
+      isrNodes: [...partition.isr],
+      offlineReplicas: partition.role === 'offline' ? [ctx.nodeId] : [],
     })),
   };
 }
@@ -72,9 +72,9 @@ export const metadataHandler: KafkaHandler = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.port(), rack: null }],
+      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack })),
       clusterId: ctx.clusterId,
-      controllerId: ctx.nodeId,
+      controllerId: ctx.cluster.controllerId(),
       topics,
     };
   },

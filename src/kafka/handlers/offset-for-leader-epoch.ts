@@ -7,7 +7,7 @@ import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
 
 interface OffsetForLeaderEpochRequest {
-  topics: Array<{ topic: string; partitions: Array<{ partition: number; leaderEpoch: number }> }>;
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; currentLeaderEpoch?: number; leaderEpoch: number }> }>;
 }
 
 export const offsetForLeaderEpochHandler: KafkaHandler = {
@@ -22,7 +22,7 @@ export const offsetForLeaderEpochHandler: KafkaHandler = {
         topic: t.topic,
         partitions: t.partitions.map((p) => {
           try {
-            const end = ctx.registry.log(t.topic, p.partition).endOffsetForEpoch(p.leaderEpoch);
+            const end = ctx.registry.partition(t.topic, p.partition).endOffsetForEpoch(p.leaderEpoch, p.currentLeaderEpoch ?? -1);
             return { errorCode: 0, partition: p.partition, leaderEpoch: end.leaderEpoch, endOffset: end.endOffset };
           } catch (err) {
             return { errorCode: toKafkaError(err).code, partition: p.partition, leaderEpoch: -1, endOffset: -1n };

@@ -56,7 +56,7 @@ describe('PartitionRegistry directories', () => {
     expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
     expect(await meta.fetchOffsets('g')).toEqual([]);
     await reg.createTopic('orders', 2, {});
-    expect(reg.log('orders', 0).logEndOffset).toBe(0n);
+    expect(reg.partition('orders', 0).logEndOffset).toBe(0n);
   });
 
   it('finishes a deletion interrupted after the directories were renamed', async () => {
@@ -68,7 +68,7 @@ describe('PartitionRegistry directories', () => {
     expect(await meta.fetchOffsets('g')).toEqual([]);
     expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
     await reg.createTopic('orders', 2, {});
-    expect(reg.log('orders', 0).logEndOffset).toBe(0n);
+    expect(reg.partition('orders', 0).logEndOffset).toBe(0n);
   });
 
   it('removes directories a crash left after the topic left the MetaStore', async () => {
@@ -78,7 +78,7 @@ describe('PartitionRegistry directories', () => {
     const reg = await open();
     expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
     await reg.createTopic('orders', 1, {});
-    expect(reg.log('orders', 0).logEndOffset).toBe(0n);
+    expect(reg.partition('orders', 0).logEndOffset).toBe(0n);
   });
 
   it('never adopts a directory of another topic id, even one created behind its back', async () => {
@@ -87,7 +87,7 @@ describe('PartitionRegistry directories', () => {
     await writeFile(join(dir, 'events-0', 'partition.metadata'), 'version: 0\ntopic_id: 11111111-2222-3333-4444-555555555555\n');
     await writeFile(join(dir, 'events-0', '00000000000000000000.log'), await batchOf(['stale']));
     await reg.createTopic('events', 1, {});
-    expect(reg.log('events', 0).logEndOffset).toBe(0n);
+    expect(reg.partition('events', 0).logEndOffset).toBe(0n);
   });
 
   it('deletes a topic whose partition is offline', async () => {
@@ -96,7 +96,7 @@ describe('PartitionRegistry directories', () => {
     await flipByte(first!, 70);
     await writeFile(join(dir, 'orders-0', 'recovery-point'), '2\n');
     const reg = await open();
-    expect(reg.log('orders', 0).offlineError).not.toBeNull();
+    expect(reg.partition('orders', 0).offlineError).not.toBeNull();
     await reg.deleteTopic('orders');
     expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
   });

@@ -20,7 +20,7 @@ export function memoryOffsets(): { offsets: GroupOffsets; rows: Map<string, Comm
     deleteGroupOffsets: async (group: string) => void rows.delete(group),
   } as unknown as MetaStore;
   const registry = {
-    log: (topic: string, partition: number) => {
+    partition: (topic: string, partition: number) => {
       if (topic === 'nope') throw new BrokerError('UNKNOWN_TOPIC', `unknown topic "${topic}"`);
       if (partition < 0 || partition > 7) throw new BrokerError('UNKNOWN_PARTITION', `no partition ${partition}`);
       return {};
