@@ -89,10 +89,10 @@ export class BrokerMetrics {
     });
     new Gauge({
       name: 'rill_under_replicated_partitions',
-      help: 'Partitions with fewer in-sync replicas than replicas (always 0 on a single node)',
+      help: 'Partitions with fewer in-sync replicas than replicas',
       registers: [this.registry],
       collect() {
-        this.set(0);
+        this.set(registry.listTopics().reduce((n, t) => n + t.partitions.filter((p) => p.isr.length < p.replicas.length).length, 0));
       },
     });
     new Gauge({

@@ -14,8 +14,8 @@ export interface OfflinePartition {
 export function offlinePartitions(registry: PartitionRegistry): OfflinePartition[] {
   const out: OfflinePartition[] = [];
   for (const topic of registry.listTopics()) {
-    topic.logs.forEach((log, partition) => {
-      if (log.offlineError !== null) out.push({ topic: topic.name, partition, error: log.offlineError.message });
+    topic.partitions.forEach((p, partition) => {
+      if (p.offlineError !== null) out.push({ topic: topic.name, partition, error: p.offlineError.message });
     });
   }
   return out;
