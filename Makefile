@@ -4,9 +4,19 @@ NODE_BIN := node_modules/.bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := kcat python3-kafka python3-confluent-kafka python3-grpcio
 
-.PHONY: install build test run bench clean apt
+.PHONY: install deps link build test run bench clean apt
 
-install: node_modules/.installed apt
+install: deps link build
+
+deps: node_modules/.installed apt
+
+# Puts `rill` on the PATH: links bin/rill (which runs this checkout's dist/src/main.js) into
+# $(PREFIX)/bin — a symlink, no npm link, no global install.
+PREFIX ?= $(HOME)/.local
+link:
+	@mkdir -p $(PREFIX)/bin
+	ln -sfn $(CURDIR)/bin/rill $(PREFIX)/bin/rill
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on your PATH; add it to use rill";; esac
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -20,7 +30,7 @@ apt:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-build: install
+build: deps
 	$(NODE_BIN)/tsc -p tsconfig.json
 
 test: build

@@ -64,8 +64,13 @@ export class Broker {
       partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
     });
     const clusterId = await clusterIdOf(meta);
-    const metrics = new BrokerMetrics(registry, groups);
-    const http = new HttpServer(metrics);
+    const metrics = new BrokerMetrics(registry, groups, {
+      requestLog: logger.child({ component: 'requests' }),
+      groupMembers: coordinator,
+      // Read at scrape time, once the Kafka listener below exists.
+      connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
+    });
+    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0, http: 0 };
     const cluster = singleNodeMetadata(clusterId, () => ({
@@ -77,7 +82,7 @@ export class Broker {
       rack: null,
     }));
     const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
-    const kafka = new KafkaServer(
+    const kafka: KafkaServer = new KafkaServer(
       {
         registry,
         groups,
@@ -105,7 +110,11 @@ export class Broker {
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
-      registry.applyRetention().catch((err: unknown) => logger.error({ err }, 'retention run failed'));
+      const started = Date.now();
+      registry.applyRetention().then(
+        (removed) => logger.debug({ removedSegments: removed, ms: Date.now() - started }, 'retention run'),
+        (err: unknown) => logger.error({ err }, 'retention run failed'),
+      );
     }, config.retentionCheckIntervalMs);
     broker.retentionTimer.unref();
     http.ready = true;

@@ -1,14 +1,23 @@
 /**
  * The broker's one typed configuration, validated once (zod) at start-up. Defaults live here and
- * nowhere else. Sources, later ones winning: defaults < `--config <file>` (JSON) < environment
- * `RILL_<NAME>` (e.g. RILL_DATA_DIR, RILL_GRPC_PORT, RILL_RETENTION_MS) < command-line flags.
- * A bad value fails with one line naming the option.
+ * nowhere else. Sources, later ones winning: defaults < `--config <file>` (a JSON object) <
+ * environment `RILL_<NAME>` (e.g. RILL_DATA_DIR, RILL_GRPC_PORT, RILL_RETENTION_MS) <
+ * command-line flags.
+ *
+ * Spellings: a broker option is `dataDir` or `data-dir` (flag `--data-dir`, env RILL_DATA_DIR);
+ * a topic default is its Kafka name `retention.ms`, or `retention-ms` / `retentionMs` (flag
+ * `--retention-ms`, env RILL_RETENTION_MS; `num.partitions` is also `partitions`, as the flag).
+ * In the file, topic defaults may sit at the top level or under `topicDefaults`. Unknown keys,
+ * a key given twice in two spellings, and a file that is not a JSON object are refused.
+ * A bad value fails with one line naming the option as the user gave it: `--grpc-port`,
+ * `RILL_GRPC_PORT`, or `grpc-port in rill.json`. Pure apart from reading the config file.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const millis = z.coerce.number().int().min(-1);
+const bool = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ invalid_type_error: 'expected true or false' }));
 
 /** Broker-wide defaults for topics, in Kafka's names; each may be overridden per topic. */
 export const TopicDefaultsSchema = z.object({
@@ -37,6 +46,8 @@ export const TopicDefaultsSchema = z.object({
 
 export type TopicDefaults = z.infer<typeof TopicDefaultsSchema>;
 
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+
 export const BrokerConfigSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   host: z.string().min(1).default('0.0.0.0'),
@@ -46,11 +57,16 @@ export const BrokerConfigSchema = z.object({
   httpPort: port.default(9644),
   nodeId: z.coerce.number().int().min(0).default(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  autoCreateTopics: z.preprocess((v) => (typeof v === 'string' ? v === 'true' : v), z.boolean()).default(true),
+  /** `auto`: pretty on a terminal, JSON lines otherwise. */
+  logFormat: z.enum(LOG_FORMATS).default('auto'),
+  /** Kafka's auto.create.topics.enable: Metadata and Produce on the Kafka port create unknown topics. */
+  autoCreateTopics: bool.default(true),
+  /** `/readyz` answers 200 even while partitions are offline (it still lists them). */
+  readyWithOfflinePartitions: bool.default(false),
   retentionCheckIntervalMs: z.coerce.number().int().min(10).default(5 * 60 * 1000),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
   /** log.recovery.truncate: at start-up, cut corrupt log tails (logging every dropped range) instead of taking the partition offline. */
-  recoverTruncate: z.preprocess((v) => (typeof v === 'string' ? v === 'true' : v), z.boolean()).default(false),
+  recoverTruncate: bool.default(false),
   /** rill.storage.min.free.bytes: writes are refused below this much free disk space (capped at 5 % of the disk). */
   minFreeBytes: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
   /** log.cleaner.io.max.bytes.per.second: the compaction cleaner's read+write budget (-1 = unlimited). */
@@ -76,72 +92,107 @@ export const BrokerConfigSchema = z.object({
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
-/** Options settable by flag and by RILL_<NAME>; topic defaults by their Kafka names too. */
-const TOP_LEVEL = [
-  'dataDir',
-  'host',
-  'advertisedHost',
-  'grpcPort',
-  'kafkaPort',
-  'httpPort',
-  'nodeId',
-  'logLevel',
-  'autoCreateTopics',
-  'recoverTruncate',
-  'minFreeBytes',
-  'producerIdExpirationMs',
-  'cleanerIoMaxBytesPerSecond',
-  'cleanerDedupeBufferBytes',
-  'cleanerBackoffMs',
-  'retentionCheckIntervalMs',
-  'connectionsMaxIdleMs',
-  'kafkaRequestTimeoutMs',
-  'kafkaMaxConnectionOutputBytes',
-  'queuedMaxRequestBytes',
-] as const;
+/** Every broker option (all of the schema but topicDefaults): each has a file key, RILL_<NAME> and a flag. */
+export const BROKER_OPTIONS = Object.keys(BrokerConfigSchema.shape).filter((k): k is BrokerOption => k !== 'topicDefaults');
 
-function envName(option: string): string {
-  return `RILL_${option.replace(/[A-Z]/g, (c) => `_${c}`).replace(/\./g, '_').toUpperCase()}`;
+export type BrokerOption = Exclude<keyof BrokerConfig, 'topicDefaults'>;
+const TOPIC_OPTIONS = Object.keys(TopicDefaultsSchema.shape) as (keyof TopicDefaults)[];
+
+/** `grpcPort` → `grpc-port`; `retention.ms` → `retention-ms`. */
+export function kebab(option: string): string {
+  return option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/\./g, '-');
 }
+
+/** The command-line flag of an option (`num.partitions` is `--partitions`). */
+export function flagName(option: string): string {
+  return option === 'num.partitions' ? '--partitions' : `--${kebab(option)}`;
+}
+
+export function envName(option: string): string {
+  return `RILL_${kebab(option).replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** Every spelling a config file may use, mapped to the option. */
+const FILE_SPELLINGS: ReadonlyMap<string, string> = new Map([
+  ...BROKER_OPTIONS.flatMap((o) => [[o, o] as const, [kebab(o), o] as const]),
+  ...TOPIC_OPTIONS.flatMap((o) => [[o, o] as const, [kebab(o), o] as const, [kebab(o).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()), o] as const]),
+  ['partitions', 'num.partitions'],
+]);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+type Flags = Partial<Record<BrokerOption | 'config', string | undefined>>;
+
 /**
  * Builds the config from a file, the environment and flag values (undefined = not given).
- * Throws ConfigError with a one-line message naming the bad option.
+ * Throws ConfigError with a one-line message naming the bad option as the user spelled it.
  */
-export function loadConfig(
-  flags: Partial<Record<(typeof TOP_LEVEL)[number] | 'config', string | undefined>>,
-  topicFlags: Partial<Record<keyof TopicDefaults, string | undefined>> = {},
-  env: NodeJS.ProcessEnv = process.env,
-): BrokerConfig {
-  let fromFile: Record<string, unknown> = {};
+export function loadConfig(flags: Flags, topicFlags: Partial<Record<keyof TopicDefaults, string | undefined>> = {}, env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const broker: Record<string, unknown> = {};
+  const topic: Record<string, unknown> = {};
+  /** Where each value came from, as the user would name it. */
+  const source = new Map<string, string>();
   const file = flags.config ?? env.RILL_CONFIG;
-  if (file !== undefined) {
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(`--config ${file}: ${(err as Error).message}`);
-    }
+  if (file !== undefined) readConfigFile(file, broker, topic, source);
+  for (const option of BROKER_OPTIONS) {
+    const fromFlag = flags[option];
+    const value = fromFlag ?? env[envName(option)];
+    if (value === undefined) continue;
+    broker[option] = value;
+    source.set(option, fromFlag !== undefined ? flagName(option) : envName(option));
   }
-  const merged: Record<string, unknown> = { ...fromFile };
-  const topicDefaults: Record<string, unknown> = { ...((fromFile.topicDefaults as Record<string, unknown> | undefined) ?? {}) };
-  for (const option of TOP_LEVEL) {
-    const value = flags[option] ?? env[envName(option)];
-    if (value !== undefined) merged[option] = value;
+  for (const option of TOPIC_OPTIONS) {
+    const fromFlag = topicFlags[option];
+    const value = fromFlag ?? env[envName(option)];
+    if (value === undefined) continue;
+    topic[option] = value;
+    source.set(option, fromFlag !== undefined ? flagName(option) : envName(option));
   }
-  for (const option of Object.keys(TopicDefaultsSchema.shape) as (keyof TopicDefaults)[]) {
-    const value = topicFlags[option] ?? env[envName(option)];
-    if (value !== undefined) topicDefaults[option] = value;
-  }
-  merged.topicDefaults = topicDefaults;
-  const parsed = BrokerConfigSchema.safeParse(merged);
+  const parsed = BrokerConfigSchema.safeParse({ ...broker, topicDefaults: topic });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.filter((p) => p !== 'topicDefaults').join('.');
-    throw new ConfigError(`invalid option ${path}: ${issue.message}`);
+    const key = String(issue.path.filter((p) => p !== 'topicDefaults')[0] ?? '');
+    const given = issue.path[0] === 'topicDefaults' ? topic[key] : broker[key];
+    throw new ConfigError(`invalid ${source.get(key) ?? key} ${JSON.stringify(given)}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+function readConfigFile(file: string, broker: Record<string, unknown>, topic: Record<string, unknown>, source: Map<string, string>): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError(`--config ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(doc)) throw new ConfigError(`--config ${file}: expected a JSON object of options, got ${Array.isArray(doc) ? 'an array' : doc === null ? 'null' : typeof doc}`);
+  const entries: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'topicDefaults' || key === 'topic-defaults') {
+      if (!isObject(value)) throw new ConfigError(`--config ${file}: ${key} must be an object of topic defaults`);
+      for (const [k, v] of Object.entries(value)) {
+        const option = FILE_SPELLINGS.get(k);
+        if (option === undefined || !(TOPIC_OPTIONS as string[]).includes(option)) throw unknownKey(file, `${key}.${k}`, TOPIC_OPTIONS);
+        entries.push([k, v]);
+      }
+    } else {
+      entries.push([key, value]);
+    }
+  }
+  for (const [key, value] of entries) {
+    const option = FILE_SPELLINGS.get(key);
+    if (option === undefined) throw unknownKey(file, key, [...BROKER_OPTIONS, ...TOPIC_OPTIONS]);
+    if (source.has(option)) throw new ConfigError(`--config ${file}: ${key} and ${source.get(option)!.split(' in ')[0]} are the same option; give it once`);
+    source.set(option, `${key} in ${file}`);
+    if ((TOPIC_OPTIONS as string[]).includes(option)) topic[option] = value;
+    else broker[option] = value;
+  }
+}
+
+function unknownKey(file: string, key: string, known: readonly string[]): ConfigError {
+  return new ConfigError(`--config ${file}: unknown option "${key}" (known: ${known.map(kebab).join(', ')})`);
 }

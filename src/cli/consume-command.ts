@@ -1,15 +1,28 @@
 /**
- * `rill consume <topic>`: prints records from a start position (latest by default;
- * `--from-beginning`, `--offset`, `--timestamp`, or `--group`'s committed offsets). Without
- * `--follow` it stops once it has read up to the high watermark it saw at start; `--max` stops
- * after that many records. With `--group` it commits the next offset as it goes.
+ * `rill consume <topic>`: prints records from a start position — latest by default (as kcat and
+ * Kafka's console consumer do), `--from-beginning`, `-o/--offset` (N, -N, +N, beginning, end,
+ * @TIME), `--timestamp`, or `--group`'s committed offsets. Without `--follow` it prints what is
+ * there when it starts (up to each partition's high watermark) and exits 0; with `--follow` it
+ * keeps streaming, and rides out broker restarts. `--max N` prints exactly N records (or fewer
+ * if the log has fewer, without --follow), then stops. With `--group` it is a member of the
+ * group (the broker assigns its partitions) and commits the offset after each printed record, so
+ * the next run resumes there; see consumeAsGroup.
  */
 import type { Command } from 'commander';
+import { CliError, usageError } from './cli-error.js';
 import type { RillClient } from './client.js';
+import { ConnectionWatch } from './connection-watch.js';
+import { resolveRanges, type PartitionInfo, type Start } from './consume-start.js';
 import { runGroupConsume } from './group-consume.js';
+import { examples } from './help-text.js';
+import { writeOut } from './output-writer.js';
+import { parseChoice, parseCount, parsePartitions, parseStartSpec, parseTimestamp } from './parse-options.js';
+import { readPartition, type ConsumedRecordMsg } from './partition-reader.js';
+import { ENCODINGS, recordFormatter, type RecordFormatter } from './record-format.js';
+import { isTransient, lostReason } from './transient-error.js';
 import { withClient } from './with-client.js';
 
-interface ConsumeOptions {
+interface ConsumeFlags {
   fromBeginning?: boolean;
   offset?: string;
   timestamp?: string;
@@ -17,90 +30,180 @@ interface ConsumeOptions {
   follow?: boolean;
   max?: string;
   partition?: string;
-  format: 'json' | 'text';
+  format: string;
+  encoding: string;
+  fetchMaxBytes: string;
 }
 
-interface Record_ {
-  partition: number;
-  offset: string;
-  timestampMs: string;
-  key?: Buffer;
-  value?: Buffer;
-  headers: Array<{ key: string; value?: Buffer }>;
+/** A consume run, validated. */
+export interface ConsumePlan {
+  topic: string;
+  partitions: number[] | undefined;
+  start: Start;
+  group: string | undefined;
+  follow: boolean;
+  max: number;
+  maxBytes: number;
+  format: RecordFormatter;
 }
 
 export function registerConsume(program: Command): void {
   program
     .command('consume <topic>')
-    .description('print records of a topic')
-    .option('--from-beginning', 'start at the earliest offset')
-    .option('--offset <n>', 'start at this offset')
-    .option('--timestamp <ms>', 'start at the first record at or after this time (ms since epoch)')
+    .description('print records of a topic (what is there now, or --follow to keep streaming)')
+    .option('--from-beginning', 'start at the earliest offset (with --group: where the group has no committed offset)')
+    .option('-o, --offset <where>', 'start at: N (an offset), -N (N before the end), +N, beginning, end, @TIME')
+    .option('--timestamp <time>', 'start at the first record at or after TIME (ms since the epoch or ISO-8601)')
     .option('-g, --group <group>', 'start at the group’s committed offsets and commit as records are printed')
-    .option('-f, --follow', 'keep following the log for new records')
-    .option('-n, --max <n>', 'stop after n records')
-    .option('-p, --partition <n>', 'only this partition')
-    .option('--format <format>', 'json or text', 'text')
-    .action((topic: string, opts: ConsumeOptions) => withClient(program, (client) => consume(client, topic, opts)));
-}
-
-async function consume(client: RillClient, topic: string, opts: ConsumeOptions): Promise<void> {
-  if (opts.group !== undefined && opts.offset === undefined && opts.timestamp === undefined && opts.partition === undefined) {
-    const max = opts.max === undefined ? undefined : Number(opts.max);
-    await runGroupConsume(client, { group: opts.group, topics: [topic], reset: opts.fromBeginning ? 'EARLIEST' : 'LATEST', follow: opts.follow === true, ...(max === undefined ? {} : { max }), print: (r) => print(r, opts.format) });
-    return;
-  }
-  const described = await client.call<{ partitions: Array<{ partition: number; highWatermark: string }> }>('TopicService', 'Describe', { name: topic });
-  const wanted = described.partitions.filter((p) => opts.partition === undefined || p.partition === Number(opts.partition));
-  const endAtStart = new Map(wanted.map((p) => [p.partition, BigInt(p.highWatermark)]));
-  const request: Record<string, unknown> = { topic, partitions: wanted.map((p) => p.partition), maxBytes: 1 << 20 };
-  if (opts.offset !== undefined) Object.assign(request, { start: 'OFFSET', offset: opts.offset });
-  else if (opts.timestamp !== undefined) Object.assign(request, { start: 'TIMESTAMP', timestampMs: opts.timestamp });
-  else if (opts.group !== undefined) Object.assign(request, { start: 'COMMITTED', group: opts.group, reset: opts.fromBeginning ? 'EARLIEST' : 'LATEST' });
-  else request.start = opts.fromBeginning ? 'EARLIEST' : 'LATEST';
-  const max = opts.max === undefined ? Infinity : Number(opts.max);
-  const position = new Map<number, bigint>();
-  let printed = 0;
-  const stream = client.subscribe(request);
-  const caughtUp = () => !opts.follow && [...endAtStart].every(([p, end]) => (position.get(p) ?? -1n) + 1n >= end);
-  await new Promise<void>((resolve, reject) => {
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      stream.cancel();
-      resolve();
-    };
-    if (caughtUp() && [...endAtStart.values()].every((e) => e === 0n)) return finish();
-    stream.on('data', (chunk: { records: Record_[] }) => {
-      for (const r of chunk.records) {
-        if (done) return;
-        if (!opts.follow && BigInt(r.offset) >= (endAtStart.get(r.partition) ?? 0n)) continue;
-        print(r, opts.format);
-        position.set(r.partition, BigInt(r.offset));
-        printed += 1;
-        if (printed >= max) return void commit(client, opts.group, topic, position).then(finish, reject);
-      }
-      void commit(client, opts.group, topic, position).then(() => caughtUp() && finish(), reject);
+    .option('-F, --follow', 'keep streaming new records (survives broker restarts)')
+    .option('-n, --max <n>', 'stop after exactly n records')
+    .option('-p, --partition <n[,n]>', 'only these partitions')
+    .option('-f, --format <format>', "text (key<TAB>value), json (one object per line), or a format string like '%t %p %o %k %v %h'", 'text')
+    .option('--encoding <encoding>', 'bytes in json output: text (UTF-8, base64 when not UTF-8), base64 or hex', 'text')
+    .option('--fetch-max-bytes <n>', 'bytes per fetch (at least one whole batch is always returned)', String(1024 * 1024))
+    .addHelpText(
+      'after',
+      examples([
+        'rill consume orders --from-beginning',
+        'rill consume orders -o -10 --format json',
+        "rill consume orders --follow -f '%t %p %o %k %v %h'",
+        'rill consume orders --timestamp 2026-12-01T10:00:00Z --max 5',
+        'rill consume orders --group billing --follow',
+      ]),
+    )
+    .action((topic: string, flags: ConsumeFlags) => {
+      const plan = planOf(topic, flags);
+      return withClient(program, (client) => (plan.group === undefined ? consume(client, plan) : consumeAsGroup(client, plan, plan.group)));
     });
-    stream.on('error', (err: Error & { code?: number }) => (done || err.code === 1 ? resolve() : reject(err)));
-    stream.on('end', finish);
-  });
 }
 
-function print(r: Record_, format: 'json' | 'text'): void {
-  if (format === 'json') {
-    const headers = Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString() ?? null]));
-    process.stdout.write(
-      `${JSON.stringify({ partition: r.partition, offset: r.offset, timestamp: r.timestampMs, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null, headers })}\n`,
-    );
-  } else {
-    process.stdout.write(`${r.key === undefined ? '' : `${r.key.toString()}\t`}${r.value?.toString() ?? ''}\n`);
+function planOf(topic: string, flags: ConsumeFlags): ConsumePlan {
+  const given = [flags.offset !== undefined && '--offset', flags.timestamp !== undefined && '--timestamp', flags.fromBeginning === true && flags.group === undefined && '--from-beginning'].filter(Boolean);
+  if (given.length > 1) throw usageError(`${given.join(' and ')} both say where to start: give one`);
+  if (flags.group !== undefined && (flags.offset !== undefined || flags.timestamp !== undefined)) {
+    throw usageError('--group starts at the group’s committed offsets; move them with `rill group seek`, or drop --group');
+  }
+  let start: Start;
+  if (flags.group !== undefined) start = { kind: 'committed', group: flags.group, reset: flags.fromBeginning ? 'earliest' : 'latest' };
+  else if (flags.offset !== undefined) start = parseStartSpec('--offset', flags.offset);
+  else if (flags.timestamp !== undefined) start = { kind: 'timestamp', timestampMs: parseTimestamp('--timestamp', flags.timestamp) };
+  else start = { kind: flags.fromBeginning ? 'earliest' : 'latest' };
+  const maxBytes = parseCount('--fetch-max-bytes', flags.fetchMaxBytes);
+  if (maxBytes < 1 || maxBytes > 2 ** 31 - 1) throw usageError('--fetch-max-bytes: expected 1 to 2147483647');
+  return {
+    topic,
+    partitions: flags.partition === undefined ? undefined : parsePartitions('--partition', flags.partition),
+    start,
+    group: flags.group,
+    follow: flags.follow === true,
+    max: flags.max === undefined ? Infinity : parseCount('--max', flags.max),
+    maxBytes,
+    format: recordFormatter('--format', flags.format, parseChoice('--encoding', flags.encoding, ENCODINGS)),
+  };
+}
+
+/**
+ * Group consumption. Without --partition, this process is a member of a broker-assigned group
+ * (ConsumeService.SubscribeGroup, see group-consume.ts): the broker shares the topic's partitions
+ * among the group's consumers and moves them when one comes or goes; each change of assignment is
+ * said on stderr. With --partition, it reads those partitions from the group's committed offsets
+ * and commits for the group without joining it (Kafka's assign() rather than subscribe()).
+ */
+async function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: string): Promise<void> {
+  if (plan.partitions !== undefined) {
+    return consume(client, plan, async (topic, partition, nextOffset) => {
+      await client.call('GroupService', 'CommitOffsets', { group, offsets: [{ topic, partition, offset: nextOffset.toString() }] });
+    });
+  }
+  // A unary call first: an unknown topic fails clearly, and the first reachable --server is chosen.
+  await client.call('TopicService', 'Describe', { name: plan.topic });
+  const reset = plan.start.kind === 'committed' && plan.start.reset === 'earliest' ? 'EARLIEST' : 'LATEST';
+  const watch = new ConnectionWatch((line) => process.stderr.write(`${line}\n`));
+  const never = new AbortController().signal;
+  let printed = 0;
+  // With --follow, a lost broker is ridden out: rejoin with backoff and resume from the commits.
+  while (printed < plan.max) {
+    try {
+      await runGroupConsume(client, {
+        group,
+        topics: [plan.topic],
+        reset,
+        follow: plan.follow,
+        ...(plan.max === Infinity ? {} : { max: plan.max - printed }),
+        print: (r) => {
+          printed += 1;
+          process.stdout.write(plan.format(printable(r.topic, r)));
+        },
+        onAssignment: (a) => {
+          watch.succeeded(client.address);
+          const owned = a.assigned.map((tp) => `${tp.topic}:${tp.partitions.join(',')}`).join(' ') || 'no partitions';
+          process.stderr.write(`rill: group ${group} generation ${a.generationId}: reading ${owned}\n`);
+        },
+      });
+      if (!plan.follow || printed >= plan.max) return;
+      watch.failed(`the broker at ${client.address} ended the group stream`, client.address);
+    } catch (err) {
+      if (!plan.follow || !isTransient(err)) throw err;
+      watch.failed(lostReason(err, client.address), client.address);
+    }
+    await watch.backoff(never);
   }
 }
 
-async function commit(client: RillClient, group: string | undefined, topic: string, position: Map<number, bigint>): Promise<void> {
-  if (group === undefined || position.size === 0) return;
-  const offsets = [...position].map(([partition, last]) => ({ topic, partition, offset: (last + 1n).toString() }));
-  await client.call('GroupService', 'CommitOffsets', { group, offsets });
+type Commit = (topic: string, partition: number, nextOffset: bigint) => Promise<void>;
+
+async function consume(client: RillClient, plan: ConsumePlan, commit?: Commit): Promise<void> {
+  const described = await client.call<{ partitions: PartitionInfo[] }>('TopicService', 'Describe', { name: plan.topic });
+  const partitions = choosePartitions(plan, described.partitions);
+  if (plan.max === 0) return;
+  const ranges = await resolveRanges(client, plan.topic, partitions, plan.start);
+  const stop = new AbortController();
+  let remaining = plan.max;
+  const watch = new ConnectionWatch((line) => process.stderr.write(`${line}\n`));
+  const deliver = async (partition: number, records: ConsumedRecordMsg[]) => {
+    const take = records.slice(0, Math.max(0, Math.min(records.length, remaining)));
+    if (take.length === 0) return;
+    remaining -= take.length;
+    if (remaining <= 0) stop.abort();
+    await writeOut(take.map((r) => plan.format(printable(plan.topic, r))).join(''));
+    if (commit !== undefined) await commit(plan.topic, partition, BigInt(take[take.length - 1]!.offset) + 1n);
+  };
+  const readers = ranges.map((range) =>
+    readPartition({ client, topic: plan.topic, follow: plan.follow, maxBytes: plan.maxBytes, signal: stop.signal, watch, deliver }, range).catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    }),
+  );
+  const results = await Promise.allSettled(readers);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+function choosePartitions(plan: ConsumePlan, all: PartitionInfo[]): PartitionInfo[] {
+  const chosen =
+    plan.partitions === undefined
+      ? all
+      : plan.partitions.map((p) => {
+          const info = all.find((x) => x.partition === p);
+          if (info === undefined) throw new CliError(`topic ${plan.topic} has ${all.length} partition${all.length === 1 ? '' : 's'} (0-${all.length - 1}); there is no partition ${p}`);
+          return info;
+        });
+  const offline = chosen.find((p) => p.error !== undefined && p.error !== '');
+  if (offline !== undefined) {
+    const hint = plan.partitions === undefined && all.length > 1 ? ' (use --partition to read the others)' : '';
+    throw new CliError(`partition ${plan.topic}/${offline.partition} is offline: ${offline.error}${hint}`);
+  }
+  return chosen;
+}
+
+function printable(topic: string, r: ConsumedRecordMsg) {
+  return {
+    topic,
+    partition: r.partition,
+    offset: BigInt(r.offset),
+    timestampMs: BigInt(r.timestampMs),
+    key: r.key ?? null,
+    value: r.value ?? null,
+    headers: r.headers.map((h) => ({ key: h.key, value: h.value ?? null })),
+  };
 }

@@ -1,21 +1,34 @@
 /**
- * `rill produce <topic>`: one record per line of stdin. `--key-separator` splits key from value,
- * `--partition` pins the partition, `--header k=v` adds headers. Lines go out in order, in
- * requests of up to 500 records.
+ * `rill produce <topic>`: one record per line of standard input (plain, `--key-separator`,
+ * `--format json` as consume prints it, or a `-f` format string; see record-input.ts). Lines go
+ * out in order, in requests of up to 500 records or 4 MiB, one request at a time; a record with
+ * its own partition starts a new request when the partition changes. `--json` prints where each
+ * record landed (one JSON line per record); otherwise a summary goes to stderr.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { RillClient } from './client.js';
-import { printJson } from './output.js';
+import { examples } from './help-text.js';
+import { writeOut } from './output-writer.js';
+import { parseKeyValue, parsePartitions } from './parse-options.js';
+import { lineParser, type InputRecord } from './record-input.js';
 import { withClient } from './with-client.js';
 
-const LINES_PER_REQUEST = 500;
+const RECORDS_PER_REQUEST = 500;
+const BYTES_PER_REQUEST = 4 * 1024 * 1024;
 
 interface ProduceOptions {
   keySeparator?: string;
   partition?: string;
   header: string[];
+  format?: string;
   json?: boolean;
+}
+
+interface ProduceResponse {
+  partition: number;
+  baseOffset: string;
+  positions: Array<{ partition: number; offset: string }>;
 }
 
 export function registerProduce(program: Command): void {
@@ -23,39 +36,71 @@ export function registerProduce(program: Command): void {
     .command('produce <topic>')
     .description('produce one record per line of standard input')
     .option('-K, --key-separator <sep>', 'split each line into key and value at the first <sep>')
-    .option('-p, --partition <n>', 'partition (default: by key; keyless lines spread)')
+    .option('-p, --partition <n>', 'partition (default: by key; keyless records spread over partitions)')
     .option('-H, --header <key=value>', 'header on every record (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
-    .option('--json', 'JSON summary')
-    .action((topic: string, opts: ProduceOptions) =>
-      withClient(program, async (client) => {
-        const headers = opts.header.map((kv) => ({ key: kv.slice(0, kv.indexOf('=')), value: Buffer.from(kv.slice(kv.indexOf('=') + 1)) }));
-        let pending: object[] = [];
-        let count = 0;
-        const flush = async () => {
-          if (pending.length === 0) return;
-          await send(client, topic, opts.partition, pending);
-          count += pending.length;
-          pending = [];
-        };
-        for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-          pending.push(toRecord(line, opts.keySeparator, headers));
-          if (pending.length >= LINES_PER_REQUEST) await flush();
-        }
-        await flush();
-        if (opts.json) printJson({ topic, produced: count });
-        else process.stderr.write(`produced ${count} records to ${topic}\n`);
-      }),
-    );
+    .option('-f, --format <format>', "input: text (default), json (as consume --format json prints), or a format string like '%k %v'")
+    .option('--json', 'print the partition and offset of every record, one JSON line each')
+    .addHelpText(
+      'after',
+      examples([
+        "printf 'alice:1\\nbob:2\\n' | rill produce orders --key-separator :",
+        "echo 'k1 v1' | rill produce orders -f '%k %v' -H source=cli",
+        'rill consume orders --from-beginning --format json | rill produce orders-copy --format json',
+        'seq 3 | rill produce orders --partition 0 --json',
+      ]),
+    )
+    .action((topic: string, opts: ProduceOptions) => {
+      const partition = opts.partition === undefined ? undefined : parsePartitions('--partition', opts.partition)[0]!;
+      const headers = opts.header.map((kv) => {
+        const [key, value] = parseKeyValue('--header', kv);
+        return { key, value: Buffer.from(value) };
+      });
+      const parse = lineParser('--format', opts.format, opts.keySeparator);
+      return withClient(program, (client) => produce(client, topic, { partition, headers, parse, json: opts.json === true }));
+    });
 }
 
-function toRecord(line: string, separator: string | undefined, headers: object[]): object {
-  const at = separator === undefined ? -1 : line.indexOf(separator);
-  if (at < 0) return { value: Buffer.from(line), headers };
-  return { key: Buffer.from(line.slice(0, at)), value: Buffer.from(line.slice(at + separator!.length)), headers };
-}
-
-async function send(client: RillClient, topic: string, partition: string | undefined, records: object[]): Promise<void> {
-  const request: Record<string, unknown> = { topic, records };
-  if (partition !== undefined) request.partition = Number(partition);
-  await client.call('ProduceService', 'Produce', request);
+async function produce(
+  client: RillClient,
+  topic: string,
+  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean },
+): Promise<void> {
+  let pending: InputRecord[] = [];
+  let pendingPartition: number | undefined = opts.partition;
+  let pendingBytes = 0;
+  let count = 0;
+  const partitionsUsed = new Set<number>();
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const request: Record<string, unknown> = {
+      topic,
+      records: pending.map((r) => ({ ...(r.key && { key: r.key }), ...(r.value && { value: r.value }), headers: [...opts.headers, ...r.headers], ...(r.timestampMs && { timestampMs: r.timestampMs }) })),
+    };
+    if (pendingPartition !== undefined) request.partition = pendingPartition;
+    const res = await client.call<ProduceResponse>('ProduceService', 'Produce', request);
+    const positions = res.positions.length > 0 ? res.positions : pending.map((_, i) => ({ partition: res.partition, offset: (BigInt(res.baseOffset) + BigInt(i)).toString() }));
+    for (const p of positions) partitionsUsed.add(p.partition);
+    if (opts.json) await writeOut(positions.map((p) => `${JSON.stringify({ topic, partition: p.partition, offset: Number(p.offset) })}\n`).join(''));
+    count += pending.length;
+    pending = [];
+    pendingBytes = 0;
+  };
+  let lineNumber = 0;
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    lineNumber += 1;
+    const record = opts.parse(line, lineNumber);
+    const partition = record.partition ?? opts.partition;
+    if (partition !== pendingPartition) {
+      await flush();
+      pendingPartition = partition;
+    }
+    pending.push(record);
+    pendingBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    if (pending.length >= RECORDS_PER_REQUEST || pendingBytes >= BYTES_PER_REQUEST) await flush();
+  }
+  await flush();
+  if (!opts.json) {
+    const where = partitionsUsed.size === 0 ? '' : ` (partition${partitionsUsed.size > 1 ? 's' : ''} ${[...partitionsUsed].sort((a, b) => a - b).join(', ')})`;
+    process.stderr.write(`produced ${count} record${count === 1 ? '' : 's'} to ${topic}${where}\n`);
+  }
 }

@@ -1,24 +1,48 @@
 /**
- * The `rill` command: `serve` runs a broker; every other command is a gRPC client of one
- * (`--server host:port`, default localhost:9093).
+ * The `rill` command: `serve` runs a broker, `dump` reads segment files offline, every other
+ * command is a gRPC client of a broker (`--server`, RILL_SERVER, default 127.0.0.1:9093).
+ * Commands throw; main.ts turns any failure into one line on stderr and an exit code.
  */
 import { Command } from 'commander';
+import { registerCluster } from './cluster-command.js';
 import { registerConsume } from './consume-command.js';
 import { registerDump } from './dump-command.js';
 import { registerGroup } from './group-command.js';
+import { examples } from './help-text.js';
 import { registerProduce } from './produce-command.js';
 import { registerServe } from './serve-command.js';
 import { registerTopic } from './topic-command.js';
+import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('rill')
-    .description('Rill: a Kafka-style partitioned log service')
-    .option('-s, --server <host:port>', 'broker gRPC address', process.env.RILL_SERVER ?? 'localhost:9093');
+    .description('Rill: a Kafka-style partitioned log service — run a broker, manage topics and groups, produce and consume records')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option(
+      '-s, --server <host:port>',
+      'broker gRPC address (repeatable or comma-separated; PORT alone = 127.0.0.1:PORT; default $RILL_SERVER or 127.0.0.1:9093)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.startsWith('error: ') ? `rill: ${text.slice(7)}` : text) })
+    .addHelpText(
+      'after',
+      examples([
+        'rill serve --data-dir ./data',
+        'rill topic create orders --partitions 3',
+        "printf 'alice:1\\nbob:2\\n' | rill produce orders --key-separator :",
+        'rill consume orders --from-beginning --format json',
+        'RILL_SERVER=broker1:9093 rill topic list',
+        'rill <command> --help',
+      ]),
+    );
   registerServe(program);
   registerTopic(program);
   registerProduce(program);
   registerConsume(program);
   registerGroup(program);
+  registerCluster(program);
   registerDump(program);
   return program;
 }

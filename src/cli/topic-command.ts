@@ -1,8 +1,13 @@
 /**
- * `rill topic create|list|describe|delete`.
+ * `rill topic create|list|describe|delete|alter-config|add-partitions`. Describe shows each
+ * partition online or offline (with the error that took it offline) and every effective config
+ * with its source.
  */
 import type { Command } from 'commander';
+import { usageError } from './cli-error.js';
+import { examples } from './help-text.js';
 import { printJson, printTable } from './output.js';
+import { parseCount, parseKeyValue } from './parse-options.js';
 import { withClient } from './with-client.js';
 
 interface TopicInfo {
@@ -10,29 +15,58 @@ interface TopicInfo {
   topicId: string;
   partitions: number;
   configs: Record<string, string>;
+  effectiveConfigs: Array<{ name: string; value: string; source: string; readOnly: boolean }>;
+}
+
+interface PartitionInfo {
+  partition: number;
+  logStartOffset: string;
+  logEndOffset: string;
+  highWatermark: string;
+  sizeBytes: string;
+  leader: number;
+  online: boolean;
+  error: string;
+}
+
+/** Kafka's tools print "none" for a partition without a leader (-1). */
+function leader(id: number): string {
+  return id < 0 ? 'none' : String(id);
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function configMap(option: string, pairs: string[]): Record<string, string> {
+  return Object.fromEntries(pairs.map((kv) => parseKeyValue(option, kv)));
+}
+
 export function registerTopic(program: Command): void {
-  const topic = program.command('topic').description('create, list, describe and delete topics');
+  const topic = program
+    .command('topic')
+    .description('create, list, describe, alter and delete topics')
+    .addHelpText('after', examples(['rill topic create orders -p 3 -c retention.ms=86400000', 'rill topic describe orders', 'rill topic alter-config orders --set retention.ms=3600000']));
   topic
     .command('create <name>')
-    .option('-p, --partitions <n>', 'partition count (default: the broker’s num.partitions)', '0')
-    .option('-c, --config <key=value>', 'topic config override (repeatable)', collect, [])
+    .description('create a topic')
+    .option('-p, --partitions <n>', 'partition count (default: the broker’s num.partitions)')
+    .option('-c, --config <key=value>', 'topic config override, Kafka names (repeatable): retention.ms, retention.bytes, segment.bytes, ...', collect, [])
     .option('--json', 'JSON output')
-    .action((name: string, opts: { partitions: string; config: string[]; json?: boolean }) =>
-      withClient(program, async (client) => {
-        const configs = Object.fromEntries(opts.config.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'Create', { name, partitions: Number(opts.partitions), configs });
+    .addHelpText('after', examples(['rill topic create orders --partitions 3 -c retention.ms=86400000 -c max.message.bytes=10485760']))
+    .action((name: string, opts: { partitions?: string; config: string[]; json?: boolean }) => {
+      const partitions = opts.partitions === undefined ? 0 : parseCount('--partitions', opts.partitions);
+      if (opts.partitions !== undefined && partitions === 0) throw usageError('--partitions: a topic needs at least 1 partition');
+      const configs = configMap('--config', opts.config);
+      return withClient(program, async (client) => {
+        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'Create', { name, partitions, configs });
         if (opts.json) printJson(res.topic);
-        else process.stdout.write(`created topic ${res.topic.name} with ${res.topic.partitions} partitions (id ${res.topic.topicId})\n`);
-      }),
-    );
+        else process.stdout.write(`created topic ${res.topic.name} with ${res.topic.partitions} partition${res.topic.partitions === 1 ? '' : 's'} (id ${res.topic.topicId})\n`);
+      });
+    });
   topic
     .command('list')
+    .description('list topics')
     .option('--json', 'JSON output')
     .action((opts: { json?: boolean }) =>
       withClient(program, async (client) => {
@@ -43,25 +77,77 @@ export function registerTopic(program: Command): void {
     );
   topic
     .command('describe <name>')
+    .description('a topic’s partitions (offsets, size, online or offline) and configs')
     .option('--json', 'JSON output')
     .action((name: string, opts: { json?: boolean }) =>
       withClient(program, async (client) => {
-        const res = await client.call<{ topic: TopicInfo; partitions: Array<Record<string, string | number>> }>('TopicService', 'Describe', { name });
+        const res = await client.call<{ topic: TopicInfo; partitions: PartitionInfo[] }>('TopicService', 'Describe', { name });
         if (opts.json) return printJson(res);
-        const configs = Object.entries(res.topic.configs).map(([k, v]) => `${k}=${v}`).join(', ');
-        process.stdout.write(`topic ${res.topic.name}  id ${res.topic.topicId}  configs: ${configs || '(defaults)'}\n`);
+        const overrides = Object.entries(res.topic.configs).map(([k, v]) => `${k}=${v}`).join(', ');
+        process.stdout.write(`topic ${res.topic.name}  id ${res.topic.topicId}  partitions ${res.topic.partitions}  overrides: ${overrides || '(none)'}\n`);
+        const offline = (p: PartitionInfo) => p.error !== '';
         printTable(
-          ['PARTITION', 'START', 'END', 'HIGH WATERMARK', 'BYTES', 'LEADER'],
-          res.partitions.map((p) => [p.partition!, p.logStartOffset!, p.logEndOffset!, p.highWatermark!, p.sizeBytes!, p.leader!]),
+          ['PARTITION', 'STATUS', 'START', 'END', 'HIGH WATERMARK', 'BYTES', 'LEADER', 'ERROR'],
+          res.partitions.map((p) =>
+            offline(p)
+              ? [p.partition, 'OFFLINE', '-', '-', '-', '-', leader(p.leader), p.error]
+              : [p.partition, 'online', p.logStartOffset, p.logEndOffset, p.highWatermark, p.sizeBytes, leader(p.leader), ''],
+          ),
         );
+        if (res.topic.effectiveConfigs.length > 0) {
+          process.stdout.write('\n');
+          printTable(['CONFIG', 'VALUE', 'SOURCE'], res.topic.effectiveConfigs.map((c) => [c.name, c.value, c.source]));
+        }
+        const down = res.partitions.filter(offline).length;
+        if (down > 0) process.stderr.write(`rill: ${down} partition${down === 1 ? ' is' : 's are'} offline\n`);
       }),
     );
   topic
     .command('delete <name>')
+    .description('delete a topic with its data and committed offsets')
     .action((name: string) =>
       withClient(program, async (client) => {
         await client.call('TopicService', 'Delete', { name });
         process.stdout.write(`deleted topic ${name}\n`);
       }),
     );
+  topic
+    .command('alter-config <name>')
+    .description('set or remove per-topic config overrides (Kafka’s incremental alter configs)')
+    .option('--set <key=value>', 'set an override (repeatable)', collect, [])
+    .option('--delete <key>', 'remove an override, back to the broker default (repeatable)', collect, [])
+    .option('--dry-run', 'validate only, change nothing')
+    .option('--json', 'JSON output')
+    .addHelpText('after', examples(['rill topic alter-config orders --set retention.ms=3600000 --set segment.bytes=1048576', 'rill topic alter-config orders --delete retention.ms']))
+    .action((name: string, opts: { set: string[]; delete: string[]; dryRun?: boolean; json?: boolean }) => {
+      const set = configMap('--set', opts.set);
+      if (opts.set.length === 0 && opts.delete.length === 0) throw usageError('nothing to change: give --set key=value and/or --delete key');
+      return withClient(program, async (client) => {
+        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'AlterConfigs', { name, set, delete: opts.delete, validateOnly: opts.dryRun === true });
+        if (opts.json) return printJson(res.topic);
+        const overrides = Object.entries(res.topic.configs).map(([k, v]) => `${k}=${v}`).join(', ');
+        process.stdout.write(`${opts.dryRun ? 'would alter' : 'altered'} topic ${name}; overrides now: ${overrides || '(none)'}\n`);
+      });
+    });
+  topic
+    .command('add-partitions <name>')
+    .description('add partitions to a topic (never removes any)')
+    .option('-n, --num <n>', 'how many partitions to add')
+    .option('--total <n>', 'grow to this many partitions in all')
+    .option('--dry-run', 'validate only, change nothing')
+    .addHelpText('after', examples(['rill topic add-partitions orders --num 2', 'rill topic add-partitions orders --total 6']))
+    .action((name: string, opts: { num?: string; total?: string; dryRun?: boolean }) => {
+      if ((opts.num === undefined) === (opts.total === undefined)) throw usageError('give one of --num (partitions to add) or --total (the new partition count)');
+      const num = opts.num === undefined ? undefined : parseCount('--num', opts.num);
+      const total = opts.total === undefined ? undefined : parseCount('--total', opts.total);
+      return withClient(program, async (client) => {
+        let target = total;
+        if (num !== undefined) {
+          const current = await client.call<{ topic: TopicInfo }>('TopicService', 'Describe', { name });
+          target = current.topic.partitions + num;
+        }
+        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'CreatePartitions', { name, partitions: target, validateOnly: opts.dryRun === true });
+        process.stdout.write(`${opts.dryRun ? 'would grow' : 'grew'} topic ${name} to ${opts.dryRun ? target : res.topic.partitions} partitions\n`);
+      });
+    });
 }

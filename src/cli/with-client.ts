@@ -1,18 +1,23 @@
 /**
- * Runs one CLI action with a connected RillClient (`--server`, default localhost:9093), prints
- * errors as one line on stderr and sets the exit code.
+ * Runs one CLI action with a RillClient for the brokers of `--server` (repeatable,
+ * comma-separated; else RILL_SERVER; else 127.0.0.1:9093). Errors propagate to main.ts, which
+ * prints them as one line; the client is closed either way.
  */
 import type { Command } from 'commander';
-import { RillClient, asCliError } from './client.js';
+import { RillClient } from './client.js';
+import { DEFAULT_SERVER, parseServers } from './parse-options.js';
+
+export function serverAddresses(program: Command, env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = (program.opts() as { server?: string[] }).server;
+  if (given !== undefined && given.length > 0) return parseServers('--server', given);
+  if (env.RILL_SERVER !== undefined && env.RILL_SERVER.trim() !== '') return parseServers('RILL_SERVER', [env.RILL_SERVER]);
+  return [DEFAULT_SERVER];
+}
 
 export async function withClient(program: Command, action: (client: RillClient) => Promise<void>): Promise<void> {
-  const server = (program.opts() as { server: string }).server;
-  const client = new RillClient(server);
+  const client = new RillClient(serverAddresses(program));
   try {
     await action(client);
-  } catch (err) {
-    process.stderr.write(`rill: ${asCliError(err).message}\n`);
-    process.exitCode = 1;
   } finally {
     client.close();
   }

@@ -14,6 +14,11 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME = 249;
 export const MAX_PARTITIONS = 10000;
 
+/** Kafka's internal topics, and every name under Rill's own `__rill` prefix: never created by clients. */
+export function isReservedTopicName(name: string): boolean {
+  return name === '__consumer_offsets' || name === '__transaction_state' || name.startsWith('__rill');
+}
+
 export function validateTopicName(name: string): void {
   if (name.length === 0 || name.length > MAX_TOPIC_NAME) {
     throw new BrokerError('INVALID_TOPIC', `topic name must be 1-${MAX_TOPIC_NAME} characters, got ${name.length}`);
@@ -22,6 +27,8 @@ export function validateTopicName(name: string): void {
   if (!LEGAL.test(name)) {
     throw new BrokerError('INVALID_TOPIC', `topic name "${name}" may contain only ASCII letters, digits, '.', '_' and '-'`);
   }
+  // Kafka refuses to create its internal topics with INVALID_REQUEST (CreateTopics).
+  if (isReservedTopicName(name)) throw new BrokerError('INVALID_REQUEST', `topic name "${name}" is reserved for internal use`);
 }
 
 export function validatePartitionCount(count: number): void {

@@ -1,23 +1,36 @@
 /**
- * The HTTP listener: `/healthz` (the process is alive), `/readyz` (recovered and every listener
- * up; 503 before that and while stopping) and `/metrics` (Prometheus text format).
+ * The HTTP listener: `/healthz` (the process is alive), `/readyz` and `/metrics` (Prometheus
+ * text format).
+ *
+ * `/readyz` is 503 until the broker has recovered and every listener is up, and while stopping.
+ * Once started it is also 503 while any partition is offline — the body lists each one with its
+ * error (`offline orders/0: corrupt log ...`) — unless `readyWithOfflinePartitions` is set, in
+ * which case it answers 200 and still lists them. `?format=json` gives the same as JSON.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PartitionRegistry } from '../cluster/index.js';
 import type { BrokerMetrics } from './metrics.js';
+import { offlinePartitions } from './offline-partitions.js';
+
+export interface HttpServerOptions {
+  /** Lets /readyz report offline partitions; without it /readyz looks only at start-up. */
+  registry?: PartitionRegistry;
+  readyWithOfflinePartitions?: boolean;
+}
 
 export class HttpServer {
   private readonly server: Server;
   ready = false;
 
-  constructor(metrics: BrokerMetrics) {
+  constructor(metrics: BrokerMetrics, private readonly options: HttpServerOptions = {}) {
     this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === '/healthz') {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else if (path === '/readyz') {
-        res.writeHead(this.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(this.ready ? 'ready\n' : 'not ready\n');
-      } else if (path === '/metrics') {
+      } else if (url.pathname === '/readyz') {
+        this.readyz(req, res, url.searchParams.get('format') === 'json');
+      } else if (url.pathname === '/metrics') {
         metrics.registry.metrics().then(
           (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
           (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${(err as Error).message}\n`),
@@ -26,6 +39,18 @@ export class HttpServer {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
     });
+  }
+
+  private readyz(_req: IncomingMessage, res: ServerResponse, json: boolean): void {
+    const offline = this.ready && this.options.registry !== undefined ? offlinePartitions(this.options.registry) : [];
+    const ready = this.ready && (offline.length === 0 || this.options.readyWithOfflinePartitions === true);
+    const status = !this.ready ? 'not ready' : offline.length === 0 ? 'ready' : ready ? 'ready, with offline partitions' : 'not ready: partitions offline';
+    if (json) {
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, status, offlinePartitions: offline })}\n`);
+      return;
+    }
+    const lines = [status, ...offline.map((p) => `offline ${p.topic}/${p.partition}: ${p.error}`)];
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${lines.join('\n')}\n`);
   }
 
   start(host: string, port: number): Promise<number> {

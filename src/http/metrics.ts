@@ -1,12 +1,30 @@
 /**
  * BrokerMetrics: the Prometheus metrics of one broker (prom-client, its own Registry). Counters
- * are bumped by the front doors; per-partition gauges and group lag are computed on scrape from
- * the partition registry and the group offsets, so they cost nothing between scrapes.
+ * are bumped by the front doors; per-partition gauges (offsets, sizes, offline partitions),
+ * group members and group lag are computed on scrape from the partition registry, the group
+ * coordinator and the group offsets, so they cost nothing between scrapes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
 import { registerStorageMetrics } from './storage-metrics.js';
+import type { Logger } from '../log.js';
+import { offlinePartitions } from './offline-partitions.js';
+
+/** What the group-member gauge reads (the group coordinator). */
+export interface GroupMemberSource {
+  listGroups(): Promise<Array<{ groupId: string }>>;
+  describeGroup(groupId: string): Promise<{ members: readonly unknown[] }>;
+}
+
+export interface MetricsOptions {
+  /** Every request is also logged here at debug level with its API, status and latency. */
+  requestLog?: Logger;
+  /** Feeds `rill_group_members`. */
+  groupMembers?: GroupMemberSource;
+  /** Feeds `rill_connections`: open client connections per listener. */
+  connections?: () => Readonly<Record<string, number>>;
+}
 
 export class BrokerMetrics {
   readonly registry = new Registry();
@@ -23,7 +41,12 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
-  constructor(registry: PartitionRegistry, groups: GroupOffsets) {
+  private readonly requestLog: Logger | undefined;
+
+  constructor(registry: PartitionRegistry, groups: GroupOffsets, options: MetricsOptions = {}) {
+    this.requestLog = options.requestLog;
+    const memberSource = options.groupMembers;
+    const connectionSource = options.connections;
     collectDefaultMetrics({ register: this.registry });
     registerStorageMetrics(this.registry, registry);
     new Gauge({
@@ -44,6 +67,53 @@ export class BrokerMetrics {
       collect() {
         this.reset();
         for (const t of registry.listTopics()) t.partitions.forEach((l, p) => this.set({ topic: t.name, partition: p }, l.sizeBytes));
+      },
+    });
+    new Gauge({
+      name: 'rill_offline_partitions',
+      help: 'Partitions that are offline (log not recoverable, or a failed write or sync)',
+      registers: [this.registry],
+      collect() {
+        this.set(offlinePartitions(registry).length);
+      },
+    });
+    new Gauge({
+      name: 'rill_partition_offline',
+      help: '1 for each offline partition',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of offlinePartitions(registry)) this.set({ topic: p.topic, partition: p.partition }, 1);
+      },
+    });
+    new Gauge({
+      name: 'rill_under_replicated_partitions',
+      help: 'Partitions with fewer in-sync replicas than replicas',
+      registers: [this.registry],
+      collect() {
+        this.set(registry.listTopics().reduce((n, t) => n + t.partitions.filter((p) => p.isr.length < p.replicas.length).length, 0));
+      },
+    });
+    new Gauge({
+      name: 'rill_connections',
+      help: 'Open client connections per listener',
+      labelNames: ['listener'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [listener, count] of Object.entries(connectionSource?.() ?? {})) this.set({ listener }, count);
+      },
+    });
+    new Gauge({
+      name: 'rill_group_members',
+      help: 'Live members per consumer group',
+      labelNames: ['group'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (memberSource === undefined) return;
+        for (const g of await memberSource.listGroups()) this.set({ group: g.groupId }, (await memberSource.describeGroup(g.groupId)).members.length);
       },
     });
     new Gauge({
@@ -75,5 +145,6 @@ export class BrokerMetrics {
   request(api: string, status: string, seconds: number): void {
     this.requests.inc({ api, status });
     this.latency.observe({ api, status }, seconds);
+    if (this.requestLog?.isLevelEnabled('debug')) this.requestLog.debug({ api, status, ms: Math.round(seconds * 1e6) / 1e3 }, 'request');
   }
 }

@@ -53,12 +53,22 @@ export class KafkaServer {
     this.server = createServer((socket) => {
       const conn = new KafkaConnection(socket, full, HANDLERS, logger, limits, this.pool);
       this.connections.add(conn);
-      socket.once('close', () => this.connections.delete(conn));
+      const client = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+      logger.debug({ client }, 'kafka connection opened');
+      socket.once('close', () => {
+        this.connections.delete(conn);
+        logger.debug({ client }, 'kafka connection closed');
+      });
     });
   }
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Open client connections (the connection gauge reads it at scrape time). */
+  get connectionCount(): number {
+    return this.connections.size;
   }
 
   start(host: string, port: number): Promise<number> {

@@ -87,7 +87,7 @@ describe('restarts', () => {
   });
 
   it('refuses to start on a bad option with a one-line error naming it', async () => {
-    await expect(startBroker({ args: ['--grpc-port', 'ninety'] })).rejects.toThrow(/invalid option grpcPort/);
-    await expect(startBroker({ args: ['--flush', 'sometimes'] })).rejects.toThrow(/invalid option flush/);
+    await expect(startBroker({ args: ['--grpc-port', 'ninety'] })).rejects.toThrow(/invalid --grpc-port "ninety"/);
+    await expect(startBroker({ args: ['--flush', 'sometimes'] })).rejects.toThrow(/invalid --flush "sometimes"/);
   });
 });
