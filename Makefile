@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := kcat python3-kafka python3-confluent-kafka python3-grpcio
 
-.PHONY: install deps link build test run bench clean apt
+.PHONY: install deps link build test test-faults run bench clean apt
 
 install: deps link build
 
@@ -36,6 +36,11 @@ build: deps
 test: build
 	$(NODE_BIN)/vitest run
 
+# The long forms of the fault and soak tests whose short forms run in `make test`: thousands of
+# power cuts, dozens of fault-point seeds, long property runs. A failing seed is printed.
+test-faults: build
+	RILL_POWERCUT_RUNS=20000 RILL_FAULT_SEEDS=40 RILL_PROPERTY_RUNS=2000 $(NODE_BIN)/vitest run test/fault test/unit/storage
+
 run: build
 	node dist/src/main.js serve --data-dir ./data
 
@@ -43,6 +48,8 @@ bench: build
 	node dist/bench/storage.js $(BENCH_FLAGS)
 	node dist/bench/grpc.js $(BENCH_FLAGS)
 	node dist/bench/kafka.js $(BENCH_FLAGS)
+	node dist/bench/compaction.js $(BENCH_FLAGS)
+	node dist/bench/recovery.js $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist bench/results
