@@ -27,6 +27,7 @@ interface PartitionInfo {
   leader: number;
   online: boolean;
   error: string;
+  cleanableRatio: number;
 }
 
 /** Kafka's tools print "none" for a partition without a leader (-1). */
@@ -86,12 +87,15 @@ export function registerTopic(program: Command): void {
         const overrides = Object.entries(res.topic.configs).map(([k, v]) => `${k}=${v}`).join(', ');
         process.stdout.write(`topic ${res.topic.name}  id ${res.topic.topicId}  partitions ${res.topic.partitions}  overrides: ${overrides || '(none)'}\n`);
         const offline = (p: PartitionInfo) => p.error !== '';
+        // Compacted topics also show how dirty each partition is (the cleaner's cleanable ratio).
+        const compacted = res.topic.effectiveConfigs.some((c) => c.name === 'cleanup.policy' && c.value.includes('compact'));
+        const ratio = (p: PartitionInfo) => (compacted ? [offline(p) ? '-' : p.cleanableRatio.toFixed(2)] : []);
         printTable(
-          ['PARTITION', 'STATUS', 'START', 'END', 'HIGH WATERMARK', 'BYTES', 'LEADER', 'ERROR'],
+          ['PARTITION', 'STATUS', 'START', 'END', 'HIGH WATERMARK', 'BYTES', 'LEADER', ...(compacted ? ['CLEANABLE'] : []), 'ERROR'],
           res.partitions.map((p) =>
             offline(p)
-              ? [p.partition, 'OFFLINE', '-', '-', '-', '-', leader(p.leader), p.error]
-              : [p.partition, 'online', p.logStartOffset, p.logEndOffset, p.highWatermark, p.sizeBytes, leader(p.leader), ''],
+              ? [p.partition, 'OFFLINE', '-', '-', '-', '-', leader(p.leader), ...ratio(p), p.error]
+              : [p.partition, 'online', p.logStartOffset, p.logEndOffset, p.highWatermark, p.sizeBytes, leader(p.leader), ...ratio(p), ''],
           ),
         );
         if (res.topic.effectiveConfigs.length > 0) {

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { MAIN, eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -86,6 +86,9 @@ describe('compacted topics', () => {
     expect(Number(/^rill_cleaner_records_removed_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(99_000);
     expect(metrics).toMatch(/^rill_log_cleanable_ratio\{topic="changelog",partition="0"\} /m);
     expect(metrics).toMatch(/^rill_disk_free_bytes \d+/m);
+    const { stdout } = await execFileAsync(process.execPath, [MAIN, '--server', broker.grpcAddress, 'topic', 'describe', 'changelog']);
+    expect(stdout).toMatch(/CLEANABLE/);
+    expect(stdout).toMatch(/cleanup\.policy\s+compact\s+TOPIC/);
   }, 120_000);
 
   it('deletes keys with kcat -Z tombstones, kept for delete.retention.ms, then gone', async () => {
