@@ -34,7 +34,7 @@ export async function removeDataDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-export async function startBroker(options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
+export async function spawnBroker(options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the build first (make build)`);
   const dataDir = options.dataDir ?? (await newDataDir());
   const args = [MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', ...(options.args ?? [])];

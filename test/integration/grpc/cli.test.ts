@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { MAIN, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 const exec = promisify(execFile);
 
@@ -24,7 +24,7 @@ describe('rill CLI', () => {
   };
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
   });
   afterAll(async () => {
     await broker.stop();
