@@ -33,6 +33,7 @@ bench: build
 	node dist/bench/storage.js $(BENCH_FLAGS)
 	node dist/bench/grpc.js $(BENCH_FLAGS)
 	node dist/bench/kafka.js $(BENCH_FLAGS)
+	node --expose-gc dist/bench/embedded.js $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist bench/results
