@@ -30,6 +30,8 @@ export interface BrokerPorts {
 export interface BrokerStartOptions {
   /** The file system of the partition logs (default the real one); RocksDB stays on disk in `dataDir/meta`. */
   io?: StorageIo;
+  /** prom-client's Node.js process metrics on /metrics (default true; they hold process-wide observers). */
+  processMetrics?: boolean;
 }
 
 export class Broker {
@@ -98,7 +100,7 @@ export class Broker {
     });
     started.push({ what: 'coordinator', release: () => coordinator.stop() });
     const clusterId = await clusterIdOf(meta);
-    const metrics = new BrokerMetrics(registry, groups);
+    const metrics = new BrokerMetrics(registry, groups, { processMetrics: options.processMetrics ?? true });
     const http = new HttpServer(metrics);
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0 };

@@ -23,8 +23,13 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
-  constructor(registry: PartitionRegistry, groups: GroupOffsets) {
-    collectDefaultMetrics({ register: this.registry });
+  /**
+   * `processMetrics`: prom-client's Node.js process metrics (default true). Collecting them starts
+   * an event-loop-delay monitor and a GC observer that are never released, so an in-process
+   * broker (the library) goes without them.
+   */
+  constructor(registry: PartitionRegistry, groups: GroupOffsets, options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     registerStorageMetrics(this.registry, registry);
     new Gauge({
       name: 'rill_log_end_offset',

@@ -6,8 +6,8 @@
  * in-memory file system with POSIX durability rules); RocksDB (topics, offsets) still lives in
  * `dataDir/meta` on disk, in the temp dir.
  *
- * Nothing process-global: no signal handlers, no shared state between brokers, every timer
- * unref'd, so several brokers run side by side in one process. `stop()` is idempotent; a failed
+ * Nothing process-global: no signal handlers, no shared state between brokers, no prom-client
+ * process collectors (/metrics has the broker's own metrics only), every timer unref'd, so several brokers run side by side in one process. `stop()` is idempotent; a failed
  * start has already released everything (Broker.start) and removed the temp dir when it rejects.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -83,7 +83,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Emb
   try {
     const config = parseConfig({ ...TEST_DEFAULTS, ...rest, dataDir: rest.dataDir ?? tempDir, topicDefaults: { flush: 'never', ...topicDefaults } });
     const logger = givenLogger ?? pino({ level: config.logLevel, base: { pid: process.pid } });
-    const broker = await Broker.start(config, logger, storage === 'memory' ? { io: new SimFs().io } : {});
+    // No process metrics: prom-client's collectors hold process-wide observers nobody releases.
+    const broker = await Broker.start(config, logger, { processMetrics: false, ...(storage === 'memory' ? { io: new SimFs().io } : {}) });
     const embedded = embeddedBroker(broker, storage, tempDir);
     try {
       for (const topic of topics) await embedded.createTopic(topic.name, topic);

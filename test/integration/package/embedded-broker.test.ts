@@ -8,7 +8,9 @@ import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { RillClient } from '../../../src/client/index.js';
 import { startBroker, type EmbeddedBroker } from '../../../src/lib/index.js';
+import { eventually } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 function kafkaOf(broker: EmbeddedBroker): Kafka {
@@ -112,6 +114,25 @@ describe('startBroker (in-process)', () => {
     } finally {
       await broker.stop();
     }
+  });
+
+  it('leaves nothing running after stop: no server, socket or timer handle remains after 10 start/stop cycles', async () => {
+    const count = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+    const cycle = async () => {
+      const broker = await startBroker({ topics: [{ name: 'cycle' }] });
+      const client = new RillClient(broker.grpc);
+      await client.produce('cycle', ['x']);
+      client.close();
+      const metrics = await (await fetch(`${broker.http}/metrics`)).text();
+      expect(metrics).toContain('rill_log_end_offset');
+      expect(metrics).not.toContain('process_cpu'); // no prom-client process collectors in-process
+      await broker.stop();
+    };
+    await cycle(); // modules loaded, lazy singletons made
+    const before = count();
+    for (let i = 0; i < 10; i += 1) await cycle();
+    const after = await eventually(() => (count() <= before ? count() : undefined), 5_000, `handles back to ${before}: ${process.getActiveResourcesInfo().join(',')}`);
+    expect(after).toBeLessThanOrEqual(before);
   });
 
   it('keeps a data dir it was given, and refuses unknown or invalid options naming them', async () => {
