@@ -45,7 +45,10 @@ export class ProduceStream {
     });
     this.call.on('error', (err: unknown) => this.onBroken(toClientError(err)));
     this.call.on('end', () => {
-      if (this.pending.size > 0) this.onBroken(new RillClientError('UNAVAILABLE', 'UNAVAILABLE', `the produce stream ended with ${this.pending.size} requests unanswered`));
+      // The broker ended the stream unasked (it is shutting down), or answers are missing: later sends must fail.
+      if (this.pending.size > 0 || this.ended === undefined) {
+        this.onBroken(new RillClientError('UNAVAILABLE', 'UNAVAILABLE', `the broker ended the produce stream with ${this.pending.size} requests unanswered`));
+      }
       this.resolveEnded?.();
     });
   }

@@ -144,6 +144,31 @@ describe('RillClient', () => {
     await expect(client.describeGroup('payers')).resolves.toMatchObject({ partitions: [] });
   });
 
+  it("subscribes from a group's committed offsets, partitions without one from the reset position", async () => {
+    await client.createTopic('resumable', { partitions: 2 });
+    await client.produce('resumable', ['a', 'b', 'c', 'd'], { partition: 0 });
+    await client.produce('resumable', ['x'], { partition: 1 });
+    await client.commitOffsets('resumers', [{ topic: 'resumable', partition: 0, offset: 2n }]);
+    const got = await take(client.subscribe({ topic: 'resumable', from: { group: 'resumers', reset: 'earliest' } }), 3);
+    expect(got.map((r) => `${r.partition}:${r.offset}`).sort()).toEqual(['0:2', '0:3', '1:0']);
+  });
+
+  it('a produce stream whose broker goes away rejects its unanswered requests', async () => {
+    const other = await startBroker({ topics: [{ name: 'doomed' }] });
+    const otherClient = new RillClient(other.grpc);
+    const stream = otherClient.produceStream();
+    expect((await stream.send('doomed', ['first'])).baseOffset).toBe(0n);
+    const stopping = other.stop();
+    const late = stream.send('doomed', ['late']).then(
+      () => 'acked',
+      (err: unknown) => (err instanceof RillClientError ? err.status : 'other error'),
+    );
+    await stopping;
+    expect(['acked', 'UNAVAILABLE', 'CANCELLED']).toContain(await late);
+    await expect(stream.ready()).rejects.toBeInstanceOf(RillClientError);
+    otherClient.close();
+  });
+
   it('administers topics: create, list, describe, alter configs, grow, delete records, delete, cluster', async () => {
     const created = await client.createTopic('admin', { partitions: 1, configs: { 'retention.ms': '60000' } });
     expect(created).toMatchObject({ name: 'admin', partitions: 1, configs: { 'retention.ms': '60000' } });
