@@ -79,6 +79,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Emb
   const { storage = 'disk', topics = [], logger: givenLogger, topicDefaults, ...rest } = options;
   checkKnownOptions(options);
   if (storage !== 'disk' && storage !== 'memory') throw new ConfigError(`invalid option storage: expected "disk" or "memory", got ${JSON.stringify(storage)}`);
+  if (storage === 'memory' && rest.dataDir !== undefined) {
+    // The metadata store would outlive the logs: a later start would find topics without their records.
+    throw new ConfigError('invalid option dataDir: storage "memory" keeps its metadata store in a temp dir of its own');
+  }
   const tempDir = rest.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'rill-embedded-')) : undefined;
   try {
     const config = parseConfig({ ...TEST_DEFAULTS, ...rest, dataDir: rest.dataDir ?? tempDir, topicDefaults: { flush: 'never', ...topicDefaults } });

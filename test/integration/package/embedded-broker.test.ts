@@ -153,5 +153,7 @@ describe('startBroker (in-process)', () => {
     await expect(startBroker({ topicDefaults: { 'retention.mss': 1 } as never })).rejects.toThrow('unknown option topicDefaults.retention.mss');
     await expect(startBroker({ grpcPort: 70000 })).rejects.toThrow(/invalid option grpcPort/);
     await expect(startBroker({ storage: 'tape' as never })).rejects.toThrow(/invalid option storage/);
+    await expect(startBroker({ storage: 'memory', dataDir: dir })).rejects.toThrow(/invalid option dataDir/);
+    expect(existsSync(dir)).toBe(false);
   });
 });
