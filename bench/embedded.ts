@@ -2,7 +2,8 @@
  * Embedded-broker benchmark (issue 15): `startBroker()` (with a topic) to the first acknowledged
  * gRPC produce, and `stop()`, p50/p99 over RUNS runs each with disk and with memory storage; the
  * RSS one broker adds to this process (after a warm-up start/stop, so code loading is not
- * counted; measured first, before the timing runs fill the heap). Figures compare to the
+ * counted; measured first, before the timing runs fill the heap) and, in a fresh child process,
+ * with the cost of loading the code included. Figures compare to the
  * baseline column: the spawned-process p50 for times, the 60 MB goal for RSS. The baseline, measured in the same run, is what the tests did before: spawn the
  * broker process (`rill serve`, temp dir) to its first acknowledged produce.
  * Goals: start-to-first-ack p50 ≤ 150 ms on disk, ≤ 50 ms in memory; stop ≤ 50 ms; ≤ 60 MB RSS.
@@ -11,6 +12,8 @@
  * image at ~110-140 ms with 230-540 MB — before `docker run` creates the container.
  *   node --expose-gc dist/bench/embedded.js [--quick]
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { RillClient } from '../src/client/index.js';
 import { startBroker, type StartBrokerOptions } from '../src/lib/index.js';
 import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
@@ -95,6 +98,28 @@ async function rssWithBroker(options: StartBrokerOptions): Promise<{ before: num
   return { before, after };
 }
 
+/**
+ * A fresh process: RSS before `import('rill')` and with one broker holding RSS_RECORDS records —
+ * what a test process pays in all, code loading included.
+ */
+async function coldRss(): Promise<{ before: number; after: number }> {
+  const lib = new URL('../src/lib/index.js', import.meta.url).href;
+  const client = new URL('../src/client/index.js', import.meta.url).href;
+  const script = `
+    globalThis.gc(); const before = process.memoryUsage().rss;
+    const { startBroker } = await import(${JSON.stringify(lib)});
+    const { RillClient } = await import(${JSON.stringify(client)});
+    const b = await startBroker({ topics: [{ name: 't' }] });
+    const c = new RillClient(b.grpc);
+    for (let i = 0; i < ${RSS_RECORDS / 100}; i += 1) await c.produce('t', Array.from({ length: 100 }, () => Buffer.alloc(100, 0x61)));
+    globalThis.gc(); const after = process.memoryUsage().rss;
+    c.close(); await b.stop();
+    console.log(JSON.stringify({ before, after }));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--input-type=module', '-e', script]);
+  const { before, after } = JSON.parse(stdout.trim()) as { before: number; after: number };
+  return { before: before / (1024 * 1024), after: after / (1024 * 1024) };
+}
+
 let baselineP50 = 0;
 
 async function main(): Promise<void> {
@@ -103,11 +128,13 @@ async function main(): Promise<void> {
   progress('RSS of one broker');
   const disk = await rssWithBroker({});
   const memory = await rssWithBroker({ storage: 'memory' });
+  const cold = await coldRss();
   progress(`baseline: ${BASELINE_RUNS} spawned broker processes`);
   baselineP50 = await spawnedFirstAck();
   const figures: Figure[] = [figure('spawned process to first ack p50 (baseline)', baselineP50, 'ms', baselineP50)];
   figures.push(...(await series('disk', {})));
   figures.push(...(await series('memory', { storage: 'memory' })));
+  figures.push(figure('RSS added by one broker in a fresh process, code loading included', cold.after - cold.before, 'MB', 60));
   figures.push(figure('RSS of this process without a broker (code loaded)', disk.before, 'MB', 60));
   figures.push(figure('RSS added by one broker, disk', disk.after - disk.before, 'MB', 60));
   figures.push(figure(`RSS added by one broker, memory (${RSS_RECORDS} records held)`, memory.after - memory.before, 'MB', 60));
