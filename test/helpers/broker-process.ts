@@ -42,7 +42,10 @@ export async function spawnBroker(options: { dataDir?: string; args?: string[]; 
   let log = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = await new Promise<Record<string, number>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker not ready in time:\n${log}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a broker that never said ready must not outlive the caller
+      reject(new Error(`broker not ready in time:\n${log}`));
+    }, options.timeoutMs ?? 20_000);
     const onData = (chunk: Buffer) => {
       log += chunk.toString();
       for (const line of log.split('\n')) {
