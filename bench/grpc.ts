@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadRillProtos } from '../src/grpc/load-protos.js';
-import { removeDataDir, startBroker } from '../test/helpers/broker-process.js';
+import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
 import { TestClient } from '../test/helpers/grpc-client.js';
 import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { ECHO_SERVICE } from './grpc-echo-server.js';
@@ -71,7 +71,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const figures: Figure[] = [];
-  const broker = await startBroker();
+  const broker = await spawnBroker();
   const clients: TestClient[] = [];
   try {
     for (const producers of [1, 4]) {

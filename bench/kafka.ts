@@ -16,7 +16,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { encodeRecordBatch } from '../storage/index.js';
 import { API_KEY } from '../src/kafka/protocol/api-registry.js';
 import { encodeRequest } from '../src/kafka/protocol/frames.js';
-import { removeDataDir, startBroker } from '../test/helpers/broker-process.js';
+import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
 import { figure, isQuick, progress, report, timed, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 
@@ -174,7 +174,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function main(): Promise<void> {
   const figures: Figure[] = [];
-  const broker = await startBroker();
+  const broker = await spawnBroker();
   try {
     const admin = await KafkaWireClient.connect(broker.kafkaPort);
     const create = (name: string, flush: string) =>

@@ -3,12 +3,15 @@
  * Start: metadata store → recover every partition → group offsets and coordinator → HTTP (not
  * ready) → gRPC → Kafka listener → retention timer → ready. Stop: not ready → end long polls
  * and subscriptions → stop listeners (in-flight calls get `shutdownTimeoutMs`) → flush and close
- * every log (indexes trimmed) → close RocksDB → HTTP.
+ * every log (indexes trimmed) → close RocksDB → HTTP. A start that fails half-way releases what
+ * it had started (listeners, logs, timers, RocksDB and its LOCK) in reverse order before it
+ * rejects. Nothing here is process-global: several brokers may run in one process (the library's
+ * `startBroker`); signal handling belongs to the caller (`rill serve`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openMetaStore, type MetaStore } from '../storage/index.js';
+import { openMetaStore, type MetaStore, type StorageIo } from '../storage/index.js';
 import { PartitionRegistry, singleNodeMetadata } from './cluster/index.js';
 import type { BrokerConfig } from './config.js';
 import { GroupCoordinator, GroupOffsets } from './groups/index.js';
@@ -22,6 +25,13 @@ export interface BrokerPorts {
   grpc: number;
   kafka: number;
   http: number;
+}
+
+export interface BrokerStartOptions {
+  /** The file system of the partition logs (default the real one); RocksDB stays on disk in `dataDir/meta`. */
+  io?: StorageIo;
+  /** prom-client's Node.js process metrics on /metrics (default true; they hold process-wide observers). */
+  processMetrics?: boolean;
 }
 
 export class Broker {
@@ -42,9 +52,32 @@ export class Broker {
     readonly ports: BrokerPorts,
   ) {}
 
-  static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
+  static async start(config: BrokerConfig, logger: Logger, options: BrokerStartOptions = {}): Promise<Broker> {
+    const started: Array<{ what: string; release: () => Promise<void> | void }> = [];
+    try {
+      return await Broker.startParts(config, logger, options, started);
+    } catch (err) {
+      for (const part of started.reverse()) {
+        try {
+          await part.release();
+        } catch (releaseErr) {
+          logger.error({ err: releaseErr, part: part.what }, 'releasing a part after a failed start failed');
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** The start sequence; every part that holds a resource is pushed on `started` as soon as it holds it. */
+  private static async startParts(
+    config: BrokerConfig,
+    logger: Logger,
+    options: BrokerStartOptions,
+    started: Array<{ what: string; release: () => Promise<void> | void }>,
+  ): Promise<Broker> {
     await mkdir(config.dataDir, { recursive: true });
     const meta = await openMetaStore(join(config.dataDir, 'meta'), { logger: logger.child({ component: 'meta' }) });
+    started.push({ what: 'meta', release: () => meta.close() });
     const registry = await PartitionRegistry.open({
       dataDir: config.dataDir,
       meta,
@@ -54,7 +87,9 @@ export class Broker {
       minFreeBytes: config.minFreeBytes,
       producerIdExpirationMs: config.producerIdExpirationMs,
       cleaner: { ioMaxBytesPerSecond: config.cleanerIoMaxBytesPerSecond, dedupeBufferBytes: config.cleanerDedupeBufferBytes, backoffMs: config.cleanerBackoffMs },
+      ...(options.io === undefined ? {} : { io: options.io }),
     });
+    started.push({ what: 'registry', release: () => registry.close() });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({
@@ -63,12 +98,14 @@ export class Broker {
       onError: (err, what) => logger.error({ err, component: 'groups' }, what),
       partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
     });
+    started.push({ what: 'coordinator', release: () => coordinator.stop() });
     const clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups, {
       requestLog: logger.child({ component: 'requests' }),
       groupMembers: coordinator,
       // Read at scrape time, once the Kafka listener below exists.
       connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
+      processMetrics: options.processMetrics ?? true,
     });
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
@@ -103,8 +140,11 @@ export class Broker {
         queuedMaxRequestBytes: config.queuedMaxRequestBytes,
       },
     );
+    started.push({ what: 'http', release: () => http.stop() });
     const httpPort = await http.start(config.host, config.httpPort);
+    started.push({ what: 'grpc', release: () => grpc.stop(0) });
     const grpcPort = await grpc.start(config.host, config.grpcPort);
+    started.push({ what: 'kafka', release: () => kafka.stop(0) });
     const kafkaPort = await kafka.start(config.host, config.kafkaPort);
     Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });

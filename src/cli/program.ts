@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerCluster } from './cluster-command.js';
+import { packageVersion } from '../package-version.js';
 import { registerConsume } from './consume-command.js';
 import { registerDump } from './dump-command.js';
 import { registerGroup } from './group-command.js';
@@ -12,7 +13,6 @@ import { examples } from './help-text.js';
 import { registerProduce } from './produce-command.js';
 import { registerServe } from './serve-command.js';
 import { registerTopic } from './topic-command.js';
-import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('rill')

@@ -37,6 +37,7 @@ import {
   type MetaStore,
   type PartitionLog,
   type ReadResult,
+  type StorageIo,
   type TopicRecord,
 } from '../../storage/index.js';
 import type { TopicDefaults } from '../config.js';
@@ -74,6 +75,8 @@ export interface RegistryOptions {
   nodeId?: number;
   /** The compaction cleaner's settings (log.cleaner.*). */
   cleaner?: { ioMaxBytesPerSecond?: number; dedupeBufferBytes?: number; backoffMs?: number };
+  /** The file system of the partition logs (default the real one; the library's memory storage passes a SimFs). */
+  io?: StorageIo;
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -89,10 +92,12 @@ export class PartitionRegistry {
   readonly diskGuard: DiskGuard;
   /** The one background cleaner of compacted topics. */
   readonly cleaner: LogCleaner;
+  private readonly io: StorageIo;
 
   private constructor(private readonly options: RegistryOptions) {
+    this.io = options.io ?? nodeIo;
     this.diskGuard = new DiskGuard({
-      io: nodeIo,
+      io: this.io,
       dir: options.dataDir,
       minFreeBytes: options.minFreeBytes ?? 1024 * 1024 * 1024,
       logger: options.logger.child({ component: 'disk' }),
@@ -104,12 +109,14 @@ export class PartitionRegistry {
       ...(cleaner.dedupeBufferBytes === undefined ? {} : { dedupeBufferBytes: cleaner.dedupeBufferBytes }),
       ...(cleaner.backoffMs === undefined ? {} : { backoffMs: cleaner.backoffMs }),
       logger: options.logger.child({ component: 'cleaner' }),
+      // The worker thread reads the real file system; logs on another io clean on the event loop.
+      worker: this.io === nodeIo,
     });
   }
 
   /** Finishes interrupted deletions, removes orphans, loads every topic and recovers every partition. */
   static async open(options: RegistryOptions): Promise<PartitionRegistry> {
-    await nodeIo.mkdirp(options.dataDir);
+    await (options.io ?? nodeIo).mkdirp(options.dataDir);
     const registry = new PartitionRegistry(options);
     await registry.diskGuard.start();
     try {
@@ -131,8 +138,8 @@ export class PartitionRegistry {
    */
   private async sweep(records: TopicRecord[]): Promise<TopicRecord[]> {
     const { dataDir, meta, logger } = this.options;
-    await nodeIo.mkdirp(dataDir);
-    const names = await nodeIo.readdir(dataDir);
+    await this.io.mkdirp(dataDir);
+    const names = await this.io.readdir(dataDir);
     const interrupted = new Set(names.filter(isDeletedDirName).map(deletedDirTopicId).filter((id) => id !== undefined));
     const live: TopicRecord[] = [];
     for (const record of records) {
@@ -144,18 +151,18 @@ export class PartitionRegistry {
       await meta.deleteTopicOffsets(record.name);
       await meta.deleteTopic(record.name);
     }
-    await sweepDeletedDirs(dataDir);
+    await sweepDeletedDirs(dataDir, this.io);
     const byName = new Map(live.map((r) => [r.name, r]));
     for (const name of names) {
       const match = PARTITION_DIR.exec(name);
       if (match === null || isDeletedDirName(name)) continue;
       const dir = join(dataDir, name);
       const owner = byName.get(match[1]!);
-      const id = await readPartitionTopicId(dir).catch(() => undefined);
+      const id = await readPartitionTopicId(dir, this.io).catch(() => undefined);
       const orphan = owner === undefined || Number(match[2]) >= owner.partitionCount || (id !== undefined && id !== owner.topicId);
       if (!orphan) continue;
       logger.warn({ dir, topicId: id }, 'removing a partition directory no topic owns');
-      await removeLogDir(dir);
+      await removeLogDir(dir, undefined, this.io);
     }
     return live;
   }
@@ -203,8 +210,8 @@ export class PartitionRegistry {
       // A directory left by an earlier topic of this name (a crash before its sweep) is not ours.
       for (let p = 0; p < count; p += 1) {
         const dir = this.partitionDir(record, p);
-        const id = await readPartitionTopicId(dir).catch(() => undefined);
-        if (id !== undefined && id !== record.topicId) await removeLogDir(dir);
+        const id = await readPartitionTopicId(dir, this.io).catch(() => undefined);
+        if (id !== undefined && id !== record.topicId) await removeLogDir(dir, undefined, this.io);
       }
       const logs = await this.openLogs(record);
       try {
@@ -233,7 +240,7 @@ export class PartitionRegistry {
       await Promise.allSettled(logs.map((l) => l.close()));
       const doomed: string[] = [];
       for (const log of logs) {
-        const marked = await markDirDeleted(log.dir, topic.topicId);
+        const marked = await markDirDeleted(log.dir, topic.topicId, this.io);
         if (marked !== undefined) doomed.push(marked);
       }
       const forget = async () => {
@@ -245,10 +252,10 @@ export class PartitionRegistry {
       } catch (err) {
         this.options.logger.warn({ topic: name, err }, 'metadata write failed while deleting a topic; freeing its space first');
         // Emptied, not removed: the empty `-delete` directories stay as the evidence start-up uses.
-        for (const dir of doomed) await emptyDir(dir, nodeIo).catch(() => undefined);
+        for (const dir of doomed) await emptyDir(dir, this.io).catch(() => undefined);
         await forget();
       }
-      for (const dir of doomed) await finishDirDeletion(dir);
+      for (const dir of doomed) await finishDirDeletion(dir, this.io);
       void this.diskGuard.check();
       this.options.logger.info({ topic: name }, 'topic deleted');
     });
@@ -386,6 +393,7 @@ export class PartitionRegistry {
             topicId: record.topicId,
             recoverTruncate: this.options.recoverTruncate ?? false,
             diskGuard: this.diskGuard,
+            io: this.io,
             ...(this.options.producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs: this.options.producerIdExpirationMs }),
           }),
         );

@@ -24,6 +24,12 @@ export interface MetricsOptions {
   groupMembers?: GroupMemberSource;
   /** Feeds `rill_connections`: open client connections per listener. */
   connections?: () => Readonly<Record<string, number>>;
+  /**
+   * prom-client's Node.js process metrics (default true). Collecting them starts an
+   * event-loop-delay monitor and a GC observer that are never released, so an in-process broker
+   * (the library) goes without them.
+   */
+  processMetrics?: boolean;
 }
 
 export class BrokerMetrics {
@@ -47,7 +53,7 @@ export class BrokerMetrics {
     this.requestLog = options.requestLog;
     const memberSource = options.groupMembers;
     const connectionSource = options.connections;
-    collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     registerStorageMetrics(this.registry, registry);
     new Gauge({
       name: 'rill_log_end_offset',

@@ -5,12 +5,12 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker } from '../helpers/broker-process.js';
+import { removeDataDir, spawnBroker } from '../helpers/broker-process.js';
 import { TestClient, statusOf } from '../helpers/grpc-client.js';
 
 describe('corruption below the recovery point', () => {
   it('takes only that partition offline', async () => {
-    const first = await startBroker();
+    const first = await spawnBroker();
     const client = new TestClient(first.grpcAddress);
     await client.createTopic('fragile', 2);
     for (const partition of [0, 1]) {
@@ -22,7 +22,7 @@ describe('corruption below the recovery point', () => {
     await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
     await file.close();
 
-    const second = await startBroker({ dataDir: first.dataDir });
+    const second = await spawnBroker({ dataDir: first.dataDir });
     const again = new TestClient(second.grpcAddress);
     try {
       const error = await again.fetch('fragile', 0, 0).then(() => undefined, (e: unknown) => e);

@@ -4,7 +4,7 @@
  * broker and the client through the returned getters inside tests.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from './broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from './broker-process.js';
 import { TestClient } from './grpc-client.js';
 
 export interface BrokerFixture {
@@ -12,11 +12,11 @@ export interface BrokerFixture {
   readonly client: TestClient;
 }
 
-export function useBroker(options: Parameters<typeof startBroker>[0] = {}): BrokerFixture {
+export function useBroker(options: Parameters<typeof spawnBroker>[0] = {}): BrokerFixture {
   let broker: BrokerProcess | undefined;
   let client: TestClient | undefined;
   beforeAll(async () => {
-    broker = await startBroker(options);
+    broker = await spawnBroker(options);
     client = new TestClient(broker.grpcAddress);
   });
   afterAll(async () => {

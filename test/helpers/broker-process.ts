@@ -34,7 +34,7 @@ export async function removeDataDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-export async function startBroker(options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
+export async function spawnBroker(options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the build first (make build)`);
   const dataDir = options.dataDir ?? (await newDataDir());
   const args = [MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', ...(options.args ?? [])];
@@ -43,7 +43,10 @@ export async function startBroker(options: { dataDir?: string; args?: string[]; 
   let log = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = await new Promise<Record<string, number>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker not ready in time:\n${log}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a broker that never said ready must not outlive the caller
+      reject(new Error(`broker not ready in time:\n${log}`));
+    }, options.timeoutMs ?? 20_000);
     const onData = (chunk: Buffer) => {
       log += chunk.toString();
       for (const line of log.split('\n')) {

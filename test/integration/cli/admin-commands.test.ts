@@ -7,7 +7,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill as run } from './run-rill.js';
 
 describe('rill topic and cluster admin commands', () => {
@@ -20,7 +20,7 @@ describe('rill topic and cluster admin commands', () => {
   };
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     await ok(['topic', 'create', 'admin', '-p', '1']);
     await ok(['produce', 'admin'], 'a0\na1\na2\na3\n');
   });
@@ -74,7 +74,7 @@ describe('rill topic and cluster admin commands', () => {
     const file = await open(join(broker.dataDir, 'broken-0', '00000000000000000000.log'), 'r+');
     await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
     await file.close();
-    broker = await startBroker({ dataDir: broker.dataDir });
+    broker = await spawnBroker({ dataDir: broker.dataDir });
     const r = await rill(['topic', 'describe', 'broken']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^0\s+OFFLINE\s+-\s+-\s+-\s+-\s+(none|0)\s+corrupt log .*broken-0/m);

@@ -6,11 +6,11 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker } from '../../helpers/broker-process.js';
 
 describe('group member and connection metrics', () => {
   it('counts a joined Kafka consumer, and drops it when it leaves', async () => {
-    const broker = await startBroker({ args: ['--log-level', 'debug'] });
+    const broker = await spawnBroker({ args: ['--log-level', 'debug'] });
     const kafka = new Kafka({ brokers: [`127.0.0.1:${broker.kafkaPort}`], clientId: 'metrics-test', logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     const consumer = kafka.consumer({ groupId: 'metered', sessionTimeout: 10_000, heartbeatInterval: 500 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill as run } from './run-rill.js';
 
 async function indexFile(): Promise<string> {
@@ -22,7 +22,7 @@ describe('rill CLI', () => {
   const rill = (args: string[], input?: string) => run(['--server', broker.grpcAddress, ...args], input === undefined ? {} : { input });
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
   });
   afterAll(async () => {
     await broker.stop();

@@ -6,7 +6,7 @@
  * hang fails the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill as run, spawnRill } from './run-rill.js';
 
 describe('rill consume', () => {
@@ -29,7 +29,7 @@ describe('rill consume', () => {
   };
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     await ok(['topic', 'create', 'four', '-p', '1']);
     await ok(['produce', 'four'], 'r0\nr1\nr2\nr3\n');
     await ok(['topic', 'create', 'empty', '-p', '2']);

@@ -7,7 +7,7 @@
  */
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill as run } from './run-rill.js';
 
 describe('rill group admin commands', () => {
@@ -20,7 +20,7 @@ describe('rill group admin commands', () => {
   };
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     await ok(['topic', 'create', 'admin', '-p', '3']);
     await ok(['produce', 'admin', '-p', '0'], 'a0\na1\na2\na3\n');
   });

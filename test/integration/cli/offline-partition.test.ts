@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { rill } from './run-rill.js';
 
 async function corruptFirstSegment(dataDir: string, dir: string): Promise<void> {
@@ -20,7 +20,7 @@ describe('an offline partition', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    const first = await startBroker();
+    const first = await spawnBroker();
     dataDir = first.dataDir;
     const server = ['--server', first.grpcAddress];
     expect((await rill([...server, 'topic', 'create', 'fragile', '-p', '2'])).code).toBe(0);
@@ -28,7 +28,7 @@ describe('an offline partition', () => {
     expect((await rill([...server, 'produce', 'fragile', '-p', '1'], { input: 'p1\n' })).code).toBe(0);
     expect(await first.stop()).toBe(0);
     await corruptFirstSegment(dataDir, 'fragile-0');
-    broker = await startBroker({ dataDir });
+    broker = await spawnBroker({ dataDir });
   });
   afterAll(async () => {
     await broker.stop();
@@ -67,7 +67,7 @@ describe('an offline partition', () => {
 
   it('lets /readyz answer ready when configured to, still listing it', async () => {
     await broker.stop();
-    broker = await startBroker({ dataDir, args: ['--ready-with-offline-partitions', 'true'] });
+    broker = await spawnBroker({ dataDir, args: ['--ready-with-offline-partitions', 'true'] });
     const res = await fetch(`http://127.0.0.1:${broker.httpPort}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^ready, with offline partitions\noffline fragile\/0: /);

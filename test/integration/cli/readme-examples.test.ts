@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -27,7 +27,7 @@ describe('the README examples', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rill-readme-'));
-    broker = await startBroker({ dataDir: join(work, 'data') });
+    broker = await spawnBroker({ dataDir: join(work, 'data') });
     await mkdir(join(work, 'bin'));
     await symlink(join(root, 'bin', 'rill'), join(work, 'bin', 'rill'));
   });

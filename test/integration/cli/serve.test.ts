@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, eventually, newDataDir, removeDataDir, startBroker } from '../../helpers/broker-process.js';
+import { MAIN, eventually, newDataDir, removeDataDir, spawnBroker } from '../../helpers/broker-process.js';
 import { rill } from './run-rill.js';
 
 const serve = (dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -62,7 +62,7 @@ describe('rill serve', () => {
   });
 
   it('refuses a data dir another broker is using, and takes over a stale lock', async () => {
-    const broker = await startBroker({ dataDir });
+    const broker = await spawnBroker({ dataDir });
     try {
       const second = await serve(dataDir, []);
       expect(second.code).toBe(1);
@@ -70,12 +70,12 @@ describe('rill serve', () => {
     } finally {
       await broker.kill();
     }
-    const after = await startBroker({ dataDir });
+    const after = await spawnBroker({ dataDir });
     expect(await after.stop()).toBe(0);
   });
 
   it('logs JSON lines with ISO times and level names when not on a terminal', async () => {
-    const broker = await startBroker({ dataDir });
+    const broker = await spawnBroker({ dataDir });
     const ready = broker.output().split('\n').find((l) => l.includes('"msg":"ready"'))!;
     expect(await broker.stop()).toBe(0);
     const entry = JSON.parse(ready) as { level: unknown; time: unknown };
@@ -84,7 +84,7 @@ describe('rill serve', () => {
   });
 
   it('logs every request with its latency at --log-level debug', async () => {
-    const broker = await startBroker({ dataDir, args: ['--log-level', 'debug'] });
+    const broker = await spawnBroker({ dataDir, args: ['--log-level', 'debug'] });
     try {
       expect((await rill(['--server', broker.grpcAddress, 'topic', 'list'])).code).toBe(0);
       const line = await eventually(() => broker.output().split('\n').find((l) => l.includes('"api":"TopicService.List"')), 10_000, 'a request log line');
@@ -97,7 +97,7 @@ describe('rill serve', () => {
 
   it('creates unknown topics on Kafka Metadata requests unless --auto-create-topics false', async () => {
     for (const [flag, created] of [['true', true], ['false', false]] as const) {
-      const broker = await startBroker({ dataDir: await newDataDir(), args: ['--auto-create-topics', flag] });
+      const broker = await spawnBroker({ dataDir: await newDataDir(), args: ['--auto-create-topics', flag] });
       try {
         await new Promise<void>((resolve) => {
           const kcat = spawn('kcat', ['-b', `127.0.0.1:${broker.kafkaPort}`, '-L', '-t', 'auto-made', '-m', '5'], { stdio: 'ignore' });

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, MAIN, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, MAIN, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 interface Consumer {
@@ -25,7 +25,7 @@ describe('rill consume --group: three CLI consumers, one killed', () => {
   const consumers: Consumer[] = [];
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     client = new TestClient(broker.grpcAddress);
   });
   afterAll(async () => {

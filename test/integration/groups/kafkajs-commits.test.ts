@@ -7,7 +7,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 /** The Kafka error type kafkajs reports (its retry wrapper keeps the protocol error as `cause`). */
@@ -21,7 +21,7 @@ describe('kafkajs offset commits', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     client = new TestClient(broker.grpcAddress);
     await client.createTopic('kc', 2);
     // Records, so the offsets the test commits lie within the log (kafkajs resets out-of-range positions).

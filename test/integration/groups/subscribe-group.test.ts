@@ -7,7 +7,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { statusOf, TestClient } from '../../helpers/grpc-client.js';
 
 interface TopicPartitions {
@@ -48,7 +48,7 @@ describe('SubscribeGroup (broker-assigned groups over gRPC)', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     client = new TestClient(broker.grpcAddress);
     await client.createTopic('sg', 4);
   });

@@ -8,7 +8,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStatusDetails } from '../../../src/grpc/status-details.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
 
 type Service = 'TopicService' | 'ProduceService' | 'ConsumeService';
@@ -18,7 +18,7 @@ describe('malformed gRPC requests', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     client = new TestClient(broker.grpcAddress);
     await client.createTopic('t', 2);
     await client.produce('t', ['a', 'b'], { partition: 0 });

@@ -4,7 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 const raw = { requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b };
 
@@ -13,7 +13,7 @@ describe('health and reflection', () => {
   let client: grpc.Client;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     client = new grpc.Client(broker.grpcAddress, grpc.credentials.createInsecure());
   });
   afterAll(async () => {

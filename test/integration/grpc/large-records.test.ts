@@ -5,7 +5,7 @@
  * (src/grpc/message-limits.ts), not gRPC's defaults.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 import { useBroker } from '../../helpers/broker-fixture.js';
 

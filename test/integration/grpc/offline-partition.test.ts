@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
 
 const outcome = (p: Promise<unknown>) =>
@@ -22,7 +22,7 @@ describe('an offline partition over gRPC', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    const first = await startBroker();
+    const first = await spawnBroker();
     const setup = new TestClient(first.grpcAddress);
     await setup.createTopic('fragile', 2);
     for (const partition of [0, 1]) await setup.produce('fragile', [`p${partition}`], { partition });
@@ -31,7 +31,7 @@ describe('an offline partition over gRPC', () => {
     const file = await open(join(first.dataDir, 'fragile-0', '00000000000000000000.log'), 'r+');
     await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
     await file.close();
-    broker = await startBroker({ dataDir: first.dataDir });
+    broker = await spawnBroker({ dataDir: first.dataDir });
     client = new TestClient(broker.grpcAddress);
   });
   afterAll(async () => {

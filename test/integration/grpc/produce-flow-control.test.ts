@@ -12,7 +12,7 @@ import { connect } from 'node:http2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRillProtos } from '../../../src/grpc/load-protos.js';
 import { MAX_UNANSWERED } from '../../../src/grpc/produce-service.js';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 import { useBroker } from '../../helpers/broker-fixture.js';
 

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 const SCRIPT = fileURLToPath(new URL('./reflection-client.py', import.meta.url));
 
@@ -19,7 +19,7 @@ describe('reflection-driven Python client', () => {
   let broker: BrokerProcess;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
   });
   afterAll(async () => {
     await broker.stop();

@@ -4,7 +4,7 @@
  * group offsets.
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 async function readAll(client: TestClient, topic: string, partition: number): Promise<Map<string, string>> {
@@ -20,7 +20,7 @@ async function readAll(client: TestClient, topic: string, partition: number): Pr
 
 describe('restarts', () => {
   it('keeps every acknowledged record and committed offset after SIGTERM with producers in flight', async () => {
-    const broker = await startBroker();
+    const broker = await spawnBroker();
     const client = new TestClient(broker.grpcAddress);
     await client.createTopic('term', 1);
     await client.call('GroupService', 'CommitOffsets', { group: 'survivor', offsets: [{ topic: 'term', partition: 0, offset: '0' }] });
@@ -44,7 +44,7 @@ describe('restarts', () => {
     client.close();
     expect(code).toBe(0);
 
-    const again = await startBroker({ dataDir: broker.dataDir });
+    const again = await spawnBroker({ dataDir: broker.dataDir });
     const reader = new TestClient(again.grpcAddress);
     try {
       const stored = await readAll(reader, 'term', 0);
@@ -59,7 +59,7 @@ describe('restarts', () => {
   });
 
   it('keeps every acknowledged record after SIGKILL during a produce stream', async () => {
-    const broker = await startBroker();
+    const broker = await spawnBroker();
     const client = new TestClient(broker.grpcAddress);
     await client.createTopic('killed', 1);
     const acked = new Map<string, string>();
@@ -73,7 +73,7 @@ describe('restarts', () => {
     await broker.kill();
     client.close();
 
-    const again = await startBroker({ dataDir: broker.dataDir });
+    const again = await spawnBroker({ dataDir: broker.dataDir });
     const reader = new TestClient(again.grpcAddress);
     try {
       const stored = await readAll(reader, 'killed', 0);
@@ -87,7 +87,7 @@ describe('restarts', () => {
   });
 
   it('refuses to start on a bad option with a one-line error naming it', async () => {
-    await expect(startBroker({ args: ['--grpc-port', 'ninety'] })).rejects.toThrow(/invalid --grpc-port "ninety"/);
-    await expect(startBroker({ args: ['--flush', 'sometimes'] })).rejects.toThrow(/invalid --flush "sometimes"/);
+    await expect(spawnBroker({ args: ['--grpc-port', 'ninety'] })).rejects.toThrow(/invalid --grpc-port "ninety"/);
+    await expect(spawnBroker({ args: ['--flush', 'sometimes'] })).rejects.toThrow(/invalid --flush "sometimes"/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_CONFIG_NAMES } from '../../../src/cluster/index.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
 
 interface ConfigEntry {
@@ -29,7 +29,7 @@ describe('topic administration over gRPC', () => {
   let client: TestClient;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     client = new TestClient(broker.grpcAddress);
   });
   afterAll(async () => {
@@ -108,7 +108,7 @@ describe('topic administration over gRPC', () => {
 
   it('keeps altered configs and added partitions across a restart', async () => {
     expect(await broker.stop()).toBe(0);
-    broker = await startBroker({ dataDir: broker.dataDir });
+    broker = await spawnBroker({ dataDir: broker.dataDir });
     client.close();
     client = new TestClient(broker.grpcAddress);
     expect((await describeTopic('alter')).topic.configs).toEqual({ 'max.message.bytes': '200' });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY, APIS } from '../../../src/kafka/protocol/api-registry.js';
 import { decodeResponse, encodeRequest } from '../../../src/kafka/protocol/frames.js';
-import { eventually, newDataDir, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, newDataDir, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 class RawClient {
   readonly socket: Socket;
@@ -45,7 +45,7 @@ describe('bad input on the Kafka port', () => {
     const dataDir = await newDataDir();
     const config = join(dataDir, 'test-config.json');
     await writeFile(config, JSON.stringify({ kafkaRequestTimeoutMs: 1000 }));
-    broker = await startBroker({ dataDir, args: ['--config', config] });
+    broker = await spawnBroker({ dataDir, args: ['--config', config] });
   });
   afterAll(async () => {
     await broker.stop();

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { MAIN, eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,7 +18,7 @@ describe('compacted topics', () => {
   let kafka: Kafka;
 
   beforeAll(async () => {
-    broker = await startBroker({ args: ['--flush', 'never'], env: { RILL_CLEANER_BACKOFF_MS: '100', RILL_RETENTION_CHECK_INTERVAL_MS: '200' } });
+    broker = await spawnBroker({ args: ['--flush', 'never'], env: { RILL_CLEANER_BACKOFF_MS: '100', RILL_RETENTION_CHECK_INTERVAL_MS: '200' } });
     kafka = new Kafka({ clientId: 'compaction-test', brokers: [`127.0.0.1:${broker.kafkaPort}`], logLevel: logLevel.NOTHING });
   });
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY, APIS } from '../../../src/kafka/protocol/api-registry.js';
 import { decodeResponse, encodeRequest } from '../../../src/kafka/protocol/frames.js';
-import { eventually, newDataDir, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, newDataDir, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { RawClient } from './raw-client.js';
 
 let broker: BrokerProcess | undefined;
@@ -19,7 +19,7 @@ async function startWith(options: Record<string, number>): Promise<BrokerProcess
   const dataDir = await newDataDir();
   const file = join(dataDir, 'test-config.json');
   await writeFile(file, JSON.stringify(options));
-  broker = await startBroker({ dataDir, args: ['--config', file] });
+  broker = await spawnBroker({ dataDir, args: ['--config', file] });
   return broker;
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { RawClient } from './raw-client.js';
 
 interface TopicAnswer {
@@ -46,7 +46,7 @@ describe('CreateTopics and DescribeConfigs', () => {
     ((await c.request<{ topics: Array<{ errorCode: number }> }>(API_KEY.Metadata, 9, { topics: [{ name }], allowAutoTopicCreation: false })).topics[0]!.errorCode === 0);
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     c = new RawClient(broker.kafkaPort);
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { RawClient } from './raw-client.js';
 
 interface PartitionAnswer {
@@ -63,7 +63,7 @@ describe('Fetch', () => {
   const seen = (a: FetchAnswer) => a.responses.flatMap((t) => t.partitions.map((p) => ({ p: p.partitionIndex, bytes: p.records?.length ?? 0, hw: p.highWatermark })));
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     c = new RawClient(broker.kafkaPort);
     for (const [name, partitions] of [['sess', 3], ['minb', 1], ['maxb', 2]] as const) {
       await c.request(API_KEY.CreateTopics, 5, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });

@@ -6,14 +6,14 @@
  */
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 describe('kafkajs admin', () => {
   let broker: BrokerProcess;
   let kafka: Kafka;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     kafka = new Kafka({ brokers: [`127.0.0.1:${broker.kafkaPort}`], clientId: 'rill-admin-test', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
   });
   afterAll(async () => {

@@ -5,14 +5,14 @@
  */
 import { CompressionTypes, Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 
 describe('kafkajs', () => {
   let broker: BrokerProcess;
   let kafka: Kafka;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     kafka = new Kafka({ brokers: [`127.0.0.1:${broker.kafkaPort}`], clientId: 'rill-test', logLevel: logLevel.NOTHING, retry: { retries: 3 } });
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 const execFileAsync = promisify(execFile);
@@ -20,7 +20,7 @@ describe('kcat', () => {
   };
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
   });
   afterAll(async () => {
     await broker.stop();

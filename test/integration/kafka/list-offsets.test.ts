@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { RawClient } from './raw-client.js';
 
 interface Answer {
@@ -48,7 +48,7 @@ describe('ListOffsets', () => {
   const ts = (n: number) => 1_700_000_000_000n + BigInt(n) * 1000n;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
     c = new RawClient(broker.kafkaPort);
     await c.request(API_KEY.CreateTopics, 5, { topics: [{ name: 'times', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
     // Offsets 0-2 at t1, t2, t9 (max in the middle of the log), then 3-4 at t5, t9 again, then 5 at t7.
@@ -102,7 +102,7 @@ c.close()
 
 describe('ListOffsets on an offline partition', () => {
   it('answers KAFKA_STORAGE_ERROR, not offset 0', async () => {
-    const first = await startBroker();
+    const first = await spawnBroker();
     const c = new RawClient(first.kafkaPort);
     await c.request(API_KEY.CreateTopics, 5, { topics: [{ name: 'fragile', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
     expect(await produce(c, 'fragile', await encodeRecordBatch([{ key: null, value: Buffer.from('x') }]))).toBe(0);
@@ -111,7 +111,7 @@ describe('ListOffsets on an offline partition', () => {
     const file = await open(join(first.dataDir, 'fragile-0', '00000000000000000000.log'), 'r+');
     await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
     await file.close();
-    const second = await startBroker({ dataDir: first.dataDir });
+    const second = await spawnBroker({ dataDir: first.dataDir });
     const again = new RawClient(second.kafkaPort);
     try {
       for (const t of [-2n, -1n, -3n, 0n]) expect(await listOffsets(again, 'fragile', 0, t)).toMatchObject({ errorCode: 56, offset: -1n });

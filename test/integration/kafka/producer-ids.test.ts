@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { RawClient } from './raw-client.js';
 
 interface InitAnswer {
@@ -22,7 +22,7 @@ const init = (c: RawClient, producerId = -1n, producerEpoch = -1) =>
 describe('InitProducerId', () => {
   let broker: BrokerProcess;
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
   });
   afterAll(async () => {
     await broker.stop();

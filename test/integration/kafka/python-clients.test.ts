@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDataDir, startBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient } from '../../helpers/grpc-client.js';
 
 const SCRIPT = fileURLToPath(new URL('./python-clients.py', import.meta.url));
@@ -15,7 +15,7 @@ describe('Python Kafka clients', () => {
   let broker: BrokerProcess;
 
   beforeAll(async () => {
-    broker = await startBroker();
+    broker = await spawnBroker();
   });
   afterAll(async () => {
     await broker.stop();

@@ -1,0 +1,188 @@
+/**
+ * The public types of `rill/client`: what RillClient's methods take and return. Offsets and
+ * timestamps are `bigint` everywhere; record keys and values are `Buffer` (null for a null key or
+ * value, which is distinct from empty bytes). Pure types, no state.
+ */
+
+/** Bytes as a caller may give them: a string is sent as UTF-8. */
+export type Bytes = Buffer | Uint8Array | string;
+
+export interface RillClientOptions {
+  /** The deadline of every unary call unless the call says otherwise (default 30 s). */
+  deadlineMs?: number;
+  /** Retry a call on the leader when a broker answers FAILED_PRECONDITION / NOT_LEADER with the leader's address (default true). */
+  followLeader?: boolean;
+  /** How long `subscribe` keeps trying to resume after a broken connection before it throws (default 30 s). */
+  reconnectTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  /** Overrides the client's deadline for this call. */
+  deadlineMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Header {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface ProduceRecord {
+  key?: Bytes | null;
+  value: Bytes | null;
+  headers?: Record<string, Bytes | null> | Array<{ key: string; value: Bytes | null }>;
+  /** Default: the broker's clock. */
+  timestampMs?: bigint | number;
+}
+
+export interface ProduceOptions extends CallOptions {
+  /** Default: by key (murmur2, as Kafka's Java client), keyless records to one partition per request. */
+  partition?: number;
+  /** The key of every record that has none of its own. */
+  key?: Bytes;
+}
+
+export interface RecordPosition {
+  partition: number;
+  offset: bigint;
+}
+
+export interface ProduceResult {
+  /** Partition and offset of the first record. */
+  partition: number;
+  baseOffset: bigint;
+  /** One position per record, in request order. */
+  positions: RecordPosition[];
+}
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestampMs: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Header[];
+}
+
+export interface FetchRequest {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** Default 1 MiB (always at least one whole batch). */
+  maxBytes?: number;
+  /** Wait up to this long for data when there is none yet (default 0: answer at once). */
+  maxWaitMs?: number;
+}
+
+export interface FetchResult {
+  records: ConsumedRecord[];
+  nextOffset: bigint;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint | number };
+
+/** Where a subscription starts. */
+export type StartPosition =
+  | 'earliest'
+  | 'latest'
+  | { offset: bigint }
+  | { timestampMs: bigint | number }
+  | { group: string; reset?: 'earliest' | 'latest' };
+
+export interface SubscribeOptions {
+  topic: string;
+  /** Default: every partition. */
+  partitions?: number[];
+  /** Default 'latest'. */
+  from?: StartPosition;
+  /** Bytes per read (default 1 MiB). */
+  maxBytes?: number;
+  /** Ends the iteration (as `break` does). */
+  signal?: AbortSignal;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string;
+  source: string;
+  readOnly: boolean;
+}
+
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  partitions: number;
+  configs: Record<string, string>;
+  effectiveConfigs: ConfigEntry[];
+}
+
+export interface PartitionInfo {
+  partition: number;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+  highWatermark: bigint;
+  sizeBytes: bigint;
+  leader: number;
+  online: boolean;
+  error: string;
+  cleanableRatio: number;
+}
+
+export interface TopicDescription {
+  topic: TopicInfo;
+  partitions: PartitionInfo[];
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  controllerId: number;
+  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number }>;
+}
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  /** The next offset to read. */
+  offset: bigint;
+  metadata?: string;
+}
+
+export interface GroupSummary {
+  group: string;
+  state: string;
+  protocolType: string;
+  members: number;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committedOffset: bigint;
+  logEndOffset: bigint;
+  lag: bigint;
+  metadata: string;
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  groupInstanceId: string;
+  assignment: Array<{ topic: string; partitions: number[] }>;
+}
+
+export interface GroupDescription {
+  group: string;
+  state: string;
+  partitions: PartitionLag[];
+  totalLag: bigint;
+  members: GroupMember[];
+  protocolType: string;
+  protocol: string;
+  generationId: number;
+}
+
+export type ResetTarget = 'earliest' | 'latest' | { timestampMs: bigint | number } | { offset: bigint };
