@@ -19,3 +19,4 @@ export { forEachBatch, countRecords } from './batch-format.js';
 export type { BatchFrame } from './batch-format.js';
 export { LogCleaner } from './cleaner/log-cleaner.js';
 export type { LogCleanerOptions, CleanerStats } from './cleaner/log-cleaner.js';
+export { SimFs, PowerCutError, seededRandom } from './io/sim-fs.js';

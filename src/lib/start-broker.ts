@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
-import { SimFs } from '../../storage/io/sim-fs.js';
+import { SimFs } from '../../storage/index.js';
 import { Broker } from '../broker.js';
 import { BrokerConfigSchema, ConfigError, TopicDefaultsSchema, type BrokerConfig } from '../config.js';
 
