@@ -1,0 +1,94 @@
+/**
+ * A TCP proxy for fault tests, put between a client and a server on loopback. Modes:
+ *   pass       forward both ways (the default);
+ *   delay      forward each chunk after `delayMs` (order kept per direction);
+ *   drop       reset every open connection and refuse new ones;
+ *   blackhole  keep connections open but forward nothing either way (a partition: the peer
+ *              sees silence, not an error); new connections are accepted and starved too.
+ * Switching back to pass forwards on new connections; bytes swallowed by a black hole are lost
+ * (the link was cut). One proxy per link; all in the test process's event loop.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+export type FaultMode = 'pass' | 'delay' | 'drop' | 'blackhole';
+
+export interface FaultProxy {
+  port: number;
+  /** host:port of the proxy's listening side. */
+  address: string;
+  mode(): FaultMode;
+  setMode(mode: FaultMode, options?: { delayMs?: number }): void;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
+  let mode: FaultMode = 'pass';
+  let delayMs = 0;
+  const pairs = new Set<[Socket, Socket]>();
+  const server: Server = createServer((inbound) => {
+    if (mode === 'drop') {
+      inbound.resetAndDestroy();
+      return;
+    }
+    const outbound = createConnection({ host: target.host, port: target.port });
+    const pair: [Socket, Socket] = [inbound, outbound];
+    pairs.add(pair);
+    const close = () => {
+      pairs.delete(pair);
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('error', close).on('close', close);
+    outbound.on('error', close).on('close', close);
+    forward(inbound, outbound);
+    forward(outbound, inbound);
+  });
+  const forward = (from: Socket, to: Socket) => {
+    let chain = Promise.resolve();
+    from.on('data', (chunk: Buffer) => {
+      if (mode === 'blackhole') return;
+      if (mode === 'delay' && delayMs > 0) {
+        const wait = delayMs;
+        chain = chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, wait))).then(() => {
+          if (mode !== 'blackhole' && !to.destroyed) to.write(chunk);
+        });
+        return;
+      }
+      chain = chain.then(() => {
+        if (!to.destroyed) to.write(chunk);
+      });
+    });
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    mode: () => mode,
+    setMode(next, options = {}) {
+      mode = next;
+      delayMs = options.delayMs ?? delayMs;
+      if (next === 'drop') {
+        for (const [a, b] of pairs) {
+          a.resetAndDestroy();
+          b.resetAndDestroy();
+        }
+        pairs.clear();
+      }
+    },
+    connections: () => pairs.size,
+    async close() {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      pairs.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
