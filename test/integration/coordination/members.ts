@@ -26,7 +26,7 @@ export class Members {
   readonly root = `/rill-test-${process.pid}-${++roots}/`;
   readonly all: Member[] = [];
 
-  constructor(private readonly etcd: EtcdServer, private readonly leaseTtlMs = 1000) {}
+  constructor(private readonly etcd: EtcdServer, private readonly leaseTtlMs = 2000) {}
 
   /** Creates (not starts) a member; with `proxied` its etcd link goes through a fault proxy. */
   async create(nodeId: number, options: { proxied?: boolean } = {}): Promise<Member> {
