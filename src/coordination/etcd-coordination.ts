@@ -401,6 +401,7 @@ class EtcdCoordination implements Coordination {
   private onWatch(res: IWatchResponse): void {
     let brokersChanged = false;
     let controllerGone = false;
+    let selfGone = false;
     let changed = false;
     for (const event of res.events) {
       const key = event.kv.key.toString();
@@ -422,6 +423,7 @@ class EtcdCoordination implements Coordination {
       } else {
         this.view.delete(key);
         if (key === this.keys.controller) controllerGone = true;
+        if (key === this.keys.broker(this.self!.nodeId)) selfGone = true;
         if (key.startsWith(this.keys.requests) || key.startsWith(this.keys.replies)) {
           this.queuedRequests.delete(key.slice(this.keys.requests.length));
           continue;
@@ -440,6 +442,11 @@ class EtcdCoordination implements Coordination {
     if (this.controllerRevision !== undefined && this.view.controller?.createRevision !== this.controllerRevision) {
       this.controllerRevision = undefined;
       this.log.warn('no longer controller');
+    }
+    if (selfGone && this.session !== undefined) {
+      // Our registration is gone (lease expired while we were away, or removed): step down now.
+      this.sessionLost(this.session, 'our broker key was deleted');
+      return;
     }
     if (changed) this.notify();
     if (controllerGone) this.campaign();

@@ -113,7 +113,11 @@ describe('a three-process cluster on a real etcd', () => {
     }, 15_000, 'the partition to go offline');
     expect(offline).toMatchObject({ leader: -1, leaderEpoch: 1, isr: [created.leader], replicas: created.replicas });
     await leader.restart();
-    const back = await agreement(cluster.members, [1, 2, 3], 'the ISR member back');
+    // Agreement on the membership can come a moment before the controller's election lands.
+    const back = await eventually(async () => {
+      const s = await agreement(cluster!.members, [1, 2, 3], 'the ISR member back');
+      return s.assignments[0]?.leader !== -1 ? s : undefined;
+    }, 15_000, 'the partition back online');
     expect(back.assignments[0]).toMatchObject({ leader: created.leader, leaderEpoch: 2, isr: [created.leader] });
   });
 
