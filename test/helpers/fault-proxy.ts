@@ -49,8 +49,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     from.on('data', (chunk: Buffer) => {
       if (mode === 'blackhole') return;
       if (mode === 'delay' && delayMs > 0) {
-        const wait = delayMs;
-        chain = chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, wait))).then(() => {
+        // Each chunk leaves delayMs after it arrived (a latency, not a throttle); order is kept.
+        const due = Date.now() + delayMs;
+        chain = chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())))).then(() => {
           if (mode !== 'blackhole' && !to.destroyed) to.write(chunk);
         });
         return;

@@ -1,3 +1,4 @@
+import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isCoordinationError } from '../../../src/coordination/index.js';
 import { eventually } from '../../helpers/broker-process.js';
@@ -71,5 +72,29 @@ describe('a member cut off from etcd by the fault proxy', () => {
     expect(isCoordinationError(error) && error.retriable).toBe(true);
     expect(solo.coordination.assignments('kept')).toEqual(before);
     solo.proxy!.setMode('pass');
+  });
+});
+
+describe('a deposed controller', () => {
+  it('has its write refused by etcd (the CAS on the controller key fails) before it even hears it was deposed', async () => {
+    members = new Members(etcd);
+    const old = await members.start(1, { proxied: true });
+    await eventually(() => (old.coordination.isController() ? true : undefined), 10_000, 'member 1 to be controller');
+    const raw = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      // Member 1 hears of etcd only 500 ms late (each way); meanwhile another controller is elected.
+      old.proxy!.setMode('delay', { delayMs: 500 });
+      await raw.delete().key(`${members.root}controller`);
+      await raw.put(`${members.root}controller`).value(JSON.stringify({ nodeId: 99 }));
+      expect(old.coordination.isController()).toBe(true); // it does not know yet
+      const error = await old.coordination.createTopic({ name: 'late', partitionCount: 1, replicationFactor: 1, configs: {} }).catch((e: unknown) => e);
+      expect(isCoordinationError(error) && error.code).toBe('NOT_CONTROLLER');
+      expect(await raw.get(`${members.root}topics/late`).string()).toBeNull();
+      expect(await raw.getAll().prefix(`${members.root}partitions/late/`).keys()).toEqual([]);
+      await eventually(() => (old.coordination.controllerId() === 99 && !old.coordination.isController() ? true : undefined), 10_000, 'member 1 to learn of it');
+    } finally {
+      old.proxy!.setMode('pass');
+      raw.close();
+    }
   });
 });
