@@ -154,7 +154,7 @@ export class ControllerOps {
    * Brings every partition in line with the live brokers (elections, ISR shrink). Returns the
    * number of partitions changed; a partition whose CAS lost is retried on the next pass.
    */
-  async reconcile(): Promise<number> {
+  async reconcile(depth = 0): Promise<number> {
     const { view, keys } = this.ctx;
     const live = new Set(view.brokers.keys());
     let changed = 0;
@@ -170,8 +170,9 @@ export class ControllerOps {
       else stale = res.revision > stale ? res.revision : stale;
     }
     if (stale > 0n) {
+      if (depth >= ATTEMPTS) throw new CoordinationError('UNAVAILABLE', `partition writes kept conflicting after ${ATTEMPTS} passes`);
       await this.ctx.waitForRevision(stale);
-      changed += await this.reconcile();
+      changed += await this.reconcile(depth + 1);
     }
     return changed;
   }

@@ -1,12 +1,10 @@
 /**
  * etcdCoordination: the cluster implementation of Coordination over a real etcd.
  *
- * Session: one etcd client, one lease (TTL = leaseTtlMs rounded up to seconds), the broker key
- * created under it only if absent (a live id is refused), one range read of the root prefix and
- * one watch from the revision after it. The lease is believed alive until one TTL after the
- * send time of the last acknowledged keepalive (etcd can only have extended it further); past
- * that, or when etcd reports it gone, the broker steps down at once (no controller role, leads
- * nothing), drops the session and keeps trying to open a new one.
+ * Session (EtcdSession): a lease, the broker key created under it only if absent (a live id is
+ * refused), a snapshot and a watch. When the session ends (lease expired or presumed expired,
+ * watch failed, our broker key deleted) the broker steps down at once — no controller role,
+ * leads nothing, pending calls fail with UNAVAILABLE — and keeps trying to open a new session.
  *
  * Election: the controller key is created (if absent) under the broker's lease; its create
  * revision fences every controller write (ControllerOps). Brokers campaign at start and whenever
@@ -19,13 +17,16 @@
  * All state changes happen on the event loop (no locks); listeners run after each watch batch.
  */
 import { randomUUID } from 'node:crypto';
-import { Etcd3, type IKeyValue, type IOperation, type IWatchResponse, type Lease, type Watcher } from 'etcd3';
+import type { IOperation, IWatchResponse } from 'etcd3';
 import type { Logger } from 'pino';
-import { ClusterView, type RawKv } from './cluster-view.js';
+import { ClusterView } from './cluster-view.js';
 import type { BrokerEndpoint, Coordination, PartitionAssignment, TopicDefinition, TopicRequest } from './coordination.js';
 import { CoordinationError, isCoordinationError, isCoordinationErrorCode } from './coordination-error.js';
 import { ControllerOps, type TxnCompare, type TxnOp } from './controller-ops.js';
+import { callEtcd, rawKv } from './etcd-call.js';
 import { DEFAULT_ROOT, EtcdKeys, type ControllerReply, type ControllerRequest } from './etcd-keys.js';
+import { EtcdSession } from './etcd-session.js';
+import { RevisionWaiters } from './revision-waiters.js';
 
 export interface EtcdCoordinationOptions {
   endpoints: string[];
@@ -35,17 +36,6 @@ export interface EtcdCoordinationOptions {
   root?: string;
   /** Deadline of one etcd call and of one controller request; 5 s by default. */
   requestTimeoutMs?: number;
-}
-
-interface Session {
-  client: Etcd3;
-  lease: Lease;
-  leaseId: string;
-  watcher: Watcher | undefined;
-  /** Until when (ms since epoch) the lease is certainly alive at etcd. */
-  aliveUntil: number;
-  lastFiredAt: number;
-  watchdog: NodeJS.Timeout | undefined;
 }
 
 export function etcdCoordination(options: EtcdCoordinationOptions): Coordination {
@@ -61,14 +51,14 @@ class EtcdCoordination implements Coordination {
   private readonly listeners = new Set<() => void>();
   private readonly ops: ControllerOps;
   private self: BrokerEndpoint | undefined;
-  private session: Session | undefined;
+  private session: EtcdSession | undefined;
   private stopped = false;
   private reopening = false;
   private controllerRevision: string | undefined;
   private controlQueue: Promise<unknown> = Promise.resolve();
   private reconcilePending = false;
   private readonly queuedRequests = new Set<string>();
-  private readonly revisionWaiters: { revision: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly revisionWaiters = new RevisionWaiters();
   private readonly replyWaiters = new Map<string, { resolve: (r: ControllerReply) => void; reject: (e: Error) => void }>();
   private campaignTimer: NodeJS.Timeout | undefined;
 
@@ -89,7 +79,12 @@ class EtcdCoordination implements Coordination {
   async start(self: BrokerEndpoint): Promise<void> {
     if (this.self !== undefined) throw new CoordinationError('INVALID_REQUEST', 'start was already called');
     this.self = { ...self };
-    await this.openSession();
+    try {
+      await this.openSession();
+    } catch (error) {
+      this.self = undefined;
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
@@ -98,7 +93,7 @@ class EtcdCoordination implements Coordination {
     clearTimeout(this.campaignTimer);
     const session = this.session;
     this.stepDown('stopping');
-    if (session !== undefined) await this.closeSession(session, true);
+    if (session !== undefined) await session.close(true);
   }
 
   brokers(): BrokerEndpoint[] {
@@ -296,74 +291,40 @@ class EtcdCoordination implements Coordination {
 
   private async openSession(): Promise<void> {
     const self = this.self!;
-    const client = new Etcd3({
-      hosts: this.options.endpoints,
-      dialTimeout: this.timeoutMs,
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
+    const config = { endpoints: this.options.endpoints, ttlMs: this.ttlMs, timeoutMs: this.timeoutMs, keys: this.keys, log: this.log };
+    let session: EtcdSession | undefined;
+    const { session: opened, snapshot } = await EtcdSession.open(config, self, {
+      onWatch: (res) => this.session === session && this.onWatch(res),
+      onLost: (reason) => session !== undefined && this.sessionLost(session, reason),
     });
-    const ttlSeconds = this.ttlMs / 1000;
-    const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
-    const grantedAt = Date.now();
-    const session: Session = { client, lease, leaseId: '', watcher: undefined, aliveUntil: grantedAt + this.ttlMs, lastFiredAt: grantedAt, watchdog: undefined };
-    try {
-      session.leaseId = await this.call(lease.grant(), 'lease grant');
-      const brokerKey = this.keys.broker(self.nodeId);
-      const reg = await this.call(
-        client.if(brokerKey, 'Create', '==', 0).then(client.put(brokerKey).value(JSON.stringify(self)).lease(session.leaseId)).else(client.get(brokerKey)).commit(),
-        'register',
-      );
-      if (!reg.succeeded) {
-        const existing = reg.responses[0]?.response_range?.kvs[0]?.value.toString() ?? '?';
-        throw new CoordinationError('DUPLICATE_BROKER', `broker id ${self.nodeId} is already registered by a live broker (${existing})`);
-      }
-      const snapshot = await this.call(client.getAll().prefix(this.keys.root).exec(), 'snapshot');
-      this.view.clear();
-      for (const kv of snapshot.kvs) this.view.put(rawKv(kv));
-      this.view.revision = BigInt(snapshot.header.revision);
-      const watcher = await this.call(client.watch().prefix(this.keys.root).startRevision((this.view.revision + 1n).toString()).create(), 'watch');
-      session.watcher = watcher;
-      watcher.on('data', (res: IWatchResponse) => this.session === session && this.onWatch(res));
-      watcher.on('error', (error: unknown) => this.sessionLost(session, `watch failed: ${String(error)}`));
-    } catch (error) {
-      await this.closeSession(session, true);
-      throw error;
+    session = opened;
+    if (this.stopped) {
+      await session.close(true);
+      return;
     }
-    lease.on('keepaliveFired', () => (session.lastFiredAt = Date.now()));
-    lease.on('keepaliveSucceeded', () => {
-      session.aliveUntil = Math.max(session.aliveUntil, session.lastFiredAt + this.ttlMs);
-      this.armWatchdog(session);
-    });
-    lease.on('lost', (error) => this.sessionLost(session, `lease lost: ${error.message}`));
+    this.view.clear();
+    for (const kv of snapshot.kvs) this.view.put(rawKv(kv));
+    this.view.revision = BigInt(snapshot.header.revision);
     this.session = session;
-    this.armWatchdog(session);
+    session.activate();
     this.log.info({ nodeId: self.nodeId, lease: session.leaseId, revision: this.view.revision.toString() }, 'registered with etcd');
     this.notify();
     this.campaign();
-    for (const [id, reply] of this.view.replies) this.replyWaiters.get(id)?.resolve(reply);
   }
 
-  private armWatchdog(session: Session): void {
-    clearTimeout(session.watchdog);
-    session.watchdog = setTimeout(() => {
-      if (Date.now() >= session.aliveUntil) this.sessionLost(session, 'no lease keepalive acknowledged within the TTL');
-      else this.armWatchdog(session);
-    }, Math.max(0, session.aliveUntil - Date.now()));
-  }
-
-  private sessionLost(session: Session, reason: string): void {
+  private sessionLost(session: EtcdSession, reason: string): void {
     if (this.session !== session) return;
     this.log.warn({ reason }, 'etcd session lost: stepping down');
     this.stepDown(reason);
-    void this.closeSession(session, true).then(() => this.reopen());
+    void session.close(true).then(() => this.reopen());
   }
 
   private stepDown(reason: string): void {
     const wasActive = this.session !== undefined;
-    if (this.session !== undefined) clearTimeout(this.session.watchdog);
     this.session = undefined;
     this.controllerRevision = undefined;
     const error = new CoordinationError('UNAVAILABLE', `etcd session ended: ${reason}`);
-    for (const waiter of this.revisionWaiters.splice(0)) waiter.reject(error);
+    this.revisionWaiters.rejectAll(error);
     for (const waiter of this.replyWaiters.values()) waiter.reject(error);
     if (wasActive) this.notify();
   }
@@ -382,19 +343,6 @@ class EtcdCoordination implements Coordination {
       }
     } finally {
       this.reopening = false;
-    }
-  }
-
-  private async closeSession(session: Session, revoke: boolean): Promise<void> {
-    clearTimeout(session.watchdog);
-    try {
-      if (session.watcher !== undefined) await Promise.race([session.watcher.cancel(), delay(1000)]);
-      if (revoke && session.leaseId !== '') await Promise.race([session.lease.revoke({ deadline: Date.now() + 1000 }), delay(1000)]);
-    } catch (error) {
-      this.log.debug({ err: error }, 'session teardown: etcd unreachable');
-    } finally {
-      session.lease.release();
-      session.client.close();
     }
   }
 
@@ -424,21 +372,16 @@ class EtcdCoordination implements Coordination {
         this.view.delete(key);
         if (key === this.keys.controller) controllerGone = true;
         if (key === this.keys.broker(this.self!.nodeId)) selfGone = true;
-        if (key.startsWith(this.keys.requests) || key.startsWith(this.keys.replies)) {
+        if (key.startsWith(this.keys.requests)) {
           this.queuedRequests.delete(key.slice(this.keys.requests.length));
           continue;
         }
+        if (key.startsWith(this.keys.replies)) continue;
       }
       if (!key.startsWith(this.keys.producerIds)) changed = true;
     }
     this.view.revision = BigInt(res.header.revision);
-    for (let i = this.revisionWaiters.length - 1; i >= 0; i--) {
-      const waiter = this.revisionWaiters[i]!;
-      if (waiter.revision <= this.view.revision) {
-        this.revisionWaiters.splice(i, 1);
-        waiter.resolve();
-      }
-    }
+    this.revisionWaiters.advance(this.view.revision);
     if (this.controllerRevision !== undefined && this.view.controller?.createRevision !== this.controllerRevision) {
       this.controllerRevision = undefined;
       this.log.warn('no longer controller');
@@ -465,17 +408,18 @@ class EtcdCoordination implements Coordination {
 
   // ---- etcd plumbing ----
 
-  private requireSession(): Session {
+  private requireSession(): EtcdSession {
     if (this.session === undefined) {
       throw new CoordinationError(this.self === undefined ? 'NOT_STARTED' : 'UNAVAILABLE', this.self === undefined ? 'coordination not started' : 'no etcd session (etcd unreachable or lease lost)');
     }
     return this.session;
   }
 
+  /** Resolves once the watch has delivered `revision`; a stalled watch fails it (UNAVAILABLE) after the request timeout. */
   private waitForRevision(revision: bigint): Promise<void> {
     if (this.view.revision >= revision) return Promise.resolve();
     if (this.session === undefined) return Promise.reject(new CoordinationError('UNAVAILABLE', 'no etcd session'));
-    return new Promise((resolve, reject) => this.revisionWaiters.push({ revision, resolve, reject }));
+    return this.revisionWaiters.wait(this.view.revision, revision, this.timeoutMs);
   }
 
   private async fencedTxn(compares: TxnCompare[], ops: TxnOp[]): Promise<{ ok: boolean; revision: bigint }> {
@@ -498,31 +442,9 @@ class EtcdCoordination implements Coordination {
     return { ok: false, revision };
   }
 
-  /** Runs an etcd call with a deadline; failures become a retriable UNAVAILABLE. */
-  private async call<T>(promise: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        promise,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CoordinationError('UNAVAILABLE', `etcd did not answer ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      if (isCoordinationError(error)) throw error;
-      throw new CoordinationError('UNAVAILABLE', `etcd ${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
+  private call<T>(promise: Promise<T>, what: string): Promise<T> {
+    return callEtcd(promise, what, this.timeoutMs);
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-function rawKv(kv: IKeyValue): RawKv {
-  return { key: kv.key.toString(), value: kv.value.toString(), createRevision: kv.create_revision, modRevision: kv.mod_revision, lease: kv.lease };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
