@@ -19,15 +19,19 @@ export interface FaultProxy {
   mode(): FaultMode;
   setMode(mode: FaultMode, options?: { delayMs?: number }): void;
   connections(): number;
+  /** Bytes received and discarded by a black hole, both directions. */
+  swallowedBytes(): number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let delayMs = 0;
+  let swallowed = 0;
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((inbound) => {
     if (mode === 'drop') {
+      inbound.on('error', () => undefined);
       inbound.resetAndDestroy();
       return;
     }
@@ -47,7 +51,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const forward = (from: Socket, to: Socket) => {
     let chain = Promise.resolve();
     from.on('data', (chunk: Buffer) => {
-      if (mode === 'blackhole') return;
+      if (mode === 'blackhole') {
+        swallowed += chunk.length;
+        return;
+      }
       if (mode === 'delay' && delayMs > 0) {
         // Each chunk leaves delayMs after it arrived (a latency, not a throttle); order is kept.
         const due = Date.now() + delayMs;
@@ -83,6 +90,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       }
     },
     connections: () => pairs.size,
+    swallowedBytes: () => swallowed,
     async close() {
       for (const [a, b] of pairs) {
         a.destroy();
