@@ -29,6 +29,8 @@ export interface ControllerContext {
   /** Commits `ops` if the compares hold (and this broker is still controller, else NOT_CONTROLLER). */
   txn(compares: TxnCompare[], ops: TxnOp[]): Promise<{ ok: boolean; revision: bigint }>;
   waitForRevision(revision: bigint): Promise<void>;
+  /** The brokers to treat as alive when electing (registered ones, plus any still in their grace period). */
+  liveBrokers(): ReadonlySet<number>;
 }
 
 /** etcd's default limit is 128 operations per transaction. */
@@ -156,7 +158,7 @@ export class ControllerOps {
    */
   async reconcile(depth = 0): Promise<number> {
     const { view, keys } = this.ctx;
-    const live = new Set(view.brokers.keys());
+    const live = this.ctx.liveBrokers();
     let changed = 0;
     let stale = 0n;
     for (const a of view.assignmentList()) {

@@ -9,6 +9,10 @@
  * Election: the controller key is created (if absent) under the broker's lease; its create
  * revision fences every controller write (ControllerOps). Brokers campaign at start and whenever
  * the key disappears. Controller work (requests, reconcile passes) runs one op at a time.
+ * A controller elected less than 2 TTLs into its own session treats absent brokers as alive
+ * for 2 TTLs (as a fresh KRaft controller gives every broker a full session): after an etcd
+ * outage every lease expires at once, and the first broker back must not strip the others of
+ * their leadership before they could re-register.
  *
  * Requests from other brokers travel through etcd: a request key under the requester's lease,
  * a reply key written by the controller under that same lease; the requester sees the reply in
@@ -48,6 +52,7 @@ class EtcdCoordination implements Coordination {
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly timeoutMs: number;
+  private readonly graceMs: number;
   private readonly listeners = new Set<() => void>();
   private readonly ops: ControllerOps;
   private self: BrokerEndpoint | undefined;
@@ -61,6 +66,10 @@ class EtcdCoordination implements Coordination {
   private readonly revisionWaiters = new RevisionWaiters();
   private readonly replyWaiters = new Map<string, { resolve: (r: ControllerReply) => void; reject: (e: Error) => void }>();
   private campaignTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private sessionOpenedAt = 0;
+  /** Until when a fresh controller treats absent brokers as alive (0: no grace). */
+  private graceUntil = 0;
 
   constructor(private readonly options: EtcdCoordinationOptions) {
     this.keys = new EtcdKeys(options.root ?? DEFAULT_ROOT);
@@ -68,11 +77,13 @@ class EtcdCoordination implements Coordination {
     this.view = new ClusterView(this.keys, (key, error) => this.log.warn({ key, err: error }, 'skipping an invalid etcd value'));
     this.ttlMs = Math.max(1, Math.ceil(options.leaseTtlMs / 1000)) * 1000;
     this.timeoutMs = options.requestTimeoutMs ?? 5000;
+    this.graceMs = 2 * this.ttlMs;
     this.ops = new ControllerOps({
       view: this.view,
       keys: this.keys,
       txn: (compares, ops) => this.fencedTxn(compares, ops),
       waitForRevision: (revision) => this.waitForRevision(revision),
+      liveBrokers: () => this.liveBrokers(),
     });
   }
 
@@ -91,6 +102,7 @@ class EtcdCoordination implements Coordination {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.campaignTimer);
+    clearTimeout(this.graceTimer);
     const session = this.session;
     this.stepDown('stopping');
     if (session !== undefined) await session.close(true);
@@ -255,10 +267,20 @@ class EtcdCoordination implements Coordination {
     });
   }
 
+  private liveBrokers(): ReadonlySet<number> {
+    const live = new Set(this.view.brokers.keys());
+    if (Date.now() >= this.graceUntil) return live;
+    for (const a of this.view.assignmentList()) {
+      for (const id of [a.leader, ...a.isr]) if (id >= 0) live.add(id);
+    }
+    return live;
+  }
+
   // ---- election ----
 
   private campaign(): void {
     clearTimeout(this.campaignTimer);
+    clearTimeout(this.graceTimer);
     const session = this.session;
     if (session === undefined || this.view.controller !== undefined) return;
     const key = this.keys.controller;
@@ -284,6 +306,13 @@ class EtcdCoordination implements Coordination {
     if (!this.isController()) return;
     this.notify();
     this.scheduleReconcile();
+    // A controller whose own session is young may not have watched the others leave (after an
+    // etcd outage every lease expires at once, in any order): it gives absent brokers a grace
+    // period to re-register, then a second pass treats those still absent as dead.
+    const now = Date.now();
+    clearTimeout(this.graceTimer);
+    this.graceUntil = now - this.sessionOpenedAt < this.graceMs ? now + this.graceMs : 0;
+    if (this.graceUntil > 0) this.graceTimer = setTimeout(() => this.scheduleReconcile(), this.graceMs + 10).unref();
     for (const [id, request] of this.view.requests) this.handleRequest(id, request);
   }
 
@@ -305,6 +334,7 @@ class EtcdCoordination implements Coordination {
     this.view.clear();
     for (const kv of snapshot.kvs) this.view.put(rawKv(kv));
     this.view.revision = BigInt(snapshot.header.revision);
+    this.sessionOpenedAt = Date.now();
     this.session = session;
     session.activate();
     this.log.info({ nodeId: self.nodeId, lease: session.leaseId, revision: this.view.revision.toString() }, 'registered with etcd');

@@ -61,13 +61,19 @@ describe('a three-process cluster on a real etcd', () => {
     await cluster.member(controllerId).kill();
     const rest = cluster.members.filter((m) => m.nodeId !== controllerId);
     const live = rest.map((m) => m.nodeId);
+    const elected = await eventually(async () => {
+      const all = await states(rest);
+      return all.every((s) => s.controllerId !== null && s.controllerId !== controllerId && s.controllerId === all[0]!.controllerId) ? all[0]!.controllerId! : undefined;
+    }, 15_000, 'a new controller');
+    const electedAfter = Date.now() - started;
+    expect(live).toContain(elected);
     const after = await eventually(async () => {
       const all = await states(rest);
       const ok = all.every((s) => s.controllerId !== null && s.controllerId !== controllerId && s.controllerId === all[0]!.controllerId && s.brokers.length === 2);
       const moved = all.every((s) => s.assignments.every((a) => a.leader !== controllerId && !a.isr.includes(controllerId)));
       return ok && moved && JSON.stringify(all[0]!.assignments) === JSON.stringify(all[1]!.assignments) ? all[0]! : undefined;
     }, 15_000, 'a new controller and moved leadership');
-    process.stdout.write(`controller ${controllerId} SIGKILLed; new controller ${after.controllerId} with leadership moved after ${Date.now() - started} ms (lease TTL 2 s)\n`);
+    process.stdout.write(`controller ${controllerId} SIGKILLed: controller ${elected} elected after ${electedAfter} ms, leadership moved after ${Date.now() - started} ms (lease TTL 2 s, young-controller grace 4 s)\n`);
     expect(live).toContain(after.controllerId);
     for (const a of after.assignments) {
       const old = before.find((b) => b.partition === a.partition)!;

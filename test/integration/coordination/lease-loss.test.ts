@@ -1,6 +1,6 @@
 import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isCoordinationError } from '../../../src/coordination/index.js';
+import { isCoordinationError, type Coordination } from '../../../src/coordination/index.js';
 import { eventually } from '../../helpers/broker-process.js';
 import { startEtcd, type EtcdServer } from '../../helpers/etcd.js';
 import { Members } from './members.js';
@@ -96,5 +96,41 @@ describe('a deposed controller', () => {
       old.proxy!.setMode('pass');
       raw.close();
     }
+  });
+});
+
+describe('etcd itself unreachable (the etcd process SIGSTOPped beyond the lease TTL)', () => {
+  it('every member steps down, no leadership changes, and all rejoin with the same leaders and epochs', async () => {
+    members = new Members(etcd);
+    const m1 = await members.start(1);
+    const m2 = await members.start(2, { proxied: true });
+    const m3 = await members.start(3, { proxied: true });
+    const cs: Coordination[] = [m1.coordination, m2.coordination, m3.coordination];
+    await eventually(() => (cs.every((c) => c.brokers().length === 3) ? true : undefined), 10_000, 'three members');
+    await cs[1]!.createTopic({ name: 'orders', partitionCount: 6, replicationFactor: 3, configs: {} });
+    await eventually(() => (cs.every((c) => c.assignments('orders').length === 6) ? true : undefined), 10_000, 'the topic everywhere');
+    const before = cs[0]!.assignments('orders').map(({ version: _v, ...rest }) => rest);
+    etcd.child.kill('SIGSTOP');
+    try {
+      await eventually(() => (cs.every((c) => !c.sessionActive() && c.controllerId() === undefined) ? true : undefined), 15_000, 'every member to step down');
+      expect(cs.some((c) => [0, 1, 2, 3, 4, 5].some((p) => c.leads('orders', p)))).toBe(false);
+      const error = await cs[0]!.allocateProducerIds(1).catch((e: unknown) => e);
+      expect(isCoordinationError(error) && error.code === 'UNAVAILABLE' && error.retriable).toBe(true);
+      // Members 2 and 3 come back later than member 1: member 1's fresh session sees neither.
+      m2.proxy!.setMode('drop');
+      m3.proxy!.setMode('drop');
+    } finally {
+      etcd.child.kill('SIGCONT');
+    }
+    await eventually(() => (m1.coordination.isController() ? true : undefined), 30_000, 'member 1 back as controller');
+    m2.proxy!.setMode('pass');
+    m3.proxy!.setMode('pass');
+    await eventually(() => (cs.every((c) => c.sessionActive() && c.brokers().length === 3 && c.controllerId() === 1) ? true : undefined), 30_000, 'every member back');
+    // A round trip through the controller's queue: the passes queued at its election are done
+    // and their writes seen by the asker. Without the new controller's grace period it would
+    // have moved every leadership to itself and shrunk the ISRs before the others were back.
+    await cs[2]!.allocateProducerIds(1);
+    await eventually(() => (cs.every((c) => JSON.stringify(c.assignments('orders')) === JSON.stringify(cs[2]!.assignments('orders'))) ? true : undefined), 10_000, 'agreement');
+    for (const c of cs) expect(c.assignments('orders').map(({ version: _v, ...rest }) => rest)).toEqual(before);
   });
 });
