@@ -278,13 +278,13 @@ class EtcdCoordination implements Coordination {
 
   // ---- election ----
 
-  private campaign(): void {
+  /** One attempt to win the election (retried later on etcd errors); never rejects. */
+  private campaign(): Promise<void> {
     clearTimeout(this.campaignTimer);
-    clearTimeout(this.graceTimer);
     const session = this.session;
-    if (session === undefined || this.view.controller !== undefined) return;
+    if (session === undefined || this.view.controller !== undefined) return Promise.resolve();
     const key = this.keys.controller;
-    session.client
+    return session.client
       .if(key, 'Create', '==', 0)
       .then(session.client.put(key).value(JSON.stringify({ nodeId: this.self!.nodeId })).lease(session.leaseId))
       .commit()
@@ -298,7 +298,7 @@ class EtcdCoordination implements Coordination {
       .catch((error: unknown) => {
         if (this.session !== session) return;
         this.log.warn({ err: error }, 'controller campaign failed; retrying');
-        this.campaignTimer = setTimeout(() => this.campaign(), 500);
+        this.campaignTimer = setTimeout(() => void this.campaign(), 500);
       });
   }
 
@@ -339,7 +339,8 @@ class EtcdCoordination implements Coordination {
     session.activate();
     this.log.info({ nodeId: self.nodeId, lease: session.leaseId, revision: this.view.revision.toString() }, 'registered with etcd');
     this.notify();
-    this.campaign();
+    // start() resolves after one election attempt, so the first broker of a cluster is its controller.
+    await this.campaign();
   }
 
   private sessionLost(session: EtcdSession, reason: string): void {
@@ -422,7 +423,7 @@ class EtcdCoordination implements Coordination {
       return;
     }
     if (changed) this.notify();
-    if (controllerGone) this.campaign();
+    if (controllerGone) void this.campaign();
     if (brokersChanged && this.isController()) this.scheduleReconcile();
   }
 

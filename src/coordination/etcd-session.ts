@@ -54,6 +54,9 @@ export class EtcdSession {
     const client = new Etcd3({
       hosts: config.endpoints,
       dialTimeout: config.timeoutMs,
+      // Own connections per session: a new session must not inherit a dead link's subchannel
+      // from grpc-js's process-wide pool.
+      grpcOptions: { 'grpc.use_local_subchannel_pool': 1 },
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + config.timeoutMs }),
     });
     const lease = client.lease(config.ttlMs / 1000, { autoKeepAlive: true });

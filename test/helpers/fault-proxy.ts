@@ -5,8 +5,9 @@
  *   drop       reset every open connection and refuse new ones;
  *   blackhole  keep connections open but forward nothing either way (a partition: the peer
  *              sees silence, not an error); new connections are accepted and starved too.
- * Switching back to pass forwards on new connections; bytes swallowed by a black hole are lost
- * (the link was cut). One proxy per link; all in the test process's event loop.
+ * Bytes caught in a black hole are held, not lost, and delivered in order when the mode changes
+ * back (as TCP retransmits across a healed partition); a closed connection drops what it held.
+ * One proxy per link; all in the test process's event loop.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
@@ -19,15 +20,16 @@ export interface FaultProxy {
   mode(): FaultMode;
   setMode(mode: FaultMode, options?: { delayMs?: number }): void;
   connections(): number;
-  /** Bytes received and discarded by a black hole, both directions. */
-  swallowedBytes(): number;
+  /** Bytes caught by a black hole so far (held for delivery on heal), both directions. */
+  heldBytes(): number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let delayMs = 0;
-  let swallowed = 0;
+  let held = 0;
+  const flushers = new Set<() => void>();
   const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((inbound) => {
     if (mode === 'drop') {
@@ -50,22 +52,33 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   });
   const forward = (from: Socket, to: Socket) => {
     let chain = Promise.resolve();
+    const queue: Buffer[] = [];
+    const send = (chunk: Buffer) => {
+      chain = chain.then(() => {
+        if (!to.destroyed) to.write(chunk);
+      });
+    };
+    const hold = (chunk: Buffer) => {
+      queue.push(chunk);
+      held += chunk.length;
+    };
+    const flush = () => {
+      for (const chunk of queue.splice(0)) send(chunk);
+    };
+    flushers.add(flush);
+    from.on('close', () => flushers.delete(flush));
     from.on('data', (chunk: Buffer) => {
-      if (mode === 'blackhole') {
-        swallowed += chunk.length;
-        return;
-      }
+      if (mode === 'blackhole') return hold(chunk);
       if (mode === 'delay' && delayMs > 0) {
         // Each chunk leaves delayMs after it arrived (a latency, not a throttle); order is kept.
         const due = Date.now() + delayMs;
         chain = chain.then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())))).then(() => {
-          if (mode !== 'blackhole' && !to.destroyed) to.write(chunk);
+          if (mode === 'blackhole') hold(chunk);
+          else if (!to.destroyed) to.write(chunk);
         });
         return;
       }
-      chain = chain.then(() => {
-        if (!to.destroyed) to.write(chunk);
-      });
+      send(chunk);
     });
   };
   await new Promise<void>((resolve, reject) => {
@@ -81,6 +94,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     setMode(next, options = {}) {
       mode = next;
       delayMs = options.delayMs ?? delayMs;
+      if (next !== 'blackhole') for (const flush of flushers) flush();
       if (next === 'drop') {
         for (const [a, b] of pairs) {
           a.resetAndDestroy();
@@ -90,7 +104,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       }
     },
     connections: () => pairs.size,
-    swallowedBytes: () => swallowed,
+    heldBytes: () => held,
     async close() {
       for (const [a, b] of pairs) {
         a.destroy();
