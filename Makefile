@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := kcat python3-kafka python3-confluent-kafka python3-grpcio
+DEBIAN_PACKAGES := kcat python3-kafka python3-confluent-kafka python3-grpcio etcd-server
 
 .PHONY: install deps link build test test-faults run bench clean apt
 

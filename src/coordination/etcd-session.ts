@@ -1,0 +1,132 @@
+/**
+ * EtcdSession: one broker's membership in etcd. `open` makes a client, grants a lease (TTL in
+ * whole seconds), creates the broker key under it only if absent (else DUPLICATE_BROKER), reads
+ * the whole root prefix and starts one watch at the revision after that read. Watch batches are
+ * held until `activate`, so the caller applies the snapshot first and loses nothing.
+ *
+ * Liveness: the lease is certainly alive at etcd until one TTL after the send time of the last
+ * acknowledged keepalive (etcd extends it from when it receives the request). A watchdog calls
+ * `onLost` at that instant if no newer acknowledgement came, before etcd can expire it — so a
+ * cut-off broker steps down no later than etcd gives its roles away. etcd reporting the lease
+ * gone, or the watch failing, also ends the session. `onLost` fires at most once.
+ */
+import { Etcd3, type IRangeResponse, type IWatchResponse, type Lease, type Watcher } from 'etcd3';
+import type { Logger } from 'pino';
+import type { BrokerEndpoint } from './coordination.js';
+import { CoordinationError } from './coordination-error.js';
+import { callEtcd, delay } from './etcd-call.js';
+import type { EtcdKeys } from './etcd-keys.js';
+
+export interface SessionConfig {
+  endpoints: string[];
+  ttlMs: number;
+  timeoutMs: number;
+  keys: EtcdKeys;
+  log: Logger;
+}
+
+export interface SessionHandlers {
+  onWatch(res: IWatchResponse): void;
+  onLost(reason: string): void;
+}
+
+export class EtcdSession {
+  private watcher: Watcher | undefined;
+  private aliveUntil: number;
+  private lastFiredAt: number;
+  private watchdog: NodeJS.Timeout | undefined;
+  private held: IWatchResponse[] | undefined = [];
+  private ended = false;
+  leaseId = '';
+
+  private constructor(
+    readonly client: Etcd3,
+    private readonly lease: Lease,
+    private readonly config: SessionConfig,
+    private readonly handlers: SessionHandlers,
+  ) {
+    this.aliveUntil = Date.now() + config.ttlMs;
+    this.lastFiredAt = Date.now();
+  }
+
+  /** Registers `self`; returns the session (not yet active) and the snapshot of the root prefix. */
+  static async open(config: SessionConfig, self: BrokerEndpoint, handlers: SessionHandlers): Promise<{ session: EtcdSession; snapshot: IRangeResponse }> {
+    const client = new Etcd3({
+      hosts: config.endpoints,
+      dialTimeout: config.timeoutMs,
+      // Own connections per session: a new session must not inherit a dead link's subchannel
+      // from grpc-js's process-wide pool.
+      grpcOptions: { 'grpc.use_local_subchannel_pool': 1 },
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + config.timeoutMs }),
+    });
+    const lease = client.lease(config.ttlMs / 1000, { autoKeepAlive: true });
+    const session = new EtcdSession(client, lease, config, handlers);
+    const call = <T>(p: Promise<T>, what: string) => callEtcd(p, what, config.timeoutMs);
+    try {
+      session.leaseId = await call(lease.grant(), 'lease grant');
+      const key = config.keys.broker(self.nodeId);
+      const reg = await call(client.if(key, 'Create', '==', 0).then(client.put(key).value(JSON.stringify(self)).lease(session.leaseId)).else(client.get(key)).commit(), 'register');
+      if (!reg.succeeded) {
+        const existing = reg.responses[0]?.response_range?.kvs[0]?.value.toString() ?? '?';
+        throw new CoordinationError('DUPLICATE_BROKER', `broker id ${self.nodeId} is already registered by a live broker (${existing})`);
+      }
+      const snapshot = await call(client.getAll().prefix(config.keys.root).exec(), 'snapshot');
+      const start = (BigInt(snapshot.header.revision) + 1n).toString();
+      session.watcher = await call(client.watch().prefix(config.keys.root).startRevision(start).create(), 'watch');
+      session.watcher.on('data', (res: IWatchResponse) => (session.held !== undefined ? session.held.push(res) : session.deliver(res)));
+      session.watcher.on('error', (error: unknown) => session.lost(`watch failed: ${String(error)}`));
+      return { session, snapshot };
+    } catch (error) {
+      await session.close(true);
+      throw error;
+    }
+  }
+
+  /** Starts liveness tracking and delivers the watch batches held since `open`. */
+  activate(): void {
+    this.lease.on('keepaliveFired', () => (this.lastFiredAt = Date.now()));
+    this.lease.on('keepaliveSucceeded', () => {
+      this.aliveUntil = Math.max(this.aliveUntil, this.lastFiredAt + this.config.ttlMs);
+      this.armWatchdog();
+    });
+    this.lease.on('lost', (error) => this.lost(`lease lost: ${error.message}`));
+    this.armWatchdog();
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const res of held) this.deliver(res);
+  }
+
+  /** Ends the session: stops the watch, revokes the lease if asked (best effort), closes the client. */
+  async close(revoke: boolean): Promise<void> {
+    this.ended = true;
+    clearTimeout(this.watchdog);
+    try {
+      if (this.watcher !== undefined) await Promise.race([this.watcher.cancel(), delay(1000)]);
+      if (revoke && this.leaseId !== '') await Promise.race([this.lease.revoke({ deadline: Date.now() + 1000 }), delay(1000)]);
+    } catch (error) {
+      this.config.log.debug({ err: error }, 'session teardown: etcd unreachable');
+    } finally {
+      this.lease.release();
+      this.client.close();
+    }
+  }
+
+  private deliver(res: IWatchResponse): void {
+    if (!this.ended) this.handlers.onWatch(res);
+  }
+
+  private lost(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.watchdog);
+    this.handlers.onLost(reason);
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (Date.now() >= this.aliveUntil) this.lost('no lease keepalive acknowledged within the TTL');
+      else this.armWatchdog();
+    }, Math.max(0, this.aliveUntil - Date.now()));
+  }
+}

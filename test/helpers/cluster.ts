@@ -1,0 +1,193 @@
+/**
+ * The multi-process cluster harness: one real etcd (test/helpers/etcd.ts) and N member
+ * processes, each on its own fault proxy to etcd, so a test can SIGKILL, SIGSTOP/SIGCONT,
+ * restart any member or cut its etcd link. Members run test/helpers/coordination-member.js
+ * from dist/ (build first: make build). State is read over each member's loopback HTTP API.
+ * Every wait polls with a deadline. `stop()` kills what is left and removes temp dirs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrokerEndpoint, PartitionAssignment, TopicDefinition } from '../../src/coordination/index.js';
+import { startEtcd, type EtcdServer } from './etcd.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const MEMBER_SCRIPT = here.includes(`${sep}dist${sep}`) ? resolve(here, 'coordination-member.js') : resolve(here, '../../dist/test/helpers/coordination-member.js');
+
+export interface MemberState {
+  nodeId: number;
+  sessionActive: boolean;
+  isController: boolean;
+  controllerId: number | null;
+  brokers: BrokerEndpoint[];
+  topics: TopicDefinition[];
+  assignments: PartitionAssignment[];
+}
+
+export interface CallError {
+  code: string;
+  message: string;
+  retriable: boolean;
+}
+
+export interface ClusterMember {
+  readonly nodeId: number;
+  readonly proxy: FaultProxy;
+  running(): boolean;
+  output(): string;
+  state(): Promise<MemberState>;
+  /** Runs a Coordination write in the member; throws a CallError-shaped Error on failure. */
+  call<T = unknown>(op: string, ...args: unknown[]): Promise<T>;
+  kill(): Promise<void>;
+  pause(): void;
+  resume(): void;
+  /** Starts the member's process again (after kill), same id and proxy. */
+  restart(): Promise<void>;
+}
+
+export interface Cluster {
+  etcd: EtcdServer;
+  members: ClusterMember[];
+  member(nodeId: number): ClusterMember;
+  /** Starts one more process with `nodeId`; resolves with its refusal when it is refused. */
+  tryStart(nodeId: number): Promise<{ refused: false; member: ClusterMember } | { refused: true; code: string; message: string }>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  size: number;
+  leaseTtlMs?: number;
+  racks?: string[];
+}
+
+export class MemberCallError extends Error {
+  override readonly name = 'MemberCallError';
+  constructor(readonly detail: CallError) {
+    super(`${detail.code}: ${detail.message}`);
+  }
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  if (!existsSync(MEMBER_SCRIPT)) throw new Error(`${MEMBER_SCRIPT} is missing: run the build first (make build)`);
+  const etcd = await startEtcd();
+  const members: ClusterMember[] = [];
+  const extra: { kill(): Promise<void>; proxy: FaultProxy }[] = [];
+  const leaseTtlMs = options.leaseTtlMs ?? 2000;
+
+  const spawnMember = async (nodeId: number, proxy: FaultProxy) => {
+    const rack = options.racks?.[(nodeId - 1) % options.racks.length];
+    const args = [MEMBER_SCRIPT, '--etcd', `http://${proxy.address}`, '--node-id', String(nodeId), '--lease-ttl-ms', String(leaseTtlMs), ...(rack === undefined ? [] : ['--rack', rack])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const outcome = await new Promise<{ port: number } | { refused: true; code: string; message: string }>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`member ${nodeId} not ready in time:\n${log}`)), 20_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        for (const line of log.split('\n')) {
+          if (!line.startsWith('{')) continue;
+          let parsed: { msg?: string; port?: number; code?: string; message?: string };
+          try {
+            parsed = JSON.parse(line) as typeof parsed;
+          } catch {
+            continue;
+          }
+          if (parsed.msg === 'ready') {
+            clearTimeout(timer);
+            done({ port: parsed.port! });
+          } else if (parsed.msg === 'refused') {
+            clearTimeout(timer);
+            done({ refused: true, code: parsed.code!, message: parsed.message! });
+          }
+        }
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      void exited.then(() => {
+        clearTimeout(timer);
+        if (!/"msg":"(ready|refused)"/.test(log)) fail(new Error(`member ${nodeId} exited before ready:\n${log}`));
+      });
+    });
+    return { child, exited, outcome, log: () => log };
+  };
+
+  const makeMember = async (nodeId: number, proxy: FaultProxy): Promise<ClusterMember | { refused: true; code: string; message: string }> => {
+    let proc = await spawnMember(nodeId, proxy);
+    if ('refused' in proc.outcome) {
+      await proc.exited;
+      return proc.outcome;
+    }
+    let port = proc.outcome.port;
+    let child: ChildProcess = proc.child;
+    const member: ClusterMember = {
+      nodeId,
+      proxy,
+      running: () => child.exitCode === null && child.signalCode === null,
+      output: () => proc.log(),
+      async state() {
+        const res = await fetch(`http://127.0.0.1:${port}/state`, { signal: AbortSignal.timeout(5000) });
+        return (await res.json()) as MemberState;
+      },
+      async call<T>(op: string, ...args: unknown[]): Promise<T> {
+        const res = await fetch(`http://127.0.0.1:${port}/call`, { method: 'POST', body: JSON.stringify({ op, args }), signal: AbortSignal.timeout(15_000) });
+        const body = (await res.json()) as { result?: T; error?: CallError };
+        if (body.error !== undefined) throw new MemberCallError(body.error);
+        return body.result as T;
+      },
+      async kill() {
+        if (!member.running()) return;
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+        await proc.exited;
+      },
+      pause: () => void child.kill('SIGSTOP'),
+      resume: () => void child.kill('SIGCONT'),
+      async restart() {
+        await member.kill();
+        proc = await spawnMember(nodeId, proxy);
+        if ('refused' in proc.outcome) throw new Error(`member ${nodeId} refused on restart: ${proc.outcome.code} ${proc.outcome.message}`);
+        port = proc.outcome.port;
+        child = proc.child;
+      },
+    };
+    return member;
+  };
+
+  const cluster: Cluster = {
+    etcd,
+    members,
+    member(nodeId) {
+      const m = members.find((x) => x.nodeId === nodeId);
+      if (m === undefined) throw new Error(`no member ${nodeId}`);
+      return m;
+    },
+    async tryStart(nodeId) {
+      const proxy = await startFaultProxy({ host: '127.0.0.1', port: etcd.clientPort });
+      const made = await makeMember(nodeId, proxy);
+      if ('refused' in made) {
+        await proxy.close();
+        return made;
+      }
+      extra.push({ kill: () => made.kill(), proxy });
+      return { refused: false, member: made };
+    },
+    async stop() {
+      await Promise.all([...members, ...extra].map((m) => m.kill()));
+      await Promise.all([...members, ...extra].map((m) => m.proxy.close()));
+      await etcd.stop();
+    },
+  };
+  try {
+    for (let nodeId = 1; nodeId <= options.size; nodeId++) {
+      const proxy = await startFaultProxy({ host: '127.0.0.1', port: etcd.clientPort });
+      const made = await makeMember(nodeId, proxy);
+      if ('refused' in made) throw new Error(`member ${nodeId} refused: ${made.code} ${made.message}`);
+      members.push(made);
+    }
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}

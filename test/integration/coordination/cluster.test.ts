@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PartitionAssignment } from '../../../src/coordination/index.js';
+import { eventually } from '../../helpers/broker-process.js';
+import { MemberCallError, startCluster, type Cluster, type ClusterMember, type MemberState } from '../../helpers/cluster.js';
+
+let cluster: Cluster | undefined;
+
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+async function states(members: ClusterMember[]): Promise<MemberState[]> {
+  return Promise.all(members.map((m) => m.state()));
+}
+
+/** Waits until every given member has a session, sees `brokers` and agrees on controller and assignments. */
+async function agreement(members: ClusterMember[], brokers: number[], what: string): Promise<MemberState> {
+  return eventually(async () => {
+    const all = await states(members);
+    const first = all[0]!;
+    const same = all.every(
+      (s) =>
+        s.sessionActive &&
+        s.controllerId !== null &&
+        s.controllerId === first.controllerId &&
+        JSON.stringify(s.brokers.map((b) => b.nodeId)) === JSON.stringify(brokers) &&
+        JSON.stringify(s.assignments) === JSON.stringify(first.assignments),
+    );
+    return same && all.filter((s) => s.isController).length === 1 ? first : undefined;
+  }, 15_000, what);
+}
+
+async function sixPartitions(c: Cluster): Promise<PartitionAssignment[]> {
+  await c.member(2).call('createTopic', { name: 'orders', partitionCount: 6, replicationFactor: 3, configs: {} });
+  const s = await agreement(c.members, [1, 2, 3], 'agreement on the topic');
+  return s.assignments.filter((a) => a.topic === 'orders');
+}
+
+describe('a three-process cluster on a real etcd', () => {
+  it('forms one cluster: one controller, 6 partitions with RF 3 spread evenly, every member agrees', async () => {
+    cluster = await startCluster({ size: 3 });
+    const before = await agreement(cluster.members, [1, 2, 3], 'three members');
+    expect(before.brokers[0]).toMatchObject({ nodeId: 1, host: '127.0.0.1', kafkaPort: 19001 });
+    const assignments = await sixPartitions(cluster);
+    expect(assignments).toHaveLength(6);
+    const leaders = assignments.map((a) => a.leader).sort();
+    expect(leaders).toEqual([1, 1, 2, 2, 3, 3]);
+    for (const a of assignments) {
+      expect([...a.replicas].sort()).toEqual([1, 2, 3]);
+      expect(a.isr).toEqual(a.replicas);
+      expect(a.leaderEpoch).toBe(0);
+    }
+  });
+
+  it('elects another controller after the controller is SIGKILLed, and moves its partitions to live ISR members with epoch+1', async () => {
+    cluster = await startCluster({ size: 3 });
+    const before = await sixPartitions(cluster);
+    const controllerId = (await cluster.member(1).state()).controllerId!;
+    const started = Date.now();
+    await cluster.member(controllerId).kill();
+    const rest = cluster.members.filter((m) => m.nodeId !== controllerId);
+    const live = rest.map((m) => m.nodeId);
+    const elected = await eventually(async () => {
+      const all = await states(rest);
+      return all.every((s) => s.controllerId !== null && s.controllerId !== controllerId && s.controllerId === all[0]!.controllerId) ? all[0]!.controllerId! : undefined;
+    }, 15_000, 'a new controller');
+    const electedAfter = Date.now() - started;
+    expect(live).toContain(elected);
+    const after = await eventually(async () => {
+      const all = await states(rest);
+      const ok = all.every((s) => s.controllerId !== null && s.controllerId !== controllerId && s.controllerId === all[0]!.controllerId && s.brokers.length === 2);
+      const moved = all.every((s) => s.assignments.every((a) => a.leader !== controllerId && !a.isr.includes(controllerId)));
+      return ok && moved && JSON.stringify(all[0]!.assignments) === JSON.stringify(all[1]!.assignments) ? all[0]! : undefined;
+    }, 15_000, 'a new controller and moved leadership');
+    process.stdout.write(`controller ${controllerId} SIGKILLed: controller ${elected} elected after ${electedAfter} ms, leadership moved after ${Date.now() - started} ms (lease TTL 2 s, young-controller grace 4 s)\n`);
+    expect(live).toContain(after.controllerId);
+    for (const a of after.assignments) {
+      const old = before.find((b) => b.partition === a.partition)!;
+      expect(a.replicas).toEqual(old.replicas);
+      expect(a.isr).toEqual(old.isr.filter((id) => id !== controllerId));
+      if (old.leader === controllerId) {
+        expect(live).toContain(a.leader);
+        expect(a.leaderEpoch).toBe(old.leaderEpoch + 1);
+      } else {
+        expect(a).toMatchObject({ leader: old.leader, leaderEpoch: old.leaderEpoch });
+      }
+    }
+  });
+
+  it('refuses a second process with a live id, and accepts the id again once its owner is gone', async () => {
+    cluster = await startCluster({ size: 3 });
+    await agreement(cluster.members, [1, 2, 3], 'three members');
+    const twin = await cluster.tryStart(3);
+    expect(twin).toMatchObject({ refused: true, code: 'DUPLICATE_BROKER' });
+    expect(twin.refused && twin.message).toContain('broker id 3 is already registered');
+    // The refused process changed nothing.
+    const s = await cluster.member(3).state();
+    expect(s.sessionActive).toBe(true);
+    await cluster.member(3).kill();
+    await eventually(async () => ((await cluster!.member(1).state()).brokers.length === 2 ? true : undefined), 15_000, 'member 3 to expire');
+    await cluster.member(3).restart();
+    await agreement(cluster.members, [1, 2, 3], 'member 3 back');
+  });
+
+  it('keeps a partition with no live ISR member offline (leader -1) and brings it back when that member returns', async () => {
+    cluster = await startCluster({ size: 3 });
+    await agreement(cluster.members, [1, 2, 3], 'three members');
+    await cluster.member(1).call('createTopic', { name: 'solo', partitionCount: 1, replicationFactor: 3, configs: {} });
+    const created = (await agreement(cluster.members, [1, 2, 3], 'the topic')).assignments[0]!;
+    const leader = cluster.member(created.leader);
+    expect(await leader.call('proposeIsr', 'solo', 0, [created.leader], created.version)).toBe(true);
+    await expect(leader.call('proposeIsr', 'solo', 0, [created.leader], created.version)).resolves.toBe(false);
+    await leader.kill();
+    const rest = cluster.members.filter((m) => m !== leader);
+    const offline = await eventually(async () => {
+      const all = await states(rest);
+      return all.every((s) => s.assignments[0]?.leader === -1) ? all[0]!.assignments[0]! : undefined;
+    }, 15_000, 'the partition to go offline');
+    expect(offline).toMatchObject({ leader: -1, leaderEpoch: 1, isr: [created.leader], replicas: created.replicas });
+    await leader.restart();
+    // Agreement on the membership can come a moment before the controller's election lands.
+    const back = await eventually(async () => {
+      const s = await agreement(cluster!.members, [1, 2, 3], 'the ISR member back');
+      return s.assignments[0]?.leader !== -1 ? s : undefined;
+    }, 15_000, 'the partition back online');
+    expect(back.assignments[0]).toMatchObject({ leader: created.leader, leaderEpoch: 2, isr: [created.leader] });
+  });
+
+  it('a SIGSTOPped controller loses its lease; on SIGCONT it steps down and rejoins as a plain member', async () => {
+    cluster = await startCluster({ size: 3 });
+    await sixPartitions(cluster);
+    const controllerId = (await cluster.member(1).state()).controllerId!;
+    const frozen = cluster.member(controllerId);
+    frozen.pause();
+    const rest = cluster.members.filter((m) => m !== frozen);
+    await eventually(async () => {
+      const all = await states(rest);
+      return all.every((s) => s.controllerId !== null && s.controllerId !== controllerId && s.assignments.every((a) => a.leader !== controllerId)) ? true : undefined;
+    }, 15_000, 'the others to take over');
+    frozen.resume();
+    const s = await agreement(cluster.members, [1, 2, 3], 'the frozen member to rejoin');
+    expect(s.controllerId).not.toBe(controllerId);
+    expect((await frozen.state()).isController).toBe(false);
+    // Topic writes still go through the (new) controller from the rejoined member.
+    await frozen.call('createPartitions', 'orders', 9);
+    await eventually(async () => ((await states(cluster!.members)).every((x) => x.assignments.length === 9) ? true : undefined), 15_000, 'nine partitions everywhere');
+    await expect(frozen.call('createPartitions', 'orders', 3)).rejects.toSatisfy((e: unknown) => e instanceof MemberCallError && e.detail.code === 'INVALID_PARTITIONS');
+  });
+});
