@@ -18,6 +18,7 @@ export interface FetchSlot {
   topicId: string;
   partition: number;
   offset: bigint;
+  currentLeaderEpoch: number;
   maxBytes: number;
   log: Partition | undefined;
   errorCode: number;
@@ -44,7 +45,7 @@ async function readAll(slots: readonly FetchSlot[], maxBytes: number): Promise<n
     const budget = Math.min(slot.maxBytes, maxBytes - total);
     if (budget <= 0 && !first) continue;
     try {
-      const result = await slot.log.fetch(slot.offset, { maxBytes: Math.max(1, budget) });
+      const result = await slot.log.fetch(slot.offset, { maxBytes: Math.max(1, budget), currentLeaderEpoch: slot.currentLeaderEpoch });
       const records = first ? result.records : wholeBatchesWithin(result.records, budget);
       slot.records = records.length > 0 ? records : null;
       total += records.length;

@@ -19,6 +19,8 @@ export interface SessionPartition {
   topicId: string;
   partition: number;
   fetchOffset: bigint;
+  /** The leader epoch the client believes in (Fetch v9+; -1 = unknown): checked by the Partition. */
+  currentLeaderEpoch: number;
   maxBytes: number;
   /** What the last response said (-1n before any): an incremental response includes changes. */
   highWatermark: bigint;

@@ -35,7 +35,7 @@ interface FetchRequest {
   maxBytes: number;
   sessionId: number | undefined;
   sessionEpoch: number | undefined;
-  topics: Array<{ topic: string; topicId: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+  topics: Array<{ topic: string; topicId: string; partitions: Array<{ partition: number; currentLeaderEpoch?: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
   forgottenTopicsData: Array<{ topic: string; topicId: string; partitions: number[] }> | undefined;
 }
 
@@ -54,6 +54,7 @@ function requested(ctx: KafkaContext, req: FetchRequest, byId: boolean): Map<str
         topicId: t.topicId ?? ZERO_UUID,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
+        currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
         maxBytes: p.partitionMaxBytes,
         highWatermark: -1n,
         logStartOffset: -1n,
@@ -71,6 +72,7 @@ function update(ctx: KafkaContext, session: FetchSession, req: FetchRequest, byI
     if (known === undefined) session.partitions.set(key, p);
     else {
       known.fetchOffset = p.fetchOffset;
+      known.currentLeaderEpoch = p.currentLeaderEpoch;
       known.maxBytes = p.maxBytes;
     }
   }
@@ -89,6 +91,7 @@ function slotFor(ctx: KafkaContext, p: SessionPartition, byId: boolean): FetchSl
     topicId: topic?.topicId ?? p.topicId,
     partition: p.partition,
     offset: p.fetchOffset,
+    currentLeaderEpoch: p.currentLeaderEpoch,
     maxBytes: p.maxBytes,
     log,
     errorCode: log === undefined ? missing : 0,

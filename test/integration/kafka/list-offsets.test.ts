@@ -22,11 +22,11 @@ interface Answer {
   leaderEpoch: number;
 }
 
-async function listOffsets(c: RawClient, topic: string, partition: number, timestamp: bigint, version = 9): Promise<Answer> {
+async function listOffsets(c: RawClient, topic: string, partition: number, timestamp: bigint, version = 9, currentLeaderEpoch = -1): Promise<Answer> {
   const body = await c.request<{ topics: Array<{ partitions: Answer[] }> }>(API_KEY.ListOffsets, version, {
     replicaId: -1,
     isolationLevel: 0,
-    topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp }] }],
+    topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch, timestamp }] }],
     timeoutMs: 1000,
   });
   return body.topics[0]!.partitions[0]!;
@@ -82,6 +82,26 @@ describe('ListOffsets', () => {
     expect(await listOffsets(c, 'times', 0, -5n)).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n, leaderEpoch: -1 });
     expect(await listOffsets(c, 'times', 0, -7n)).toMatchObject({ errorCode: 42, offset: -1n });
     expect(await listOffsets(c, 'times', 3, -1n)).toMatchObject({ errorCode: 3, offset: -1n });
+  });
+
+  // KIP-320: a client's currentLeaderEpoch is checked against the partition's (0 on one node).
+  it('checks currentLeaderEpoch: the current one or -1 is served, a newer one is UNKNOWN_LEADER_EPOCH', async () => {
+    expect(await listOffsets(c, 'times', 0, -1n, 9, 0)).toMatchObject({ errorCode: 0 });
+    expect(await listOffsets(c, 'times', 0, -1n, 9, -1)).toMatchObject({ errorCode: 0 });
+    expect(await listOffsets(c, 'times', 0, -1n, 9, 7)).toMatchObject({ errorCode: 75 });
+    const fetched = await c.request<{ responses: Array<{ partitions: Array<{ errorCode: number }> }> }>(API_KEY.Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'times', partitions: [{ partition: 0, currentLeaderEpoch: 3, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    expect(fetched.responses[0]!.partitions[0]!.errorCode).toBe(75);
   });
 
   it('kafka-python offsets_for_times gets offsets with their record timestamps', async () => {

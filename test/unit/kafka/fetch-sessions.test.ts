@@ -9,7 +9,7 @@ import { FetchSessionCache, nextEpoch, partitionKey, type SessionPartition } fro
 function partitions(count: number): Map<string, SessionPartition> {
   const out = new Map<string, SessionPartition>();
   for (let p = 0; p < count; p += 1) {
-    out.set(partitionKey(false, 't', '', p), { topic: 't', topicId: '', partition: p, fetchOffset: 0n, maxBytes: 1, highWatermark: -1n, logStartOffset: -1n, lastStableOffset: -1n });
+    out.set(partitionKey(false, 't', '', p), { topic: 't', topicId: '', partition: p, fetchOffset: 0n, currentLeaderEpoch: -1, maxBytes: 1, highWatermark: -1n, logStartOffset: -1n, lastStableOffset: -1n });
   }
   return out;
 }
