@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { RillClient } from './client.js';
 import { examples } from './help-text.js';
 import { writeOut } from './output-writer.js';
-import { parseKeyValue, parsePartitions } from './parse-options.js';
+import { parseChoice, parseKeyValue, parsePartitions } from './parse-options.js';
 import { lineParser, type InputRecord } from './record-input.js';
 import { withClient } from './with-client.js';
 
@@ -23,6 +23,8 @@ interface ProduceOptions {
   header: string[];
   format?: string;
   json?: boolean;
+  compression?: string;
+  acks?: string;
 }
 
 interface ProduceResponse {
@@ -40,6 +42,8 @@ export function registerProduce(program: Command): void {
     .option('-H, --header <key=value>', 'header on every record (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('-f, --format <format>', "input: text (default), json (as consume --format json prints), or a format string like '%k %v'")
     .option('--json', 'print the partition and offset of every record, one JSON line each')
+    .option('-z, --compression <codec>', 'compress the batches: none (default), gzip, snappy, lz4 or zstd')
+    .option('--acks <acks>', '1 (default: the leader has them) or all / -1 (every in-sync replica has them)')
     .addHelpText(
       'after',
       examples([
@@ -56,14 +60,16 @@ export function registerProduce(program: Command): void {
         return { key, value: Buffer.from(value) };
       });
       const parse = lineParser('--format', opts.format, opts.keySeparator);
-      return withClient(program, (client) => produce(client, topic, { partition, headers, parse, json: opts.json === true }));
+      const compression = parseCompression(opts.compression);
+      const acks = parseAcks(opts.acks);
+      return withClient(program, (client) => produce(client, topic, { partition, headers, parse, json: opts.json === true, compression, acks }));
     });
 }
 
 async function produce(
   client: RillClient,
   topic: string,
-  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean },
+  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean; compression: string; acks: number },
 ): Promise<void> {
   let pending: InputRecord[] = [];
   let pendingPartition: number | undefined = opts.partition;
@@ -77,6 +83,8 @@ async function produce(
       records: pending.map((r) => ({ ...(r.key && { key: r.key }), ...(r.value && { value: r.value }), headers: [...opts.headers, ...r.headers], ...(r.timestampMs && { timestampMs: r.timestampMs }) })),
     };
     if (pendingPartition !== undefined) request.partition = pendingPartition;
+    request.compression = opts.compression;
+    request.acks = opts.acks;
     const res = await client.call<ProduceResponse>('ProduceService', 'Produce', request);
     const positions = res.positions.length > 0 ? res.positions : pending.map((_, i) => ({ partition: res.partition, offset: (BigInt(res.baseOffset) + BigInt(i)).toString() }));
     for (const p of positions) partitionsUsed.add(p.partition);
@@ -103,4 +111,16 @@ async function produce(
     const where = partitionsUsed.size === 0 ? '' : ` (partition${partitionsUsed.size > 1 ? 's' : ''} ${[...partitionsUsed].sort((a, b) => a - b).join(', ')})`;
     process.stderr.write(`produced ${count} record${count === 1 ? '' : 's'} to ${topic}${where}\n`);
   }
+}
+
+const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+function parseCompression(value: string | undefined): string {
+  return value === undefined ? 'none' : parseChoice('--compression', value, CODECS);
+}
+
+/** `--acks 1` (default) or `all` / `-1`, as Kafka's producers spell it. */
+function parseAcks(value: string | undefined): number {
+  if (value === undefined) return 1;
+  return parseChoice('--acks', value, ['1', 'all', '-1'] as const) === '1' ? 1 : -1;
 }

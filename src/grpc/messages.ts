@@ -79,6 +79,9 @@ export interface ProduceRequestMsg {
   partition?: number;
   records: ProduceRecordMsg[];
   correlationId: string;
+  /** "" (none) when absent. */
+  compression?: string;
+  acks?: number;
 }
 
 export interface RecordPositionMsg {

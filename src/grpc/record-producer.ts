@@ -5,7 +5,7 @@
  * larger than the topic's max.message.bytes, appends them (one atomic append per partition) and
  * reports where the records landed (per record only when they went to several partitions). Shared by Produce and ProduceStream.
  */
-import { encodeRecordBatch, type RecordInput } from '../../storage/index.js';
+import { encodeRecordBatch, type Compression, type RecordInput } from '../../storage/index.js';
 import { partitionForKey, type PartitionRegistry, type Topic } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { BrokerMetrics } from '../http/metrics.js';
@@ -29,6 +29,10 @@ export class RecordProducer {
     const topic = this.registry.getTopic(checkTopicName(req.topic));
     if (req.records.length === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
     const maxBytes = topic.effective['max.message.bytes'];
+    const compression = checkCompression(req.compression ?? '');
+    if (req.acks !== undefined && req.acks !== 1 && req.acks !== -1) {
+      throw new BrokerError('INVALID_REQUEST', `acks must be 1 or -1 (all), got ${req.acks}: gRPC always answers, so there is no acks=0`);
+    }
     const partitions = this.assignPartitions(topic, req);
     const byPartition = new Map<number, number[]>();
     partitions.forEach((p, i) => {
@@ -40,8 +44,8 @@ export class RecordProducer {
     await Promise.all(
       [...byPartition].map(async ([partition, indices]) => {
         const records = indices.map((i) => toRecordInput(req.records[i]!, maxBytes));
-        const batches = await encodeInBatches(records, maxBytes);
-        const result = await this.registry.produce(topic.name, partition, batches);
+        const batches = await encodeInBatches(records, maxBytes, compression);
+        const result = await this.registry.produce(topic.name, partition, batches, { acks: req.acks ?? 1 });
         this.metrics.produced(topic.name, batches.length, records.length);
         indices.forEach((recordIndex, k) => {
           positions[recordIndex] = { partition, offset: (result.baseOffset + BigInt(k)).toString() };
@@ -83,21 +87,29 @@ function toRecordInput(msg: ProduceRecordMsg, maxBytes: number): RecordInput {
   return record;
 }
 
-/** Encodes records into consecutive batches, each within `maxBytes`, concatenated. */
-async function encodeInBatches(records: RecordInput[], maxBytes: number): Promise<Buffer> {
+const CODECS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+function checkCompression(value: string): Compression {
+  if (value === '') return 'none';
+  if (!(CODECS as readonly string[]).includes(value)) throw new BrokerError('INVALID_REQUEST', `compression must be one of ${CODECS.join(', ')}, got "${value}"`);
+  return value as Compression;
+}
+
+/** Encodes records into consecutive batches, each within `maxBytes` (counted uncompressed), concatenated. */
+async function encodeInBatches(records: RecordInput[], maxBytes: number, compression: Compression): Promise<Buffer> {
   const batches: Buffer[] = [];
   let current: RecordInput[] = [];
   let size = BATCH_OVERHEAD;
   for (const r of records) {
     const bytes = recordBytes(r);
     if (current.length > 0 && size + bytes > maxBytes) {
-      batches.push(await encodeRecordBatch(current));
+      batches.push(await encodeRecordBatch(current, { compression }));
       current = [];
       size = BATCH_OVERHEAD;
     }
     current.push(r);
     size += bytes;
   }
-  batches.push(await encodeRecordBatch(current));
+  batches.push(await encodeRecordBatch(current, { compression }));
   return batches.length === 1 ? batches[0]! : Buffer.concat(batches);
 }

@@ -50,6 +50,18 @@ describe('rill CLI', () => {
     expect(records[0]!.topic).toBe('cli');
   });
 
+  it('produces compressed batches with --compression and waits for all replicas with --acks all', async () => {
+    expect((await rill(['topic', 'create', 'zipped', '--partitions', '1'])).code).toBe(0);
+    const produced = await rill(['produce', 'zipped', '--compression', 'zstd', '--acks', 'all'], 'one\ntwo\nthree\n');
+    expect(produced.code).toBe(0);
+    const consumed = await rill(['consume', 'zipped', '--from-beginning', '-f', '%v\n']);
+    expect(consumed.stdout.trim().split('\n')).toEqual(['one', 'two', 'three']);
+    const dumped = await run(['dump', join(broker.dataDir, 'zipped-0', '00000000000000000000.log')]);
+    expect(dumped.stdout).toMatch(/compression 4/);
+    expect((await rill(['produce', 'zipped', '--compression', 'brotli'], 'x\n')).stderr).toMatch(/--compression/);
+    expect((await rill(['produce', 'zipped', '--acks', '0'], 'x\n')).code).toBe(2);
+  });
+
   it('consumes from an offset and from a timestamp', async () => {
     await rill(['topic', 'create', 'seq', '-p', '1']);
     await rill(['produce', 'seq'], 'x0\nx1\nx2\nx3\n');
