@@ -13,7 +13,7 @@
  * abort signal, in the same tick as the write.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { BrokerError, toBrokerError } from '../errors.js';
+import { BrokerError } from '../errors.js';
 import type { StreamAssignment } from '../groups/index.js';
 import type { StartFromName } from './messages.js';
 import { toConsumedRecords } from './record-view.js';
@@ -115,16 +115,9 @@ class GroupStream {
     while (!signal.aborted && !this.ended) {
       await this.writable(signal);
       if (signal.aborted) return;
-      let result;
-      try {
-        result = await log.fetch(offset, { maxBytes });
-      } catch (err) {
-        throw toBrokerError(err);
-      }
-      if (result.records.length === 0) {
-        await this.ctx.registry.waitForData([{ log, offset }], IDLE_WAIT_MS, signal);
-        continue;
-      }
+      // The partition's one read → wait in the purgatory → read.
+      const result = await log.fetch(offset, { maxBytes, maxWaitMs: IDLE_WAIT_MS, signal });
+      if (result.records.length === 0) continue;
       const records = await toConsumedRecords(result.records, partition, offset);
       offset = result.nextOffset;
       if (records.length === 0 || signal.aborted || this.ended) continue;

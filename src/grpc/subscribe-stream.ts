@@ -13,7 +13,7 @@
  */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Partition } from '../cluster/index.js';
-import { BrokerError, toBrokerError } from '../errors.js';
+import { BrokerError } from '../errors.js';
 import type { StartFromName, SubscribeRequestMsg } from './messages.js';
 import { toConsumedRecords } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
@@ -93,12 +93,7 @@ async function follow(ctx: ServiceContext, call: Call, start: Start, topic: stri
     return send(call, { records: [], partition, highWatermark: highWatermark.toString(), caughtUp: { partition, nextOffset: offset.toString() } }, signal);
   };
   while (!signal.aborted) {
-    let result;
-    try {
-      result = await log.fetch(offset, { maxBytes });
-    } catch (err) {
-      throw toBrokerError(err);
-    }
+    const result = await log.fetch(offset, { maxBytes });
     if (result.records.length === 0) {
       if (!caughtUp && !(await sayCaughtUp(result.highWatermark))) return;
       await ctx.registry.waitForData([{ log, offset }], IDLE_WAIT_MS, signal);
