@@ -117,6 +117,13 @@ const MAX_READ_RETRIES = 3;
 /** How often a flush=always log moves its recovery point with the group commit. */
 const RECOVERY_CHECKPOINT_MS = 1000;
 
+/** The largest max timestamp among an append's batches (-1 when none carries one). */
+function maxTimestampOf(spans: readonly BatchSpan[]): bigint {
+  let max = -1n;
+  for (const span of spans) if (span.header.maxTimestamp > max) max = span.header.maxTimestamp;
+  return max;
+}
+
 function pendingOffsets(pending: ReadonlyArray<{ placed: Placed }>): bigint {
   const last = pending.at(-1);
   return last === undefined ? 0n : last.placed.lastOffset + 1n - pending[0]!.placed.baseOffset;
@@ -290,9 +297,9 @@ class Log implements PartitionLog {
             item.reject(new StorageError('OFFSET_MISMATCH', `follower append starts at offset ${first}, the log ends at ${expected}`));
             continue;
           }
-          if (this.needsRoll(bytes, item.batches.length)) {
+          if (this.needsRoll(bytes, item.batches.length, maxTimestampOf(item.spans))) {
             await write();
-            await this.maybeRoll(item.batches.length);
+            await this.maybeRoll(item.batches.length, maxTimestampOf(item.spans));
           }
           let next = first;
           for (const span of item.spans) {
@@ -329,9 +336,9 @@ class Log implements PartitionLog {
           else retries.push({ item, placed });
           continue;
         }
-        if (this.needsRoll(bytes, item.batches.length)) {
+        if (this.needsRoll(bytes, item.batches.length, maxTimestampOf(item.spans))) {
           await write();
-          await this.maybeRoll(item.batches.length);
+          await this.maybeRoll(item.batches.length, maxTimestampOf(item.spans));
         }
         const baseOffset = this.logEndOffset + pendingOffsets(pending);
         if (item.leaderEpoch > this.epochs.latestEpoch) await this.guard(() => this.epochs.assign(item.leaderEpoch, baseOffset));
@@ -356,10 +363,10 @@ class Log implements PartitionLog {
   }
 
   /** Whether the active segment, with `pendingBytes` still to be written, must roll first. */
-  private needsRoll(pendingBytes: number, incomingBytes: number): boolean {
+  private needsRoll(pendingBytes: number, incomingBytes: number, incomingMaxTimestamp: bigint): boolean {
     const size = this.active.size + pendingBytes;
     if (size === 0) return false;
-    return size + incomingBytes > this.config.segmentBytes || this.clock() - this.active.rollReferenceMs > this.config.segmentMs;
+    return size + incomingBytes > this.config.segmentBytes || this.active.timeWaitedForRoll(this.clock(), incomingMaxTimestamp) > this.config.segmentMs;
   }
 
   async read(offset: bigint, options: ReadOptions): Promise<ReadResult> {
@@ -714,8 +721,8 @@ class Log implements PartitionLog {
     }
   }
 
-  private async maybeRoll(incomingBytes: number): Promise<void> {
-    if (this.needsRoll(0, incomingBytes)) await this.roll();
+  private async maybeRoll(incomingBytes: number, incomingMaxTimestamp: bigint): Promise<void> {
+    if (this.needsRoll(0, incomingBytes, incomingMaxTimestamp)) await this.roll();
   }
 
   /** Closes the active segment (synced, indexes saved) and starts a new one. Under the lock. */

@@ -39,8 +39,10 @@ export class Segment {
   /** One past the last offset in this segment (= baseOffset when empty). */
   nextOffset: bigint;
   maxTimestamp = -1n;
-  /** Broker time of the first append (for segment.ms rolling). */
-  rollReferenceMs: number;
+  /** The first batch's max timestamp (Kafka's rollingBasedTimestamp), -1 until there is one. */
+  private firstBatchTimestamp = -1n;
+  /** Broker time the segment was created or opened (the roll clock when batches carry no timestamp). */
+  private readonly createdMs: number;
   private bytesSinceIndexEntry = 0;
   /** Bumped by every truncation, so a read that raced one can tell (see `read`). */
   private truncations = 0;
@@ -57,7 +59,7 @@ export class Segment {
     nowMs: number,
   ) {
     this.nextOffset = baseOffset;
-    this.rollReferenceMs = nowMs;
+    this.createdMs = nowMs;
   }
 
   get logPath(): string {
@@ -246,9 +248,26 @@ export class Segment {
     await this.settings.io.unlink(timePath);
   }
 
-  /** The roll clock (segment.ms) starts at the first batch's timestamp (Kafka), never in the future. */
-  private noteFirstBatch(maxTimestamp: bigint, nowMs: number): void {
-    if (maxTimestamp >= 0n) this.rollReferenceMs = Math.min(Number(maxTimestamp), nowMs);
+  /**
+   * Where segment.ms counts from for an idle segment: its first batch's timestamp (so a restart
+   * does not reset it), or its creation when batches carry none.
+   */
+  get rollReferenceMs(): number {
+    return this.firstBatchTimestamp >= 0n ? Number(this.firstBatchTimestamp) : this.createdMs;
+  }
+
+  /**
+   * How long this segment has been filling, as Kafka's LogSegment.timeWaitedForRoll measures it
+   * on append: the incoming batch's timestamp minus the first batch's (so records with old or
+   * odd timestamps do not roll a segment per append), else broker time since creation.
+   */
+  timeWaitedForRoll(nowMs: number, incomingMaxTimestamp: bigint): number {
+    if (this.firstBatchTimestamp >= 0n && incomingMaxTimestamp >= 0n) return Number(incomingMaxTimestamp - this.firstBatchTimestamp);
+    return nowMs - this.createdMs;
+  }
+
+  private noteFirstBatch(maxTimestamp: bigint, _nowMs: number): void {
+    if (maxTimestamp >= 0n) this.firstBatchTimestamp = maxTimestamp;
   }
 
   sync(): Promise<void> {

@@ -46,6 +46,16 @@ describe('retention', () => {
     expect((await segmentFiles(dir)).length).toBe(2);
   });
 
+  // Kafka's LogSegment.timeWaitedForRoll: on append, the incoming batch's timestamp minus the
+  // first batch's — records stamped long ago do not roll a segment per append.
+  it('does not roll on every append when records carry old timestamps', async () => {
+    log = await openTestLog(dir, { segmentMs: HOUR, segmentBytes: 1 << 20 }, { clock });
+    for (let i = 0; i < 20; i += 1) await log.append(await batchOf([`old-${i}`], { ts: 1_000 + i }));
+    expect(log.segmentCount).toBe(1);
+    await log.append(await batchOf(['an hour later'], { ts: 1_000 + 2 * HOUR }));
+    expect(log.segmentCount).toBe(2);
+  });
+
   it('never deletes a segment holding offsets at or above the high watermark', async () => {
     log = await openTestLog(dir, { retentionMs: HOUR, segmentBytes: 1024 }, { clock, autoHighWatermark: false });
     for (let i = 0; i < 40; i += 1) await log.append(await batchOf([`v${i}-${'x'.repeat(40)}`], { ts: now }));
