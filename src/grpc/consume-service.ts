@@ -7,6 +7,7 @@
  */
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { FetchRequestMsg, ListOffsetsRequestMsg, SubscribeRequestMsg } from './messages.js';
+import { encodeConsumedRecords, finishMessage } from './record-encoder.js';
 import { toConsumedRecords, wholeBatches } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
@@ -30,6 +31,11 @@ export function consumeService(ctx: ServiceContext): UntypedServiceImplementatio
         const batches = wholeBatches(result.records);
         ctx.metrics.consumed(topic, batches.bytes.length, batches.records);
         return { records: [], batches: batches.bytes, ...positions };
+      }
+      const encoded = encodeConsumedRecords(result.records, partition, offset);
+      if (encoded !== undefined) {
+        ctx.metrics.consumed(topic, result.records.length, encoded.count);
+        return finishMessage(encoded.writer, [[2, result.nextOffset], [3, result.highWatermark], [4, result.logStartOffset]]);
       }
       const records = await toConsumedRecords(result.records, partition, offset);
       ctx.metrics.consumed(topic, result.records.length, records.length);

@@ -11,12 +11,14 @@
  * different partitions interleave but never mix. A stream counts as one request in the metrics
  * (ConsumeService.Subscribe) when it ends, with its final status. With `batches`, record
  * messages carry the stored batches verbatim (whole batches, the first possibly starting before
- * the start offset) instead of per-record messages.
+ * the start offset) instead of per-record messages. Per-record messages of uncompressed batches
+ * are encoded straight from the batch bytes (record-encoder.ts).
  */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Partition } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { StartFromName, SubscribeRequestMsg } from './messages.js';
+import { encodeConsumedRecords, finishMessage } from './record-encoder.js';
 import { toConsumedRecords, wholeBatches } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { seconds, type ServiceContext } from './service-context.js';
@@ -112,11 +114,20 @@ async function follow(ctx: ServiceContext, call: Call, start: Start, topic: stri
       if (!caughtUp && offset >= result.highWatermark && !(await sayCaughtUp(result.highWatermark))) return;
       continue;
     }
-    const records = await toConsumedRecords(result.records, partition, offset);
-    offset = result.nextOffset;
-    if (records.length > 0) {
-      ctx.metrics.consumed(topic, result.records.length, records.length);
-      if (!(await send(call, { records, partition, highWatermark: result.highWatermark.toString() }, signal))) return;
+    const encoded = encodeConsumedRecords(result.records, partition, offset);
+    if (encoded !== undefined) {
+      offset = result.nextOffset;
+      if (encoded.count > 0) {
+        ctx.metrics.consumed(topic, result.records.length, encoded.count);
+        if (!(await send(call, finishMessage(encoded.writer, [[2, partition], [3, result.highWatermark]]), signal))) return;
+      }
+    } else {
+      const records = await toConsumedRecords(result.records, partition, offset);
+      offset = result.nextOffset;
+      if (records.length > 0) {
+        ctx.metrics.consumed(topic, result.records.length, records.length);
+        if (!(await send(call, { records, partition, highWatermark: result.highWatermark.toString() }, signal))) return;
+      }
     }
     if (!caughtUp && offset >= result.highWatermark && !(await sayCaughtUp(result.highWatermark))) return;
   }
