@@ -72,6 +72,55 @@ async function subscribeDrain(client: TestClient, topic: string, target: number,
   return target / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+/** Field-1 entries (records) of an encoded SubscribeResponse, counted without decoding them. */
+function countRecordFields(msg: Buffer): number {
+  let count = 0;
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = msg[pos++]!;
+      v += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return v;
+      scale *= 0x80;
+    }
+  };
+  while (pos < msg.length) {
+    const tag = varint();
+    if ((tag & 7) === 2) {
+      const length = varint();
+      pos += length;
+    }
+    else if ((tag & 7) === 0) varint();
+    else throw new Error(`unexpected wire type in tag ${tag}`);
+    if (tag === 0x0a) count += 1;
+  }
+  return count;
+}
+
+/** Subscribe per record with a client that counts records in the raw response bytes (no protobuf decoding, as the Kafka drain): the broker's side alone; records/s. */
+async function rawSubscribeDrain(address: string, topic: string, target: number): Promise<number> {
+  const method = loadRillProtos().services.ConsumeService.service.Subscribe!;
+  const Client = grpc.makeGenericClientConstructor({ Subscribe: { ...method, responseDeserialize: (b: Buffer) => b } }, 'RawConsume');
+  const client = new Client(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & { Subscribe: (req: unknown) => grpc.ClientReadableStream<Buffer> };
+  const started = process.hrtime.bigint();
+  const sub = client.Subscribe({ topic, start: 'EARLIEST' });
+  await new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    sub.on('data', (msg: Buffer) => {
+      seen += countRecordFields(msg);
+      if (seen >= target) resolve();
+    });
+    sub.on('error', reject);
+  });
+  sub.removeAllListeners('error');
+  sub.on('error', () => undefined);
+  sub.cancel();
+  client.close();
+  return target / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 /** Sends `messages` over `streams` duplex streams keeping IN_FLIGHT outstanding each; records/s. */
 async function pump(streams: Array<grpc.ClientDuplexStream<unknown, unknown>>, messages: number, make: (id: number) => unknown): Promise<number> {
   return pumpEach(streams, messages, (_stream, id) => make(id));
@@ -170,12 +219,15 @@ async function main(): Promise<void> {
     const kafkaRate = await kafkaFetchDrain(broker.kafkaPort, 'drain', DRAIN_RECORDS);
     progress('draining with Subscribe, per record');
     const drainRate = await subscribeDrain(filler, 'drain', DRAIN_RECORDS, false);
+    progress('draining with Subscribe, per record, raw-bytes client');
+    const rawDrainRate = await rawSubscribeDrain(broker.grpcAddress, 'drain', DRAIN_RECORDS);
     progress('draining with Subscribe, batch form');
     const batchDrainRate = await subscribeDrain(filler, 'drain', DRAIN_RECORDS, true);
     figures.push(figure(`Kafka Fetch v11 draining ${DRAIN_RECORDS} records, 1 MiB per fetch (records/s vs produce rate)`, kafkaRate, 'records/s', produceRate));
     figures.push(figure(`Subscribe draining ${DRAIN_RECORDS} records (records/s vs produce rate)`, drainRate, 'records/s', produceRate));
     figures.push(figure(`Subscribe per record draining ${DRAIN_RECORDS} records (records/s vs Kafka Fetch)`, drainRate, 'records/s', kafkaRate));
     figures.push(figure(`Subscribe per record draining (records/s vs 1 M goal)`, drainRate, 'records/s', 1_000_000));
+    figures.push(figure(`Subscribe per record, client counting raw bytes (records/s vs 1 M goal)`, rawDrainRate, 'records/s', 1_000_000));
     figures.push(figure(`Subscribe batch form draining ${DRAIN_RECORDS} records (records/s vs Kafka Fetch)`, batchDrainRate, 'records/s', kafkaRate));
 
     progress(`latency at 10k records/s for ${LATENCY_SECONDS} s (flush=always)`);
