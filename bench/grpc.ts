@@ -58,6 +58,22 @@ async function kafkaFetchDrain(port: number, topic: string, target: number): Pro
 async function subscribeDrain(client: TestClient, topic: string, target: number, batches: boolean): Promise<number> {
   const started = process.hrtime.bigint();
   const sub = client.stream('ConsumeService', 'Subscribe', { topic, start: 'EARLIEST', batches });
+  return drainStream(sub, started, target, batches);
+}
+
+/** The batch form as rill/client receives it: a channel with a 2 MiB HTTP/2 receive window (src/client/channels.ts). */
+async function windowedBatchDrain(address: string, topic: string, target: number): Promise<number> {
+  const client = new (loadRillProtos().services.ConsumeService)(address, grpc.credentials.createInsecure(), { 'grpc-node.flow_control_window': 2 << 20 });
+  const started = process.hrtime.bigint();
+  const sub = (client as unknown as { Subscribe: (req: unknown) => grpc.ClientReadableStream<unknown> }).Subscribe({ topic, start: 'EARLIEST', batches: true });
+  try {
+    return await drainStream(sub, started, target, true);
+  } finally {
+    client.close();
+  }
+}
+
+async function drainStream(sub: grpc.ClientReadableStream<unknown>, started: bigint, target: number, batches: boolean): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     let seen = 0;
     sub.on('data', (chunk: { records: unknown[]; batches: Buffer }) => {
@@ -223,12 +239,15 @@ async function main(): Promise<void> {
     const rawDrainRate = await rawSubscribeDrain(broker.grpcAddress, 'drain', DRAIN_RECORDS);
     progress('draining with Subscribe, batch form');
     const batchDrainRate = await subscribeDrain(filler, 'drain', DRAIN_RECORDS, true);
+    progress('draining with Subscribe, batch form, 2 MiB receive window');
+    const windowedRate = await windowedBatchDrain(broker.grpcAddress, 'drain', DRAIN_RECORDS);
     figures.push(figure(`Kafka Fetch v11 draining ${DRAIN_RECORDS} records, 1 MiB per fetch (records/s vs produce rate)`, kafkaRate, 'records/s', produceRate));
     figures.push(figure(`Subscribe draining ${DRAIN_RECORDS} records (records/s vs produce rate)`, drainRate, 'records/s', produceRate));
     figures.push(figure(`Subscribe per record draining ${DRAIN_RECORDS} records (records/s vs Kafka Fetch)`, drainRate, 'records/s', kafkaRate));
     figures.push(figure(`Subscribe per record draining (records/s vs 1 M goal)`, drainRate, 'records/s', 1_000_000));
     figures.push(figure(`Subscribe per record, client counting raw bytes (records/s vs 1 M goal)`, rawDrainRate, 'records/s', 1_000_000));
     figures.push(figure(`Subscribe batch form draining ${DRAIN_RECORDS} records (records/s vs Kafka Fetch)`, batchDrainRate, 'records/s', kafkaRate));
+    figures.push(figure(`Subscribe batch form, 2 MiB receive window as rill/client (records/s vs Kafka Fetch)`, windowedRate, 'records/s', kafkaRate));
 
     progress(`latency at 10k records/s for ${LATENCY_SECONDS} s (flush=always)`);
     await filler.createTopic('latency', 1);
