@@ -1,13 +1,18 @@
 /**
- * gRPC benchmark (issue 4): ProduceStream throughput with 1 and 4 producers of 100-byte records,
- * a subscriber draining the log, and produce-to-subscribe latency at 10k records/s with flush
- * "always" — beside a bare grpc-js echo stream of the same messages in the same run.
+ * gRPC benchmark (issues 4, 14): ProduceStream throughput with 1 and 4 producers of 100-byte
+ * records, per record and in the batch form (pre-encoded RecordBatch v2), a subscriber draining
+ * the log per record and in the batch form beside Kafka Fetch on the same data, and
+ * produce-to-subscribe latency at 10k records/s with flush "always" — beside a bare grpc-js echo
+ * stream of the same messages in the same run.
  *   node dist/bench/grpc.js [--quick]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { countRecords, encodeRecordBatch, forEachBatch } from '../storage/index.js';
+import { API_KEY } from '../src/kafka/protocol/api-registry.js';
 import { loadRillProtos } from '../src/grpc/load-protos.js';
+import { KafkaWireClient } from './kafka-wire-client.js';
 import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
 import { TestClient } from '../test/helpers/grpc-client.js';
 import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
@@ -23,8 +28,126 @@ const LATENCY_SECONDS = isQuick ? 3 : 10;
 const value = Buffer.alloc(RECORD_BYTES, 0x62);
 const request = (topic: string, id: number) => ({ topic, correlationId: String(id), records: Array.from({ length: RECORDS_PER_MESSAGE }, () => ({ value })) });
 
+/** The same 100 records as one pre-encoded batch (the broker assigns offsets, so one buffer serves every request). */
+const batch = await encodeRecordBatch(Array.from({ length: RECORDS_PER_MESSAGE }, () => ({ key: null, value, headers: [] })));
+const batchRequest = (topic: string, partition: number, id: number) => ({ topic, partition, correlationId: String(id), batches: batch });
+
+/** Drains partition 0 of `topic` from offset 0 with Kafka Fetch v11 (one request at a time, 1 MiB per partition); records/s. */
+async function kafkaFetchDrain(port: number, topic: string, target: number): Promise<number> {
+  const client = await KafkaWireClient.connect(port);
+  let offset = 0n;
+  let records = 0;
+  const started = process.hrtime.bigint();
+  while (records < target) {
+    const body = await client.request(API_KEY.Fetch, 11, {
+      replicaId: -1, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
+    });
+    const buf = (body.responses as Array<{ partitions: Array<{ records: Buffer | null }> }>)[0]!.partitions[0]!.records;
+    if (buf === null || buf.length === 0) break;
+    forEachBatch(buf, (frame) => {
+      records += buf.readInt32BE(frame.position + 57);
+      offset = frame.baseOffset + BigInt(frame.lastOffsetDelta) + 1n;
+    });
+  }
+  client.close();
+  return records / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Drains `topic` from the start with one Subscribe stream (per record or batch form); records/s. */
+async function subscribeDrain(client: TestClient, topic: string, target: number, batches: boolean): Promise<number> {
+  const started = process.hrtime.bigint();
+  const sub = client.stream('ConsumeService', 'Subscribe', { topic, start: 'EARLIEST', batches });
+  return drainStream(sub, started, target, batches);
+}
+
+/** The batch form as rill/client receives it: a channel with a 2 MiB HTTP/2 receive window (src/client/channels.ts). */
+async function windowedBatchDrain(address: string, topic: string, target: number): Promise<number> {
+  const client = new (loadRillProtos().services.ConsumeService)(address, grpc.credentials.createInsecure(), { 'grpc-node.flow_control_window': 2 << 20 });
+  const started = process.hrtime.bigint();
+  const sub = (client as unknown as { Subscribe: (req: unknown) => grpc.ClientReadableStream<unknown> }).Subscribe({ topic, start: 'EARLIEST', batches: true });
+  try {
+    return await drainStream(sub, started, target, true);
+  } finally {
+    client.close();
+  }
+}
+
+async function drainStream(sub: grpc.ClientReadableStream<unknown>, started: bigint, target: number, batches: boolean): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    sub.on('data', (chunk: { records: unknown[]; batches: Buffer }) => {
+      seen += batches ? countRecords(chunk.batches) : chunk.records.length;
+      if (seen >= target) resolve();
+    });
+    sub.on('error', reject);
+  });
+  sub.removeAllListeners('error');
+  sub.on('error', () => undefined);
+  sub.cancel();
+  return target / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Field-1 entries (records) of an encoded SubscribeResponse, counted without decoding them. */
+function countRecordFields(msg: Buffer): number {
+  let count = 0;
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = msg[pos++]!;
+      v += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return v;
+      scale *= 0x80;
+    }
+  };
+  while (pos < msg.length) {
+    const tag = varint();
+    if ((tag & 7) === 2) {
+      const length = varint();
+      pos += length;
+    }
+    else if ((tag & 7) === 0) varint();
+    else throw new Error(`unexpected wire type in tag ${tag}`);
+    if (tag === 0x0a) count += 1;
+  }
+  return count;
+}
+
+/** Subscribe per record with a client that counts records in the raw response bytes (no protobuf decoding, as the Kafka drain): the broker's side alone; records/s. */
+async function rawSubscribeDrain(address: string, topic: string, target: number): Promise<number> {
+  const method = loadRillProtos().services.ConsumeService.service.Subscribe!;
+  const Client = grpc.makeGenericClientConstructor({ Subscribe: { ...method, responseDeserialize: (b: Buffer) => b } }, 'RawConsume');
+  const client = new Client(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & { Subscribe: (req: unknown) => grpc.ClientReadableStream<Buffer> };
+  const started = process.hrtime.bigint();
+  const sub = client.Subscribe({ topic, start: 'EARLIEST' });
+  await new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    sub.on('data', (msg: Buffer) => {
+      seen += countRecordFields(msg);
+      if (seen >= target) resolve();
+    });
+    sub.on('error', reject);
+  });
+  sub.removeAllListeners('error');
+  sub.on('error', () => undefined);
+  sub.cancel();
+  client.close();
+  return target / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
 /** Sends `messages` over `streams` duplex streams keeping IN_FLIGHT outstanding each; records/s. */
 async function pump(streams: Array<grpc.ClientDuplexStream<unknown, unknown>>, messages: number, make: (id: number) => unknown): Promise<number> {
+  return pumpEach(streams, messages, (_stream, id) => make(id));
+}
+
+/** pump, with the message made per stream. */
+async function pumpEach(
+  streams: Array<grpc.ClientDuplexStream<unknown, unknown>>,
+  messages: number,
+  make: (stream: grpc.ClientDuplexStream<unknown, unknown>, id: number) => unknown,
+): Promise<number> {
   const started = process.hrtime.bigint();
   await Promise.all(
     streams.map(
@@ -33,7 +156,7 @@ async function pump(streams: Array<grpc.ClientDuplexStream<unknown, unknown>>, m
           let sent = 0;
           let acked = 0;
           const send = () => {
-            while (sent < messages && sent - acked < IN_FLIGHT) stream.write(make(sent++));
+            while (sent < messages && sent - acked < IN_FLIGHT) stream.write(make(stream, sent++));
             if (sent === messages) stream.end();
           };
           stream.on('data', () => {
@@ -90,6 +213,16 @@ async function main(): Promise<void> {
       const rate = await pump(streams, MESSAGES, (id) => request(topic, id));
       figures.push(figure(`ProduceStream ${producers} producer(s), 100 B records (records/s vs echo)`, rate, 'records/s', echo));
       figures.push(figure(`ProduceStream ${producers} producer(s) (MB/s of values vs echo)`, (rate * RECORD_BYTES) / 1e6, 'MB/s', (echo * RECORD_BYTES) / 1e6));
+      progress(`ProduceStream batch form, ${producers} producer(s)`);
+      const batchStreams = Array.from({ length: producers }, () => {
+        const c = new TestClient(broker.grpcAddress);
+        clients.push(c);
+        return c.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
+      });
+      let next = 0;
+      const partitionOf = new Map(batchStreams.map((st) => [st, next++ % 4]));
+      const batchRate = await pumpEach(batchStreams, MESSAGES, (st, id) => batchRequest(topic, partitionOf.get(st)!, id));
+      figures.push(figure(`ProduceStream batch form ${producers} producer(s), 100 × 100 B records per batch (records/s vs echo)`, batchRate, 'records/s', echo));
     }
 
     progress(`filling ${DRAIN_RECORDS} records for the subscriber`);
@@ -98,20 +231,23 @@ async function main(): Promise<void> {
     await filler.createTopic('drain', 1);
     const fill = filler.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
     const produceRate = await pump([fill], DRAIN_RECORDS / RECORDS_PER_MESSAGE, (id) => request('drain', id));
-    progress('draining with Subscribe');
-    const started = process.hrtime.bigint();
-    const sub = filler.stream('ConsumeService', 'Subscribe', { topic: 'drain', start: 'EARLIEST' });
-    await new Promise<void>((resolve) => {
-      let seen = 0;
-      sub.on('data', (chunk: { records: unknown[] }) => {
-        seen += chunk.records.length;
-        if (seen >= DRAIN_RECORDS) resolve();
-      });
-    });
-    sub.cancel();
-    sub.on('error', () => undefined);
-    const drainRate = DRAIN_RECORDS / (Number(process.hrtime.bigint() - started) / 1e9);
+    progress('draining with Kafka Fetch');
+    const kafkaRate = await kafkaFetchDrain(broker.kafkaPort, 'drain', DRAIN_RECORDS);
+    progress('draining with Subscribe, per record');
+    const drainRate = await subscribeDrain(filler, 'drain', DRAIN_RECORDS, false);
+    progress('draining with Subscribe, per record, raw-bytes client');
+    const rawDrainRate = await rawSubscribeDrain(broker.grpcAddress, 'drain', DRAIN_RECORDS);
+    progress('draining with Subscribe, batch form');
+    const batchDrainRate = await subscribeDrain(filler, 'drain', DRAIN_RECORDS, true);
+    progress('draining with Subscribe, batch form, 2 MiB receive window');
+    const windowedRate = await windowedBatchDrain(broker.grpcAddress, 'drain', DRAIN_RECORDS);
+    figures.push(figure(`Kafka Fetch v11 draining ${DRAIN_RECORDS} records, 1 MiB per fetch (records/s vs produce rate)`, kafkaRate, 'records/s', produceRate));
     figures.push(figure(`Subscribe draining ${DRAIN_RECORDS} records (records/s vs produce rate)`, drainRate, 'records/s', produceRate));
+    figures.push(figure(`Subscribe per record draining ${DRAIN_RECORDS} records (records/s vs Kafka Fetch)`, drainRate, 'records/s', kafkaRate));
+    figures.push(figure(`Subscribe per record draining (records/s vs 1 M goal)`, drainRate, 'records/s', 1_000_000));
+    figures.push(figure(`Subscribe per record, client counting raw bytes (records/s vs 1 M goal)`, rawDrainRate, 'records/s', 1_000_000));
+    figures.push(figure(`Subscribe batch form draining ${DRAIN_RECORDS} records (records/s vs Kafka Fetch)`, batchDrainRate, 'records/s', kafkaRate));
+    figures.push(figure(`Subscribe batch form, 2 MiB receive window as rill/client (records/s vs Kafka Fetch)`, windowedRate, 'records/s', kafkaRate));
 
     progress(`latency at 10k records/s for ${LATENCY_SECONDS} s (flush=always)`);
     await filler.createTopic('latency', 1);

@@ -30,6 +30,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 50,
   'grpc.min_reconnect_backoff_ms': 50,
   'grpc.max_reconnect_backoff_ms': 1_000,
+  // A receive window of two default reads (2 × 1 MiB) instead of HTTP/2's 64 KiB: a Subscribe
+  // stream of whole batches is no longer held back by window updates (~1.4× in bench/grpc.ts).
+  'grpc-node.flow_control_window': 2 << 20,
 };
 
 export class Channels {

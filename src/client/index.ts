@@ -6,4 +6,6 @@ export { RillClient } from './rill-client.js';
 export { RillClientError, LEADER_METADATA_KEY } from './rill-client-error.js';
 export { ProduceStream } from './produce-stream.js';
 export { Subscription } from './subscription.js';
+export { encodeBatch, decodeBatches, batchesEnd } from './batches.js';
+export type { BatchCompression } from './batches.js';
 export type * from './types.js';

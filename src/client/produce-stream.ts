@@ -5,7 +5,8 @@
  * sends only the code, so `status` is UNKNOWN; the stream goes on). Backpressure: `ready()`
  * resolves once fewer than `maxInFlight` requests are unanswered and the transport accepts
  * writes again (grpc-js `write` returned true, or 'drain'); a producer that awaits `ready()`
- * before each `send` never has more than `maxInFlight` requests out. The broker applies its own
+ * before each `send` never has more than `maxInFlight` requests out. `sendBatches` is the batch
+ * form (pre-encoded RecordBatch v2 to one partition) on the same stream and the same rules. The broker applies its own
  * flow control on top (it stops reading past its limit). `end()` half-closes and resolves when
  * every answer is in. A broken stream rejects every unanswered request.
  * Single-threaded: all state is this object's.
@@ -15,7 +16,7 @@ import type { ProduceRequestMsg, ProduceResponseMsg } from '../grpc/messages.js'
 import type { Channels } from './channels.js';
 import { fromProduceResponse, toProduceRecordMsg } from './convert.js';
 import { RillClientError, toClientError } from './rill-client-error.js';
-import type { Bytes, ProduceOptions, ProduceRecord, ProduceResult } from './types.js';
+import type { Bytes, ProduceBatchesOptions, ProduceBatchesResult, ProduceOptions, ProduceRecord, ProduceResult } from './types.js';
 
 interface Pending {
   recordCount: number;
@@ -77,8 +78,22 @@ export class ProduceStream {
       correlationId,
       ...(options.partition === undefined ? {} : { partition: options.partition }),
     };
+    return this.write(request, records.length);
+  }
+
+  /** The batch form: RecordBatch v2 bytes (one or more batches back to back) appended to `partition` as they are. */
+  async sendBatches(topic: string, partition: number, batches: Buffer, options: Omit<ProduceBatchesOptions, 'deadlineMs' | 'signal'> = {}): Promise<ProduceBatchesResult> {
+    const correlationId = (this.nextCorrelationId++).toString();
+    const request: ProduceRequestMsg = { topic, partition, records: [], batches, correlationId, ...(options.acks === undefined ? {} : { acks: options.acks }) };
+    const result = await this.write(request, 0);
+    return { partition: result.partition, baseOffset: result.baseOffset };
+  }
+
+  private write(request: ProduceRequestMsg, recordCount: number): Promise<ProduceResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.ended !== undefined) return Promise.reject(new RillClientError('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 'send after end() on a produce stream'));
     return new Promise((resolve, reject) => {
-      this.pending.set(correlationId, { recordCount: records.length, resolve, reject });
+      this.pending.set(request.correlationId, { recordCount, resolve, reject });
       if (!this.call.write(request)) this.writable = false;
     });
   }

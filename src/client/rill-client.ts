@@ -13,17 +13,21 @@ import type { FetchRequestMsg, ListOffsetsRequestMsg, PartitionOffsetMsg, Produc
 import { Channels } from './channels.js';
 import { fromConsumedRecord, fromPartitionInfo, fromProduceResponse, fromTopicInfo, toProduceRecordMsg } from './convert.js';
 import { ProduceStream } from './produce-stream.js';
-import { Subscription } from './subscription.js';
+import { BATCH_ITEMS, RECORD_ITEMS, Subscription } from './subscription.js';
 import type {
   Bytes,
   CallOptions,
   ClusterDescription,
+  ConsumedBatches,
+  ConsumedRecord,
   FetchRequest,
   FetchResult,
   GroupDescription,
   GroupSummary,
   OffsetSpec,
   PartitionOffset,
+  ProduceBatchesOptions,
+  ProduceBatchesResult,
   ProduceOptions,
   ProduceRecord,
   ProduceResult,
@@ -67,6 +71,17 @@ export class RillClient {
     return fromProduceResponse(response, records.length);
   }
 
+  /**
+   * The batch form: appends pre-encoded RecordBatch v2 bytes (one or more batches back to back,
+   * e.g. from `encodeBatch`) to one partition verbatim; the broker validates them as Kafka
+   * Produce does and assigns the offsets.
+   */
+  async produceBatches(topic: string, partition: number, batches: Buffer, options: ProduceBatchesOptions = {}): Promise<ProduceBatchesResult> {
+    const request: ProduceRequestMsg = { topic, partition, records: [], batches, correlationId: '0', ...(options.acks === undefined ? {} : { acks: options.acks }) };
+    const response = await this.channels.unary<ProduceResponseMsg>('ProduceService', 'Produce', request, options);
+    return { partition: response.partition, baseOffset: BigInt(response.baseOffset) };
+  }
+
   /** A stream of produce requests with backpressure (`await stream.ready()` before each `send`). */
   produceStream(options: { maxInFlight?: number } = {}): ProduceStream {
     return new ProduceStream(this.channels, options.maxInFlight ?? 32);
@@ -74,15 +89,26 @@ export class RillClient {
 
   /** Records of one partition from `offset`, up to `maxBytes`; with `maxWaitMs`, waits for data. */
   async fetch(request: FetchRequest, options: CallOptions = {}): Promise<FetchResult> {
-    const msg: FetchRequestMsg = { topic: request.topic, partition: request.partition, offset: request.offset.toString(), maxBytes: request.maxBytes ?? 0, maxWaitMs: request.maxWaitMs ?? 0 };
+    const msg: FetchRequestMsg = {
+      topic: request.topic,
+      partition: request.partition,
+      offset: request.offset.toString(),
+      maxBytes: request.maxBytes ?? 0,
+      maxWaitMs: request.maxWaitMs ?? 0,
+      batches: request.batches ?? false,
+    };
     const waitMs = request.maxWaitMs ?? 0;
     // A long poll must not hit the deadline before the broker's own wait is over.
     const deadlineMs = options.deadlineMs ?? Math.max(this.channels.defaultDeadlineMs, waitMs + 5_000);
     const response = await this.channels.unary<FetchResponseMsg>('ConsumeService', 'Fetch', msg, { ...options, deadlineMs });
+    const nextOffset = BigInt(response.nextOffset);
+    const highWatermark = BigInt(response.highWatermark);
+    const bytes = response.batches ?? Buffer.alloc(0);
     return {
       records: response.records.map((r) => fromConsumedRecord(request.topic, r)),
-      nextOffset: BigInt(response.nextOffset),
-      highWatermark: BigInt(response.highWatermark),
+      batches: { topic: request.topic, partition: request.partition, bytes, fromOffset: request.offset, nextOffset: bytes.length > 0 ? nextOffset : request.offset, highWatermark },
+      nextOffset,
+      highWatermark,
       logStartOffset: BigInt(response.logStartOffset),
     };
   }
@@ -90,10 +116,15 @@ export class RillClient {
   /**
    * The records of a topic as an async iterator, following the log live until `break`, the
    * signal, or an error that resuming cannot cure:
-   * `for await (const record of client.subscribe({ topic, from: 'earliest' }))`.
+   * `for await (const record of client.subscribe({ topic, from: 'earliest' }))`. With
+   * `batches: true`, the batch form: it yields ConsumedBatches (stored batches verbatim, one per
+   * broker message; `decodeBatches` turns one into records) with the same resume guarantees.
    */
-  subscribe(options: SubscribeOptions): Subscription {
-    return new Subscription(this.channels, options, this.reconnectTimeoutMs);
+  subscribe(options: SubscribeOptions & { batches: true }): Subscription<ConsumedBatches>;
+  subscribe(options: SubscribeOptions & { batches?: false }): Subscription<ConsumedRecord>;
+  subscribe(options: SubscribeOptions): Subscription<ConsumedRecord> | Subscription<ConsumedBatches> {
+    if (options.batches === true) return new Subscription(this.channels, options, this.reconnectTimeoutMs, BATCH_ITEMS);
+    return new Subscription(this.channels, options, this.reconnectTimeoutMs, RECORD_ITEMS);
   }
 
   /** The earliest or latest (log end) offset, or the first offset at or after a time (-1n when none). */

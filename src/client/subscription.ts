@@ -13,28 +13,74 @@
  * other error (NOT_FOUND, OUT_OF_RANGE after retention passed the position, ...), ends the
  * iteration with a RillClientError.
  *
- * Flow control: records wait in a buffer; above HIGH_WATER buffered records every stream is
- * paused (HTTP/2 then stops the broker), below LOW_WATER they resume. `break`, `return()` or the
+ * The batch form (SubscriptionItems BATCH_ITEMS) yields one ConsumedBatches per broker message
+ * instead of records, tracks each partition's next offset from the batch headers, drops a
+ * message wholly below it and marks the records below it in a partly seen one (`fromOffset`).
+ *
+ * Flow control: items wait in a buffer; above `highWater` buffered items (records, or
+ * messages of up to max_bytes in the batch form) every stream is paused (HTTP/2 then stops the
+ * broker), below `lowWater` they resume. `break`, `return()` or the
  * signal cancels the streams. Single-threaded; one consumer at a time calls `next`.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { StartFromName, SubscribeRequestMsg } from '../grpc/messages.js';
 import type { Channels } from './channels.js';
+import { batchesEnd } from './batches.js';
 import { fromConsumedRecord } from './convert.js';
 import { RillClientError, toClientError } from './rill-client-error.js';
-import type { ConsumedRecord, SubscribeOptions } from './types.js';
+import type { ConsumedBatches, ConsumedRecord, SubscribeOptions } from './types.js';
 import type { SubscribeResponseMsg } from './wire.js';
 
-const HIGH_WATER = 2_000;
-const LOW_WATER = 500;
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1_000;
 
-type Waiter = { resolve: (r: IteratorResult<ConsumedRecord>) => void; reject: (err: unknown) => void };
+/** What a subscription yields and how it takes it from a message. */
+export interface SubscriptionItems<T> {
+  batches: boolean;
+  highWater: number;
+  lowWater: number;
+  /** The new items of `msg`, moving `positions` (per partition: the next offset to deliver) past them. */
+  unpack(topic: string, msg: SubscribeResponseMsg, positions: Map<number, bigint>): T[];
+}
 
-export class Subscription implements AsyncIterableIterator<ConsumedRecord> {
-  private readonly buffer: ConsumedRecord[] = [];
-  private waiter: Waiter | undefined;
+export const RECORD_ITEMS: SubscriptionItems<ConsumedRecord> = {
+  batches: false,
+  highWater: 2_000,
+  lowWater: 500,
+  unpack(topic, msg, positions) {
+    const out: ConsumedRecord[] = [];
+    for (const raw of msg.records) {
+      const record = fromConsumedRecord(topic, raw);
+      const next = positions.get(record.partition);
+      if (next !== undefined && record.offset < next) continue;
+      positions.set(record.partition, record.offset + 1n);
+      out.push(record);
+    }
+    return out;
+  },
+};
+
+export const BATCH_ITEMS: SubscriptionItems<ConsumedBatches> = {
+  batches: true,
+  highWater: 8,
+  lowWater: 2,
+  unpack(topic, msg, positions) {
+    const bytes = msg.batches;
+    if (bytes === undefined || bytes.length === 0) return [];
+    const from = positions.get(msg.partition);
+    if (from === undefined) return [];
+    const nextOffset = batchesEnd(bytes, from);
+    if (nextOffset <= from) return [];
+    positions.set(msg.partition, nextOffset);
+    return [{ topic, partition: msg.partition, bytes, fromOffset: from, nextOffset, highWatermark: BigInt(msg.highWatermark) }];
+  },
+};
+
+type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void };
+
+export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T> {
+  private readonly buffer: T[] = [];
+  private waiter: Waiter<T> | undefined;
   private failure: RillClientError | undefined;
   private finished = false;
   private started = false;
@@ -51,6 +97,7 @@ export class Subscription implements AsyncIterableIterator<ConsumedRecord> {
     private readonly channels: Channels,
     private readonly options: SubscribeOptions,
     private readonly reconnectTimeoutMs: number,
+    private readonly items: SubscriptionItems<T>,
   ) {
     options.signal?.addEventListener('abort', () => void this.return(), { once: true });
   }
@@ -64,23 +111,23 @@ export class Subscription implements AsyncIterableIterator<ConsumedRecord> {
     return new Map(this.positions ?? []);
   }
 
-  next(): Promise<IteratorResult<ConsumedRecord>> {
+  next(): Promise<IteratorResult<T>> {
     if (!this.started && !this.finished) {
       this.started = true;
       if (this.options.signal?.aborted) this.finish();
       else this.open();
     }
-    const record = this.buffer.shift();
-    if (record !== undefined) {
-      if (this.paused && this.buffer.length < LOW_WATER) this.setPaused(false);
-      return Promise.resolve({ value: record, done: false });
+    if (this.buffer.length > 0) {
+      const item = this.buffer.shift() as T;
+      if (this.paused && this.buffer.length < this.items.lowWater) this.setPaused(false);
+      return Promise.resolve({ value: item, done: false });
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.finished) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
-  return(): Promise<IteratorResult<ConsumedRecord>> {
+  return(): Promise<IteratorResult<T>> {
     this.finish();
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -139,23 +186,17 @@ export class Subscription implements AsyncIterableIterator<ConsumedRecord> {
     }
     const positions = this.positions;
     if (positions === undefined) return;
-    for (const raw of msg.records) {
-      const record = fromConsumedRecord(this.options.topic, raw);
-      const next = positions.get(record.partition);
-      if (next !== undefined && record.offset < next) continue;
-      positions.set(record.partition, record.offset + 1n);
-      this.deliver(record);
-    }
-    if (!this.paused && this.buffer.length >= HIGH_WATER) this.setPaused(true);
+    for (const item of this.items.unpack(this.options.topic, msg, positions)) this.deliver(item);
+    if (!this.paused && this.buffer.length >= this.items.highWater) this.setPaused(true);
   }
 
-  private deliver(record: ConsumedRecord): void {
+  private deliver(item: T): void {
     const waiter = this.waiter;
     if (waiter !== undefined) {
       this.waiter = undefined;
-      waiter.resolve({ value: record, done: false });
+      waiter.resolve({ value: item, done: false });
     } else {
-      this.buffer.push(record);
+      this.buffer.push(item);
     }
   }
 
@@ -213,6 +254,6 @@ export class Subscription implements AsyncIterableIterator<ConsumedRecord> {
   }
 
   private baseRequest(partitions: number[]): SubscribeRequestMsg {
-    return { topic: this.options.topic, partitions, start: 'LATEST', offset: '0', timestampMs: '0', group: '', reset: 'LATEST', maxBytes: this.options.maxBytes ?? 0 };
+    return { topic: this.options.topic, partitions, start: 'LATEST', offset: '0', timestampMs: '0', group: '', reset: 'LATEST', maxBytes: this.options.maxBytes ?? 0, batches: this.items.batches };
   }
 }

@@ -42,6 +42,17 @@ export interface ProduceOptions extends CallOptions {
   key?: Bytes;
 }
 
+export interface ProduceBatchesOptions extends CallOptions {
+  /** 1 (default) or -1 (all in-sync replicas). */
+  acks?: 1 | -1;
+}
+
+export interface ProduceBatchesResult {
+  partition: number;
+  /** The offset of the first record of the first batch; the rest follow in order. */
+  baseOffset: bigint;
+}
+
 export interface RecordPosition {
   partition: number;
   offset: bigint;
@@ -73,13 +84,38 @@ export interface FetchRequest {
   maxBytes?: number;
   /** Wait up to this long for data when there is none yet (default 0: answer at once). */
   maxWaitMs?: number;
+  /** The batch form: the result's `batches` holds the stored RecordBatch v2 bytes and `records` is empty. */
+  batches?: boolean;
 }
 
 export interface FetchResult {
+  /** The per-record form (empty in the batch form). */
   records: ConsumedRecord[];
+  /**
+   * The batch form (empty in the per-record form): whole stored RecordBatch v2 back to back, the
+   * first possibly beginning before the requested offset (`decodeBatches` skips those records).
+   */
+  batches: ConsumedBatches;
   nextOffset: bigint;
   highWatermark: bigint;
   logStartOffset: bigint;
+}
+
+/**
+ * Stored record batches of one partition as the batch form delivers them: Kafka RecordBatch v2
+ * bytes verbatim (storage/FORMAT.md), possibly compressed or holding control batches. Records
+ * below `fromOffset` were delivered before (or precede the requested offset) and are to be
+ * skipped; `decodeBatches` does so.
+ */
+export interface ConsumedBatches {
+  topic: string;
+  partition: number;
+  bytes: Buffer;
+  /** The first offset this delivery stands for. */
+  fromOffset: bigint;
+  /** The offset after the last batch (= fromOffset when `bytes` is empty). */
+  nextOffset: bigint;
+  highWatermark: bigint;
 }
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint | number };
@@ -102,6 +138,8 @@ export interface SubscribeOptions {
   maxBytes?: number;
   /** Ends the iteration (as `break` does). */
   signal?: AbortSignal;
+  /** The batch form: yield ConsumedBatches (stored batches verbatim) instead of records. */
+  batches?: boolean;
 }
 
 export interface ConfigEntry {

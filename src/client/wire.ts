@@ -7,6 +7,7 @@ import type { ConsumedRecordMsg, PartitionInfoMsg, PartitionOffsetMsg, TopicInfo
 
 export interface FetchResponseMsg {
   records: ConsumedRecordMsg[];
+  batches?: Buffer;
   nextOffset: string;
   highWatermark: string;
   logStartOffset: string;
@@ -21,6 +22,7 @@ export interface PartitionPositionMsg {
 
 export interface SubscribeResponseMsg {
   records: ConsumedRecordMsg[];
+  batches?: Buffer;
   partition: number;
   highWatermark: string;
   started?: { positions: PartitionPositionMsg[] } | null;

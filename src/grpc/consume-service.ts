@@ -1,12 +1,14 @@
 /**
  * rill.v1.ConsumeService. `Fetch` is a long poll over one partition; `Subscribe` a server
  * stream of one or more partitions (subscribe-stream.ts); `ListOffsets` answers earliest,
- * latest or by time. Malformed requests are INVALID_ARGUMENT before any lookup; an offline
+ * latest or by time. Fetch and Subscribe answer per record or, with `batches`, with the stored
+ * batches verbatim (record-view.ts). Malformed requests are INVALID_ARGUMENT before any lookup; an offline
  * partition answers its storage error (UNAVAILABLE), never an empty log.
  */
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { FetchRequestMsg, ListOffsetsRequestMsg, SubscribeRequestMsg } from './messages.js';
-import { toConsumedRecords } from './record-view.js';
+import { encodeConsumedRecords, finishMessage } from './record-encoder.js';
+import { toConsumedRecords, wholeBatches } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
 import { subscribe } from './subscribe-stream.js';
@@ -24,14 +26,20 @@ export function consumeService(ctx: ServiceContext): UntypedServiceImplementatio
       const maxBytes = checkNonNegative(req.maxBytes, 'max_bytes') > 0 ? req.maxBytes : DEFAULT_MAX_BYTES;
       const maxWaitMs = checkNonNegative(req.maxWaitMs, 'max_wait_ms');
       const result = await ctx.registry.read(topic, partition, offset, { maxBytes, maxWaitMs, signal: ctx.shutdown });
+      const positions = { nextOffset: result.nextOffset.toString(), highWatermark: result.highWatermark.toString(), logStartOffset: result.logStartOffset.toString() };
+      if (req.batches === true) {
+        const batches = wholeBatches(result.records);
+        ctx.metrics.consumed(topic, batches.bytes.length, batches.records);
+        return { records: [], batches: batches.bytes, ...positions };
+      }
+      const encoded = encodeConsumedRecords(result.records, partition, offset);
+      if (encoded !== undefined) {
+        ctx.metrics.consumed(topic, result.records.length, encoded.count);
+        return finishMessage(encoded.writer, [[2, result.nextOffset], [3, result.highWatermark], [4, result.logStartOffset]]);
+      }
       const records = await toConsumedRecords(result.records, partition, offset);
       ctx.metrics.consumed(topic, result.records.length, records.length);
-      return {
-        records,
-        nextOffset: result.nextOffset.toString(),
-        highWatermark: result.highWatermark.toString(),
-        logStartOffset: result.logStartOffset.toString(),
-      };
+      return { records, ...positions };
     }),
     ListOffsets: unary(ctx, 'ConsumeService.ListOffsets', async (req: ListOffsetsRequestMsg) => {
       const topic = checkTopicName(req.topic);

@@ -10,11 +10,24 @@ import { groupService } from './group-service.js';
 import { loadDescriptorRoot, loadRillProtos } from './load-protos.js';
 import { serverMessageLimits } from './message-limits.js';
 import { produceService } from './produce-service.js';
+import { PreEncoded } from './record-encoder.js';
 import { addReflectionProtos, ReflectionService } from './reflection-service.js';
 import type { ServiceContext } from './service-context.js';
 import { topicService } from './topic-service.js';
 
 const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
+
+/** The service with `methods` serializing a PreEncoded response as its bytes (record-encoder.ts). */
+function passPreEncoded(service: grpc.ServiceDefinition, methods: readonly string[]): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
+  for (const name of methods) {
+    const method = service[name];
+    if (method === undefined) throw new Error(`no method ${name}`);
+    const serialize = method.responseSerialize;
+    out[name] = { ...method, responseSerialize: (value: unknown) => (value instanceof PreEncoded ? value.bytes : serialize(value)) };
+  }
+  return out;
+}
 
 export class GrpcServer {
   private readonly server: grpc.Server;
@@ -25,7 +38,7 @@ export class GrpcServer {
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
     this.server.addService(services.ProduceService.service, produceService(ctx));
-    this.server.addService(services.ConsumeService.service, consumeService(ctx));
+    this.server.addService(passPreEncoded(services.ConsumeService.service, ['Fetch', 'Subscribe']), consumeService(ctx));
     this.server.addService(services.GroupService.service, groupService(ctx));
     this.health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING'])) });
     this.health.addToServer(this.server);

@@ -82,6 +82,8 @@ export interface ProduceRequestMsg {
   /** "" (none) when absent. */
   compression?: string;
   acks?: number;
+  /** The batch form: RecordBatch v2 back to back (empty Buffer when unset). */
+  batches?: Buffer;
 }
 
 export interface RecordPositionMsg {
@@ -103,6 +105,8 @@ export interface FetchRequestMsg {
   offset: string;
   maxBytes: number;
   maxWaitMs: number;
+  /** The batch form (false when unset). */
+  batches?: boolean;
 }
 
 export type StartFromName = 'START_FROM_UNSPECIFIED' | 'EARLIEST' | 'LATEST' | 'OFFSET' | 'TIMESTAMP' | 'COMMITTED';
@@ -116,6 +120,8 @@ export interface SubscribeRequestMsg {
   group: string;
   reset: StartFromName;
   maxBytes: number;
+  /** The batch form (false when unset). */
+  batches?: boolean;
 }
 
 export interface ListOffsetsRequestMsg {

@@ -4,8 +4,11 @@
  * request, round-robin across requests), encodes the records of each partition into batches no
  * larger than the topic's max.message.bytes, appends them (one atomic append per partition) and
  * reports where the records landed (per record only when they went to several partitions). Shared by Produce and ProduceStream.
+ * The batch form (`batches`: pre-encoded RecordBatch v2) goes to its explicit partition as one
+ * append, as Kafka Produce does: the log validates it (CRC, framing, size) and stores it
+ * verbatim, so nothing is decoded or re-encoded here.
  */
-import { encodeRecordBatch, type Compression, type RecordInput } from '../../storage/index.js';
+import { countRecords, encodeRecordBatch, type Compression, type RecordInput } from '../../storage/index.js';
 import { partitionForKey, type PartitionRegistry, type Topic } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { BrokerMetrics } from '../http/metrics.js';
@@ -27,12 +30,11 @@ export class RecordProducer {
   async produce(req: ProduceRequestMsg): Promise<ProduceResponseMsg> {
     if (req.partition !== undefined) checkPartition(req.partition);
     const topic = this.registry.getTopic(checkTopicName(req.topic));
+    if (req.batches !== undefined && req.batches.length > 0) return this.produceBatches(topic, req, req.batches);
     if (req.records.length === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
     const maxBytes = topic.effective['max.message.bytes'];
     const compression = checkCompression(req.compression ?? '');
-    if (req.acks !== undefined && req.acks !== 1 && req.acks !== -1) {
-      throw new BrokerError('INVALID_REQUEST', `acks must be 1 or -1 (all), got ${req.acks}: gRPC always answers, so there is no acks=0`);
-    }
+    checkAcks(req.acks);
     const partitions = this.assignPartitions(topic, req);
     const byPartition = new Map<number, number[]>();
     partitions.forEach((p, i) => {
@@ -54,6 +56,18 @@ export class RecordProducer {
     );
     const first = positions[0]!;
     return { correlationId: req.correlationId, partition: first.partition, baseOffset: first.offset, positions: byPartition.size > 1 ? positions : [] };
+  }
+
+  private async produceBatches(topic: Topic, req: ProduceRequestMsg, batches: Buffer): Promise<ProduceResponseMsg> {
+    if (req.records.length > 0) throw new BrokerError('INVALID_REQUEST', 'a produce request carries records or batches, not both');
+    if (req.partition === undefined) throw new BrokerError('INVALID_REQUEST', 'a produce request with batches needs an explicit partition');
+    if (req.compression !== undefined && req.compression !== '') {
+      throw new BrokerError('INVALID_REQUEST', 'compression applies to records; batches name their own compression in their attributes');
+    }
+    checkAcks(req.acks);
+    const result = await this.registry.produce(topic.name, req.partition, batches, { acks: req.acks ?? 1 });
+    if (!result.duplicate) this.metrics.produced(topic.name, batches.length, countRecords(batches));
+    return { correlationId: req.correlationId, partition: req.partition, baseOffset: result.baseOffset.toString(), positions: [] };
   }
 
   private assignPartitions(topic: Topic, req: ProduceRequestMsg): number[] {
@@ -85,6 +99,12 @@ function toRecordInput(msg: ProduceRecordMsg, maxBytes: number): RecordInput {
     throw new BrokerError('RECORD_TOO_LARGE', `a record of about ${recordBytes(record)} bytes exceeds max.message.bytes (${maxBytes})`);
   }
   return record;
+}
+
+function checkAcks(acks: number | undefined): void {
+  if (acks !== undefined && acks !== 1 && acks !== -1) {
+    throw new BrokerError('INVALID_REQUEST', `acks must be 1 or -1 (all), got ${acks}: gRPC always answers, so there is no acks=0`);
+  }
 }
 
 const CODECS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];

@@ -1,8 +1,9 @@
 /**
- * Decoded records → rill.v1 ConsumedRecord messages (the consume side of the gRPC API). Records
- * that Kafka clients produced compressed are decompressed here by the storage codec.
+ * Stored batches → what the consume side of the gRPC API sends: per-record ConsumedRecord
+ * messages (records that Kafka clients produced compressed are decompressed here by the storage
+ * codec), or, in the batch form, the whole stored batches verbatim. Pure functions.
  */
-import { decodeRecordBatches } from '../../storage/index.js';
+import { countRecords, decodeRecordBatches, forEachBatch } from '../../storage/index.js';
 import type { ConsumedRecordMsg } from './messages.js';
 
 /** The records of `batches` at or after `fromOffset`. */
@@ -21,4 +22,11 @@ export async function toConsumedRecords(batches: Buffer, partition: number, from
     out.push(msg);
   }
   return out;
+}
+
+/** The batch form: the whole batches of a read (a trailing partial batch cut off, never copied) and their record count. */
+export function wholeBatches(batches: Buffer): { bytes: Buffer; records: number } {
+  const end = forEachBatch(batches, () => undefined);
+  const bytes = end === batches.length ? batches : batches.subarray(0, end);
+  return { bytes, records: countRecords(bytes) };
 }

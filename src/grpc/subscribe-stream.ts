@@ -9,13 +9,17 @@
  *
  * The loops of one stream share the call; each write is one whole message, so messages of
  * different partitions interleave but never mix. A stream counts as one request in the metrics
- * (ConsumeService.Subscribe) when it ends, with its final status.
+ * (ConsumeService.Subscribe) when it ends, with its final status. With `batches`, record
+ * messages carry the stored batches verbatim (whole batches, the first possibly starting before
+ * the start offset) instead of per-record messages. Per-record messages of uncompressed batches
+ * are encoded straight from the batch bytes (record-encoder.ts).
  */
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Partition } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { StartFromName, SubscribeRequestMsg } from './messages.js';
-import { toConsumedRecords } from './record-view.js';
+import { encodeConsumedRecords, finishMessage } from './record-encoder.js';
+import { toConsumedRecords, wholeBatches } from './record-view.js';
 import { checkEnum, checkNonNegative, checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { seconds, type ServiceContext } from './service-context.js';
 import { grpcStatusName, toServiceError } from './status-map.js';
@@ -67,7 +71,8 @@ export async function subscribe(ctx: ServiceContext, call: Call): Promise<void> 
       logStartOffset: s.log.logStartOffset.toString(),
     }));
     if (!(await send(call, { records: [], partition: 0, highWatermark: '0', started: { positions } }, abort.signal))) return;
-    await Promise.all(starts.map((s) => follow(ctx, call, s, topicName, maxBytes, abort.signal)));
+    const asBatches = req.batches === true;
+    await Promise.all(starts.map((s) => follow(ctx, call, s, topicName, maxBytes, asBatches, abort.signal)));
     if (!call.cancelled) call.end();
   } catch (err) {
     // grpc-js ends a server stream with a status when the stream emits 'error'.
@@ -84,7 +89,7 @@ export async function subscribe(ctx: ServiceContext, call: Call): Promise<void> 
   }
 }
 
-async function follow(ctx: ServiceContext, call: Call, start: Start, topic: string, maxBytes: number, signal: AbortSignal): Promise<void> {
+async function follow(ctx: ServiceContext, call: Call, start: Start, topic: string, maxBytes: number, asBatches: boolean, signal: AbortSignal): Promise<void> {
   const { log, partition } = start;
   let offset = start.offset;
   let caughtUp = false;
@@ -99,11 +104,30 @@ async function follow(ctx: ServiceContext, call: Call, start: Start, topic: stri
       await ctx.registry.waitForData([{ log, offset }], IDLE_WAIT_MS, signal);
       continue;
     }
-    const records = await toConsumedRecords(result.records, partition, offset);
-    offset = result.nextOffset;
-    if (records.length > 0) {
-      ctx.metrics.consumed(topic, result.records.length, records.length);
-      if (!(await send(call, { records, partition, highWatermark: result.highWatermark.toString() }, signal))) return;
+    if (asBatches) {
+      const batches = wholeBatches(result.records);
+      offset = result.nextOffset;
+      if (batches.records > 0) {
+        ctx.metrics.consumed(topic, batches.bytes.length, batches.records);
+        if (!(await send(call, { records: [], batches: batches.bytes, partition, highWatermark: result.highWatermark.toString() }, signal))) return;
+      }
+      if (!caughtUp && offset >= result.highWatermark && !(await sayCaughtUp(result.highWatermark))) return;
+      continue;
+    }
+    const encoded = encodeConsumedRecords(result.records, partition, offset);
+    if (encoded !== undefined) {
+      offset = result.nextOffset;
+      if (encoded.count > 0) {
+        ctx.metrics.consumed(topic, result.records.length, encoded.count);
+        if (!(await send(call, finishMessage(encoded.writer, [[2, partition], [3, result.highWatermark]]), signal))) return;
+      }
+    } else {
+      const records = await toConsumedRecords(result.records, partition, offset);
+      offset = result.nextOffset;
+      if (records.length > 0) {
+        ctx.metrics.consumed(topic, result.records.length, records.length);
+        if (!(await send(call, { records, partition, highWatermark: result.highWatermark.toString() }, signal))) return;
+      }
     }
     if (!caughtUp && offset >= result.highWatermark && !(await sayCaughtUp(result.highWatermark))) return;
   }

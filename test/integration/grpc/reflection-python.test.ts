@@ -43,7 +43,7 @@ describe('reflection-driven Python client', () => {
     });
     expect(seen.method_file).toBe('rill/v1/consume.proto');
     expect(seen.by_name_file).toBe('rill/v1/common.proto');
-    expect(seen.fetch_fields).toEqual(['topic', 'partition', 'offset', 'max_bytes', 'max_wait_ms']);
+    expect(seen.fetch_fields).toEqual(['topic', 'partition', 'offset', 'max_bytes', 'max_wait_ms', 'batches']);
     expect(seen.configs_entry).toEqual({ full_name: 'rill.v1.TopicInfo.ConfigsEntry', map_entry: true });
     expect(seen.header_value_optional).toBe(true);
     expect(seen.header_value_proto3_optional).toBe(true);
