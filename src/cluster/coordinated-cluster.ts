@@ -19,6 +19,7 @@ import { BrokerError, type BrokerErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BrokerNode, ClusterMetadata } from './cluster-metadata.js';
 import type { PartitionRegistry, TopicAdmin } from './partition-registry.js';
+import type { PartitionState } from './partition.js';
 
 export function coordinatedMetadata(clusterId: string, selfId: number, coordination: Coordination): ClusterMetadata {
   const nodes = (): BrokerNode[] =>
@@ -107,13 +108,15 @@ export class ClusterSync implements TopicAdmin {
     const active = this.coordination.sessionActive();
     for (const def of defined) {
       const record: TopicRecord = { name: def.name, topicId: def.topicId, partitionCount: def.partitionCount, configs: { ...def.configs }, createdAtMs: Date.now() };
-      const topic = await this.registry.ensureTopic(record);
+      const states = new Map<number, PartitionState>();
       for (const a of byTopic.get(def.name) ?? []) {
-        const partition = topic.partitions[a.partition];
-        if (partition === undefined) continue;
         const leader = a.leader === this.selfId && !active ? -1 : a.leader;
-        partition.setState({ leader, leaderEpoch: a.leaderEpoch, replicas: a.replicas, isr: a.isr });
+        states.set(a.partition, { leader, leaderEpoch: a.leaderEpoch, replicas: a.replicas, isr: a.isr });
       }
+      // A partition without an assignment yet leads nothing.
+      const stateOf = (p: number): PartitionState => states.get(p) ?? { leader: -1, leaderEpoch: 0, replicas: [], isr: [] };
+      const topic = await this.registry.ensureTopic(record, stateOf);
+      for (const partition of topic.partitions) partition.setState(stateOf(partition.index));
     }
   }
 

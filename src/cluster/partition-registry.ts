@@ -44,7 +44,7 @@ import type { TopicDefaults } from '../config.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { waitForData, type DataWait } from './data-waiter.js';
-import { Partition, type FetchOptions, type OffsetSpec } from './partition.js';
+import { Partition, type FetchOptions, type OffsetSpec, type PartitionState } from './partition.js';
 import { offlineLog } from './offline-log.js';
 import { TOPIC_CONFIG_NAMES, effectiveTopicConfig, toLogConfig, validatePartitionCount, validateTopicConfigs, validateTopicName } from './topic-rules.js';
 
@@ -278,9 +278,11 @@ export class PartitionRegistry {
   /**
    * Cluster mode: makes the local registry hold `record` (topic id, partition count and configs
    * from etcd): creates the topic with local logs, replaces a same-named topic of another id,
-   * opens added partitions and applies changed configs. Serialised with every other admin change.
+   * opens added partitions and applies changed configs. New partitions start in `stateOf(p)`
+   * (when given), so none ever claims a leadership the cluster did not give it. Serialised with
+   * every other admin change.
    */
-  ensureTopic(record: TopicRecord): Promise<Topic> {
+  ensureTopic(record: TopicRecord, stateOf?: (partition: number) => PartitionState | undefined): Promise<Topic> {
     return this.admin(async () => {
       let existing = this.topics.get(record.name);
       if (existing !== undefined && existing.topicId !== record.topicId) {
@@ -296,7 +298,7 @@ export class PartitionRegistry {
         const logs = await this.openLogs(record);
         await this.options.meta.putTopic(record);
         this.options.logger.info({ topic: record.name, partitions: record.partitionCount }, 'topic materialised from the cluster');
-        return this.register(record, this.wrap(record, logs));
+        return this.register(record, this.wrap(record, logs, 0, stateOf));
       }
       const sameConfigs = JSON.stringify(existing.configs) === JSON.stringify(record.configs);
       if (sameConfigs && record.partitionCount <= existing.partitionCount) return existing;
@@ -306,7 +308,7 @@ export class PartitionRegistry {
         const logConfig = toLogConfig(effectiveTopicConfig(this.options.defaults, record.configs));
         for (const p of existing.partitions) p.storage.updateConfig(logConfig);
       }
-      return this.register(record, [...existing.partitions, ...this.wrap(record, added, existing.partitionCount)]);
+      return this.register(record, [...existing.partitions, ...this.wrap(record, added, existing.partitionCount, stateOf)]);
     });
   }
 
@@ -509,8 +511,8 @@ export class PartitionRegistry {
   }
 
   /** Partitions over freshly opened logs (index `from` onwards); this broker leads them all on one node. */
-  private wrap(record: TopicRecord, logs: PartitionLog[], from = 0): Partition[] {
-    return logs.map((log, i) => new Partition(record.name, from + i, log, this.options.nodeId ?? 0));
+  private wrap(record: TopicRecord, logs: PartitionLog[], from = 0, stateOf?: (partition: number) => PartitionState | undefined): Partition[] {
+    return logs.map((log, i) => new Partition(record.name, from + i, log, this.options.nodeId ?? 0, stateOf?.(from + i)));
   }
 
   private partitionDir(record: TopicRecord, partition: number): string {

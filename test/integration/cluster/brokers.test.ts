@@ -1,7 +1,8 @@
 /**
  * Three real `rill serve --etcd` brokers against a real etcd: they form one cluster; a topic of
  * 6 partitions and replication factor 3 is spread evenly (2 leaderships each); Metadata from
- * every broker agrees; a gRPC call to a follower gets FAILED_PRECONDITION naming the leader;
+ * every broker agrees; a gRPC call to a follower gets FAILED_PRECONDITION naming the leader and a
+ * Kafka ListOffsets there NOT_LEADER_OR_FOLLOWER;
  * killing the controller elects another and moves its partitions' leadership to live ISR
  * members with a higher epoch (kafkajs and kcat -L see it); a second broker with a live id is
  * refused at start. Every wait polls with a deadline.
@@ -115,6 +116,24 @@ describe('a cluster of three brokers', () => {
       toFollower.close();
       toLeader.close();
     }
+  });
+
+  it('answers a Kafka ListOffsets on a follower with NOT_LEADER_OR_FOLLOWER (6) and serves it on the leader', async () => {
+    const [p0] = await partitionsSeenBy(cluster.broker(1), 'spread');
+    const listOffsetsOn = async (b: ClusterBroker): Promise<number> => {
+      const raw = new RawClient(b.process().kafkaPort);
+      try {
+        const body = await raw.request<{ topics: Array<{ partitions: Array<{ errorCode: number }> }> }>(API_KEY.ListOffsets, 4, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [{ name: 'spread', partitions: [{ partitionIndex: 0, currentLeaderEpoch: p0!.leaderEpoch, timestamp: -1n }] }],
+        });
+        return body.topics[0]!.partitions[0]!.errorCode;
+      } finally {
+        raw.close();
+      }
+    };
+    for (const b of cluster.brokers) expect(await listOffsetsOn(b)).toBe(b.nodeId === p0!.leader ? 0 : 6);
   });
 
   it('elects another controller and moves the dead broker’s leaderships to live ISR members with a higher epoch', async () => {
