@@ -112,6 +112,10 @@ describe('a cluster of three brokers', () => {
       expect(fetched).toBe('FAILED_PRECONDITION');
       const produced = await toLeader.produce('spread', ['x'], { partition: 0 });
       expect(produced.baseOffset).toBe('0');
+      // TopicService.Describe on any broker tells the leaders, epochs, replicas and ISR.
+      const described = await toFollower.call<{ partitions: Array<{ partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[] }> }>('TopicService', 'Describe', { name: 'spread' });
+      const d0 = described.partitions.find((p) => p.partition === 0)!;
+      expect({ leader: d0.leader, leaderEpoch: d0.leaderEpoch, replicas: [...d0.replicas].sort(), isr: [...d0.isr].sort() }).toEqual({ leader: p0!.leader, leaderEpoch: p0!.leaderEpoch, replicas: [1, 2, 3], isr: [1, 2, 3] });
     } finally {
       toFollower.close();
       toLeader.close();
