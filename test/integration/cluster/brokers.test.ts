@@ -2,7 +2,8 @@
  * Three real `rill serve --etcd` brokers against a real etcd: they form one cluster; a topic of
  * 6 partitions and replication factor 3 is spread evenly (2 leaderships each); Metadata from
  * every broker agrees; a gRPC call to a follower gets FAILED_PRECONDITION naming the leader and a
- * Kafka ListOffsets there NOT_LEADER_OR_FOLLOWER;
+ * Kafka ListOffsets there NOT_LEADER_OR_FOLLOWER; topic admin sent to any broker (create,
+ * CreatePartitions, AlterConfigs, delete) reaches every broker;
  * killing the controller elects another and moves its partitions' leadership to live ISR
  * members with a higher epoch (kafkajs and kcat -L see it); a second broker with a live id is
  * refused at start. Every wait polls with a deadline.
@@ -138,6 +139,29 @@ describe('a cluster of three brokers', () => {
       }
     };
     for (const b of cluster.brokers) expect(await listOffsetsOn(b)).toBe(b.nodeId === p0!.leader ? 0 : 6);
+  });
+
+  it('sends topic admin from any broker to the controller: partitions, configs and deletion reach every broker', async () => {
+    const viaTwo = new TestClient(cluster.broker(2).process().grpcAddress);
+    const clients = cluster.brokers.map((b) => new TestClient(b.process().grpcAddress));
+    type Described = { topic: { partitions: number; configs: Record<string, string> }; partitions: Array<{ replicas: number[] }> };
+    const everywhere = (check: (d: Described | undefined) => boolean, what: string) =>
+      eventually(async () => {
+        const all = await Promise.all(clients.map((c) => c.call<Described>('TopicService', 'Describe', { name: 'admin' }).catch(() => undefined)));
+        return all.every(check) ? true : undefined;
+      }, 15_000, what);
+    try {
+      await viaTwo.createTopic('admin', 2);
+      await everywhere((d) => d?.topic.partitions === 2 && d.partitions.every((p) => p.replicas.length === 3), 'the topic with 2 partitions of 3 replicas everywhere');
+      await clients[2]!.call('TopicService', 'CreatePartitions', { name: 'admin', partitions: 4 });
+      await clients[0]!.call('TopicService', 'AlterConfigs', { name: 'admin', set: { 'retention.ms': '60000' }, delete: [] });
+      await everywhere((d) => d?.topic.partitions === 4 && d.topic.configs['retention.ms'] === '60000', '4 partitions and the new config everywhere');
+      await viaTwo.call('TopicService', 'Delete', { name: 'admin' });
+      await everywhere((d) => d === undefined, 'the topic gone everywhere');
+    } finally {
+      viaTwo.close();
+      for (const c of clients) c.close();
+    }
   });
 
   it('elects another controller and moves the dead broker’s leaderships to live ISR members with a higher epoch', async () => {
