@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openMetaStore, type MetaStore, type StorageIo } from '../storage/index.js';
-import { PartitionRegistry, singleNodeMetadata } from './cluster/index.js';
+import { ClusterSync, PartitionRegistry, coordinatedMetadata, singleNodeMetadata } from './cluster/index.js';
+import { etcdCoordination, type Coordination } from './coordination/index.js';
 import type { BrokerConfig } from './config.js';
 import { GroupCoordinator, GroupOffsets } from './groups/index.js';
 import { GrpcServer } from './grpc/grpc-server.js';
@@ -38,6 +39,8 @@ export class Broker {
   private readonly shutdown = new AbortController();
   private retentionTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** Cluster mode only. */
+  private cluster: { coordination: Coordination; sync: ClusterSync } | undefined;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -86,6 +89,7 @@ export class Broker {
       recoverTruncate: config.recoverTruncate,
       minFreeBytes: config.minFreeBytes,
       producerIdExpirationMs: config.producerIdExpirationMs,
+      nodeId: config.nodeId,
       cleaner: { ioMaxBytesPerSecond: config.cleanerIoMaxBytesPerSecond, dedupeBufferBytes: config.cleanerDedupeBufferBytes, backoffMs: config.cleanerBackoffMs },
       ...(options.io === undefined ? {} : { io: options.io }),
     });
@@ -110,14 +114,22 @@ export class Broker {
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0, http: 0 };
-    const cluster = singleNodeMetadata(clusterId, () => ({
-      nodeId: config.nodeId,
-      host: config.advertisedHost,
-      kafkaPort: listening.kafka,
-      grpcPort: listening.grpc,
-      httpPort: listening.http,
-      rack: null,
-    }));
+    // Cluster mode (--etcd): membership, controller and topics come from etcd once the listeners are bound.
+    const coordination: Coordination | undefined =
+      config.etcd === undefined
+        ? undefined
+        : etcdCoordination({ endpoints: config.etcd.split(',').map((e) => e.trim()).filter((e) => e.length > 0), leaseTtlMs: config.leaseTtlMs, logger: logger.child({ component: 'cluster' }) });
+    const cluster =
+      coordination !== undefined
+        ? coordinatedMetadata(clusterId, config.nodeId, coordination)
+        : singleNodeMetadata(clusterId, () => ({
+            nodeId: config.nodeId,
+            host: config.advertisedHost,
+            kafkaPort: listening.kafka,
+            grpcPort: listening.grpc,
+            httpPort: listening.http,
+            rack: null,
+          }));
     const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
     const kafka: KafkaServer = new KafkaServer(
       {
@@ -147,7 +159,19 @@ export class Broker {
     started.push({ what: 'kafka', release: () => kafka.stop(0) });
     const kafkaPort = await kafka.start(config.host, config.kafkaPort);
     Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
+    let sync: ClusterSync | undefined;
+    if (coordination !== undefined) {
+      started.push({ what: 'coordination', release: () => coordination.stop() });
+      await coordination.start({ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort, grpcPort, httpPort });
+      const clusterSync = new ClusterSync(coordination, registry, config.nodeId, logger.child({ component: 'cluster-sync' }), config.defaultReplicationFactor);
+      started.push({ what: 'cluster-sync', release: () => clusterSync.stop() });
+      registry.useTopicAdmin(clusterSync);
+      await clusterSync.sync();
+      sync = clusterSync;
+      logger.info({ nodeId: config.nodeId, controller: coordination.controllerId(), brokers: coordination.brokers().length }, 'joined the cluster');
+    }
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
+    broker.cluster = coordination === undefined || sync === undefined ? undefined : { coordination, sync };
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
       const started = Date.now();
@@ -174,6 +198,10 @@ export class Broker {
     this.shutdown.abort();
     this.coordinator.stop();
     await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop(this.config.shutdownTimeoutMs)]);
+    if (this.cluster !== undefined) {
+      this.cluster.sync.stop();
+      await this.cluster.coordination.stop();
+    }
     await this.registry.close();
     await this.meta.close();
     await this.http.stop();

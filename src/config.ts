@@ -88,6 +88,12 @@ export const BrokerConfigSchema = z.object({
   kafkaMaxConnectionOutputBytes: z.coerce.number().int().min(1).default(4 * 1024 * 1024),
   /** Kafka listener: bytes of requests in flight across all connections (queued.max.request.bytes; -1 = no cap, Kafka's default). */
   queuedMaxRequestBytes: z.coerce.number().int().min(-1).default(-1),
+  /** Cluster mode: etcd endpoints, comma-separated (http://127.0.0.1:2379,...). Absent: a single-node broker, no etcd. */
+  etcd: z.string().min(1).optional(),
+  /** Cluster mode: the TTL of this broker's etcd lease (whole seconds; a lost lease means the broker is gone). */
+  leaseTtlMs: z.coerce.number().int().min(1000).default(10_000),
+  /** Cluster mode: Kafka's default.replication.factor for topics created without one (-1 = min(3, live brokers)). */
+  defaultReplicationFactor: z.coerce.number().int().min(-1).default(-1),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;

@@ -46,10 +46,13 @@ export type BrokerErrorCode = (typeof BROKER_ERROR_CODES)[number];
 export class BrokerError extends Error {
   override readonly name = 'BrokerError';
   readonly code: BrokerErrorCode;
+  /** NOT_LEADER: the broker that leads the partition (when one does), for the front doors' routing hints. */
+  readonly leaderId: number | undefined;
 
-  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown; leaderId?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.leaderId = options?.leaderId;
   }
 }
 

@@ -37,6 +37,9 @@ const BROKER_FLAGS = {
   kafkaRequestTimeoutMs: ['--kafka-request-timeout-ms <ms>', 'Kafka listener: close a half-sent request frame after this long (default 30 s)'],
   kafkaMaxConnectionOutputBytes: ['--kafka-max-connection-output-bytes <bytes>', 'Kafka listener: a connection’s requests wait while this much output is unsent (default 4 MiB)'],
   queuedMaxRequestBytes: ['--queued-max-request-bytes <bytes>', 'Kafka listener: bytes of requests in flight across all connections (default -1 = no cap)'],
+  etcd: ['--etcd <urls>', 'cluster mode: join the cluster coordinated by these etcd endpoints (comma-separated); absent = single node'],
+  leaseTtlMs: ['--lease-ttl-ms <ms>', 'cluster mode: this broker\'s etcd lease TTL (default 10000)'],
+  defaultReplicationFactor: ['--default-replication-factor <n>', 'cluster mode: replicas of new topics (default -1 = min(3, live brokers))'],
 } as const;
 
 const TOPIC_FLAGS = {

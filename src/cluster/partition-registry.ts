@@ -44,7 +44,7 @@ import type { TopicDefaults } from '../config.js';
 import { BrokerError, toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { waitForData, type DataWait } from './data-waiter.js';
-import { Partition, type FetchOptions, type OffsetSpec } from './partition.js';
+import { Partition, type FetchOptions, type OffsetSpec, type PartitionState } from './partition.js';
 import { offlineLog } from './offline-log.js';
 import { TOPIC_CONFIG_NAMES, effectiveTopicConfig, toLogConfig, validatePartitionCount, validateTopicConfigs, validateTopicName } from './topic-rules.js';
 
@@ -84,8 +84,20 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 import type { AppendOptions as ProduceOptions } from './partition.js';
 export type { ProduceOptions, OffsetSpec };
 
+/**
+ * Cluster mode: where topic admin goes instead of the local MetaStore (the coordination layer).
+ * Each call resolves once this registry has materialised the change.
+ */
+export interface TopicAdmin {
+  createTopic(name: string, partitions: number, configs: Record<string, string>, replicationFactor: number): Promise<void>;
+  deleteTopic(name: string): Promise<void>;
+  createPartitions(name: string, count: number): Promise<void>;
+  alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+}
+
 export class PartitionRegistry {
   private readonly topics = new Map<string, Topic>();
+  private topicAdmin: TopicAdmin | undefined;
   private readonly byId = new Map<string, Topic>();
   private adminQueue: Promise<unknown> = Promise.resolve();
   /** The data dir's free-space guard, shared by every log. */
@@ -199,7 +211,23 @@ export class PartitionRegistry {
     return found;
   }
 
-  createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<Topic> {
+  /** Cluster mode: topic create/delete/partitions/configs go to `admin` from now on; local changes come through `ensureTopic`/`removeTopic`. */
+  useTopicAdmin(admin: TopicAdmin): void {
+    this.topicAdmin = admin;
+  }
+
+  /** `replicationFactor` (-1 = the broker default) matters only in cluster mode. */
+  createTopic(name: string, partitions: number, configs: Record<string, string>, replicationFactor = -1): Promise<Topic> {
+    const delegate = this.topicAdmin;
+    if (delegate !== undefined) {
+      return this.viaAdmin(async () => {
+        validateTopicName(name);
+        const count = partitions === 0 ? this.options.defaults['num.partitions'] : partitions;
+        validatePartitionCount(count);
+        await delegate.createTopic(name, count, validateTopicConfigs(configs), replicationFactor);
+        return this.getTopic(name);
+      });
+    }
     return this.admin(async () => {
       validateTopicName(name);
       const count = partitions === 0 ? this.options.defaults['num.partitions'] : partitions;
@@ -232,7 +260,60 @@ export class PartitionRegistry {
    * emptied first to make room, and it is tried once more — then the directories go.
    */
   deleteTopic(name: string): Promise<void> {
+    const delegate = this.topicAdmin;
+    if (delegate !== undefined) {
+      return this.viaAdmin(async () => {
+        this.getTopic(name);
+        await delegate.deleteTopic(name);
+      });
+    }
+    return this.removeTopic(name);
+  }
+
+  /** Deletes a topic's local logs and record (the local half of deleteTopic; cluster mode calls it when etcd no longer has the topic). */
+  removeTopic(name: string): Promise<void> {
+    return this.admin(() => this.removeNow(name));
+  }
+
+  /**
+   * Cluster mode: makes the local registry hold `record` (topic id, partition count and configs
+   * from etcd): creates the topic with local logs, replaces a same-named topic of another id,
+   * opens added partitions and applies changed configs. New partitions start in `stateOf(p)`
+   * (when given), so none ever claims a leadership the cluster did not give it. Serialised with
+   * every other admin change.
+   */
+  ensureTopic(record: TopicRecord, stateOf?: (partition: number) => PartitionState | undefined): Promise<Topic> {
     return this.admin(async () => {
+      let existing = this.topics.get(record.name);
+      if (existing !== undefined && existing.topicId !== record.topicId) {
+        await this.removeNow(record.name);
+        existing = undefined;
+      }
+      if (existing === undefined) {
+        for (let p = 0; p < record.partitionCount; p += 1) {
+          const dir = this.partitionDir(record, p);
+          const id = await readPartitionTopicId(dir, this.io).catch(() => undefined);
+          if (id !== undefined && id !== record.topicId) await removeLogDir(dir, undefined, this.io);
+        }
+        const logs = await this.openLogs(record);
+        await this.options.meta.putTopic(record);
+        this.options.logger.info({ topic: record.name, partitions: record.partitionCount }, 'topic materialised from the cluster');
+        return this.register(record, this.wrap(record, logs, 0, stateOf));
+      }
+      const sameConfigs = JSON.stringify(existing.configs) === JSON.stringify(record.configs);
+      if (sameConfigs && record.partitionCount <= existing.partitionCount) return existing;
+      const added = record.partitionCount > existing.partitionCount ? await this.openLogs(record, existing.partitionCount) : [];
+      await this.options.meta.putTopic(record);
+      if (!sameConfigs) {
+        const logConfig = toLogConfig(effectiveTopicConfig(this.options.defaults, record.configs));
+        for (const p of existing.partitions) p.storage.updateConfig(logConfig);
+      }
+      return this.register(record, [...existing.partitions, ...this.wrap(record, added, existing.partitionCount, stateOf)]);
+    });
+  }
+
+  private async removeNow(name: string): Promise<void> {
+    {
       const topic = this.getTopic(name);
       this.topics.delete(name);
       this.byId.delete(topic.topicId);
@@ -258,7 +339,7 @@ export class PartitionRegistry {
       for (const dir of doomed) await finishDirDeletion(dir, this.io);
       void this.diskGuard.check();
       this.options.logger.info({ topic: name }, 'topic deleted');
-    });
+    }
   }
 
   /** Appends to a partition as its leader (Partition.append: acks, timeoutMs). */
@@ -287,6 +368,16 @@ export class PartitionRegistry {
    * With `validateOnly`, returns what the topic would look like and changes nothing.
    */
   alterTopicConfigs(name: string, set: Record<string, string>, remove: readonly string[], validateOnly = false): Promise<Topic> {
+    const delegate = this.topicAdmin;
+    if (delegate !== undefined) {
+      return this.viaAdmin(async () => {
+        const topic = this.getTopic(name);
+        const configs = mergeConfigs(topic.configs, set, remove);
+        if (validateOnly) return { ...topic, configs, effective: effectiveTopicConfig(this.options.defaults, configs) };
+        await delegate.alterTopicConfigs(name, configs);
+        return this.getTopic(name);
+      });
+    }
     return this.admin(async () => {
       const topic = this.getTopic(name);
       const checked = validateTopicConfigs(set);
@@ -310,6 +401,19 @@ export class PartitionRegistry {
 
   /** Grows a topic to `count` partitions (Kafka's CreatePartitions); never shrinks. */
   createPartitions(name: string, count: number, validateOnly = false): Promise<Topic> {
+    const delegate = this.topicAdmin;
+    if (delegate !== undefined) {
+      return this.viaAdmin(async () => {
+        const topic = this.getTopic(name);
+        validatePartitionCount(count);
+        if (count <= topic.partitionCount) {
+          throw new BrokerError('INVALID_PARTITIONS', `topic "${name}" has ${topic.partitionCount} partitions; the count can only grow, so ${count} is refused`);
+        }
+        if (validateOnly) return { ...topic, partitionCount: count };
+        await delegate.createPartitions(name, count);
+        return this.getTopic(name);
+      });
+    }
     return this.admin(async () => {
       const topic = this.getTopic(name);
       validatePartitionCount(count);
@@ -407,12 +511,19 @@ export class PartitionRegistry {
   }
 
   /** Partitions over freshly opened logs (index `from` onwards); this broker leads them all on one node. */
-  private wrap(record: TopicRecord, logs: PartitionLog[], from = 0): Partition[] {
-    return logs.map((log, i) => new Partition(record.name, from + i, log, this.options.nodeId ?? 0));
+  private wrap(record: TopicRecord, logs: PartitionLog[], from = 0, stateOf?: (partition: number) => PartitionState | undefined): Partition[] {
+    return logs.map((log, i) => new Partition(record.name, from + i, log, this.options.nodeId ?? 0, stateOf?.(from + i)));
   }
 
   private partitionDir(record: TopicRecord, partition: number): string {
     return join(this.options.dataDir, `${record.name}-${partition}`);
+  }
+
+  /** Cluster-mode admin: not on the local queue (the change comes back through ensureTopic), errors as BrokerErrors. */
+  private viaAdmin<T>(work: () => Promise<T>): Promise<T> {
+    return work().catch((err: unknown) => {
+      throw toBrokerError(err);
+    });
   }
 
   private admin<T>(work: () => Promise<T>): Promise<T> {
@@ -422,4 +533,16 @@ export class PartitionRegistry {
       throw toBrokerError(err);
     });
   }
+}
+
+/** Overrides after an IncrementalAlterConfigs: every name checked, nothing set and deleted at once. */
+function mergeConfigs(current: Readonly<Record<string, string>>, set: Record<string, string>, remove: readonly string[]): Record<string, string> {
+  const checked = validateTopicConfigs(set);
+  for (const key of remove) {
+    if (!TOPIC_CONFIG_NAMES.includes(key)) throw new BrokerError('INVALID_CONFIG', `unknown topic config "${key}" (known: ${TOPIC_CONFIG_NAMES.join(', ')})`);
+    if (key in checked) throw new BrokerError('INVALID_REQUEST', `config "${key}" is both set and deleted`);
+  }
+  const configs: Record<string, string> = { ...current };
+  for (const key of remove) delete configs[key];
+  return Object.assign(configs, checked);
 }

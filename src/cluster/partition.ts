@@ -128,7 +128,7 @@ export class Partition {
   checkLeader(currentLeaderEpoch = -1): void {
     this.checkOnline();
     if (this.state.leader !== this.self) {
-      throw new BrokerError('NOT_LEADER', `broker ${this.self} does not lead ${this.name} (leader: ${this.state.leader})`);
+      throw new BrokerError('NOT_LEADER', `broker ${this.self} does not lead ${this.name} (leader: ${this.state.leader})`, { leaderId: this.state.leader });
     }
     this.checkEpoch(currentLeaderEpoch);
   }

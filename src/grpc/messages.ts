@@ -46,6 +46,9 @@ export interface PartitionInfoMsg {
   online: boolean;
   error: string;
   cleanableRatio: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
 }
 
 export interface AlterTopicConfigsRequestMsg {

@@ -38,7 +38,7 @@ export function unary<Req, Res>(
         callback(null, response);
       },
       (err: unknown) => {
-        const status = toServiceError(err);
+        const status = toServiceError(err, {}, ctx.cluster);
         ctx.metrics.request(api, grpcStatusName(status.code), seconds(started));
         if (status.code === 13) ctx.logger.error({ err, api }, 'internal error');
         callback(status);

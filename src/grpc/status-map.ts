@@ -5,6 +5,7 @@
  * "rill"), which grpc-status libraries in every language decode.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { ClusterMetadata } from '../cluster/index.js';
 import { toBrokerError, type BrokerErrorCode } from '../errors.js';
 import { ERROR_DOMAIN, STATUS_DETAILS_METADATA, encodeStatusDetails } from './status-details.js';
 
@@ -45,6 +46,8 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
 };
 
 export const ERROR_CODE_METADATA = 'rill-error-code';
+/** NOT_LEADER: the leader's gRPC address (host:port), also as the ErrorInfo metadata entry `leader`. */
+export const LEADER_METADATA = 'rill-leader';
 
 /** The gRPC status of a BrokerError code (every code has one). */
 export function grpcStatusOf(code: BrokerErrorCode): grpc.status {
@@ -53,13 +56,24 @@ export function grpcStatusOf(code: BrokerErrorCode): grpc.status {
 
 /**
  * Any error as the status a handler answers with. `metadata` goes into the ErrorInfo (for
- * example the leader's address with NOT_LEADER).
+ * example the leader's address with NOT_LEADER). With `cluster`, a NOT_LEADER whose leader is a
+ * live broker carries that broker's gRPC address (`leader` in the ErrorInfo, `rill-leader` trailer).
  */
-export function toServiceError(err: unknown, metadata: Record<string, string> = {}): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
+export function toServiceError(
+  err: unknown,
+  metadata: Record<string, string> = {},
+  cluster?: Pick<ClusterMetadata, 'broker'>,
+): Partial<grpc.StatusObject> & { code: grpc.status; details: string } {
   const broker = toBrokerError(err);
   const code = STATUS[broker.code];
   const trailers = new grpc.Metadata();
   trailers.set(ERROR_CODE_METADATA, broker.code);
+  const leader = broker.code === 'NOT_LEADER' && broker.leaderId !== undefined && broker.leaderId >= 0 ? cluster?.broker(broker.leaderId) : undefined;
+  if (leader !== undefined) {
+    const address = `${leader.host}:${leader.grpcPort}`;
+    metadata = { ...metadata, leader: address };
+    trailers.set(LEADER_METADATA, address);
+  }
   trailers.set(STATUS_DETAILS_METADATA, encodeStatusDetails(code, broker.message, { reason: broker.code, domain: ERROR_DOMAIN, metadata }));
   return { code, details: broker.message, metadata: trailers };
 }

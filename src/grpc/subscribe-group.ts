@@ -168,7 +168,7 @@ class GroupStream {
     if (this.memberId !== undefined) this.ctx.coordinator.leaveStream(this.req.group, this.memberId);
     if (this.call.cancelled) return;
     if (err === undefined) this.call.end();
-    else this.call.emit('error', toServiceError(err));
+    else this.call.emit('error', toServiceError(err, {}, this.ctx.cluster));
   }
 }
 

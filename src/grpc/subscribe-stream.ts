@@ -77,7 +77,7 @@ export async function subscribe(ctx: ServiceContext, call: Call): Promise<void> 
   } catch (err) {
     // grpc-js ends a server stream with a status when the stream emits 'error'.
     if (!call.cancelled && !abort.signal.aborted) {
-      const status = toServiceError(err);
+      const status = toServiceError(err, {}, ctx.cluster);
       outcome = grpcStatusName(status.code);
       if (status.code === 13) ctx.logger.error({ err }, 'subscribe failed');
       call.emit('error', status);

@@ -36,6 +36,9 @@ async function partitionInfo(topic: Topic): Promise<PartitionInfoMsg[]> {
       online: offline === null,
       error: offline === null ? '' : offline.message,
       cleanableRatio,
+      leaderEpoch: log.leaderEpoch,
+      replicas: [...log.replicas],
+      isr: [...log.isr],
     };
   }));
 }

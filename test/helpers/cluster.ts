@@ -4,12 +4,14 @@
  * restart any member or cut its etcd link. Members run test/helpers/coordination-member.js
  * from dist/ (build first: make build). State is read over each member's loopback HTTP API.
  * Every wait polls with a deadline. `stop()` kills what is left and removes temp dirs.
+ * `startBrokerCluster` does the same with real brokers: N `rill serve --etcd` processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrokerEndpoint, PartitionAssignment, TopicDefinition } from '../../src/coordination/index.js';
+import { newDataDir, removeDataDir, spawnBroker, type BrokerProcess } from './broker-process.js';
 import { startEtcd, type EtcdServer } from './etcd.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 
@@ -184,6 +186,81 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const made = await makeMember(nodeId, proxy);
       if ('refused' in made) throw new Error(`member ${nodeId} refused: ${made.code} ${made.message}`);
       members.push(made);
+    }
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/** One `rill serve` process of a broker cluster, on its own fault proxy to etcd and its own data dir. */
+export interface ClusterBroker {
+  readonly nodeId: number;
+  readonly proxy: FaultProxy;
+  readonly dataDir: string;
+  process(): BrokerProcess;
+  running(): boolean;
+  kill(): Promise<void>;
+  /** Starts the broker again (after kill): same id, data dir and proxy. */
+  restart(): Promise<void>;
+}
+
+export interface BrokerCluster {
+  etcd: EtcdServer;
+  brokers: ClusterBroker[];
+  broker(nodeId: number): ClusterBroker;
+  /** `rill serve` arguments that join this cluster with `nodeId` through `proxy`. */
+  argsFor(nodeId: number, proxy: FaultProxy): string[];
+  stop(): Promise<void>;
+}
+
+/** Starts etcd and `size` real brokers (`rill serve --etcd ...`, ids 1..size); every wait has a deadline. */
+export async function startBrokerCluster(options: { size: number; leaseTtlMs?: number; args?: string[] }): Promise<BrokerCluster> {
+  const etcd = await startEtcd();
+  const brokers: ClusterBroker[] = [];
+  const leaseTtlMs = options.leaseTtlMs ?? 2000;
+  const argsFor = (nodeId: number, proxy: FaultProxy) => ['--etcd', `http://${proxy.address}`, '--node-id', String(nodeId), '--lease-ttl-ms', String(leaseTtlMs), '--log-format', 'json', ...(options.args ?? [])];
+  const cluster: BrokerCluster = {
+    etcd,
+    brokers,
+    argsFor,
+    broker(nodeId) {
+      const b = brokers.find((x) => x.nodeId === nodeId);
+      if (b === undefined) throw new Error(`no broker ${nodeId}`);
+      return b;
+    },
+    async stop() {
+      await Promise.all(brokers.map((b) => b.kill()));
+      await Promise.all(brokers.map((b) => b.proxy.close()));
+      await Promise.all(brokers.map((b) => removeDataDir(b.dataDir)));
+      await etcd.stop();
+    },
+  };
+  try {
+    for (let nodeId = 1; nodeId <= options.size; nodeId++) {
+      const proxy = await startFaultProxy({ host: '127.0.0.1', port: etcd.clientPort });
+      const dataDir = await newDataDir();
+      let proc: BrokerProcess | undefined;
+      const broker: ClusterBroker = {
+        nodeId,
+        proxy,
+        dataDir,
+        process: () => {
+          if (proc === undefined) throw new Error(`broker ${nodeId} is not running`);
+          return proc;
+        },
+        running: () => proc !== undefined && proc.child.exitCode === null && proc.child.signalCode === null,
+        async kill() {
+          await proc?.kill();
+        },
+        async restart() {
+          await proc?.kill();
+          proc = await spawnBroker({ dataDir, args: argsFor(nodeId, proxy) });
+        },
+      };
+      brokers.push(broker);
+      proc = await spawnBroker({ dataDir, args: argsFor(nodeId, proxy) });
     }
   } catch (error) {
     await cluster.stop();

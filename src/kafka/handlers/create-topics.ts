@@ -2,7 +2,7 @@
  * CreateTopics (19), v0–7, checked as Kafka's ZkAdminManager/ControllerApis check it, every rule
  * applied with validateOnly too: a name given twice in one request is INVALID_REQUEST for each;
  * numPartitions -1 = the broker default, 0 or below -1 INVALID_PARTITIONS; replicationFactor -1
- * or 1 on this single node (0, below -1 or more than one broker INVALID_REPLICATION_FACTOR);
+ * up to the live brokers (0, below -1 or more than the live brokers INVALID_REPLICATION_FACTOR);
  * explicit assignments need numPartitions and replicationFactor -1, partitions 0..n-1 once each
  * and this broker as the one replica (INVALID_REPLICA_ASSIGNMENT); configs go through the topic
  * config table (unknown names or bad values INVALID_CONFIG). v5+ answers carry the topic's
@@ -66,8 +66,9 @@ function partitionCount(ctx: KafkaContext, t: TopicRequest): number {
   if (t.replicationFactor === 0 || t.replicationFactor < -1) {
     throw new Refusal(kafkaError('INVALID_REPLICATION_FACTOR'), `replication factor must be larger than 0, or -1 for the broker default; got ${t.replicationFactor}`);
   }
-  if (t.replicationFactor > 1) {
-    throw new Refusal(kafkaError('INVALID_REPLICATION_FACTOR'), `replication factor ${t.replicationFactor} is larger than the 1 broker available`);
+  const live = ctx.cluster.brokers().length;
+  if (t.replicationFactor > live) {
+    throw new Refusal(kafkaError('INVALID_REPLICATION_FACTOR'), `replication factor ${t.replicationFactor} is larger than the ${live} broker${live === 1 ? '' : 's'} available`);
   }
   return t.numPartitions === -1 ? ctx.registry.defaults['num.partitions'] : t.numPartitions;
 }
@@ -113,8 +114,8 @@ export const createTopicsHandler: KafkaHandler = {
           topics.push({ ...result, numPartitions: partitions, replicationFactor: 1, configs: describedConfigs(ctx, overrides) });
           continue;
         }
-        const created = await ctx.registry.createTopic(t.name, partitions, overrides);
-        topics.push({ ...result, topicId: created.topicId, numPartitions: created.partitionCount, replicationFactor: 1, configs: describedConfigs(ctx, created.configs) });
+        const created = await ctx.registry.createTopic(t.name, partitions, overrides, t.replicationFactor);
+        topics.push({ ...result, topicId: created.topicId, numPartitions: created.partitionCount, replicationFactor: created.partitions[0]?.replicas.length ?? 1, configs: describedConfigs(ctx, created.configs) });
       } catch (err) {
         if (err instanceof Refusal) {
           topics.push({ ...result, errorCode: err.errorCode, errorMessage: err.message });
