@@ -5,7 +5,7 @@
 export * from './types.js';
 export { StorageError, STORAGE_ERROR_CODES, isStorageError } from './storage-error.js';
 export type { StorageErrorCode } from './storage-error.js';
-export { openLog } from './log.js';
+export { openLog } from './open-log.js';
 export { openMetaStore } from './meta-store.js';
 export { readBatchHeader, validateBatches, BATCH_HEADER_BYTES } from './record-batch.js';
 export { encodeRecordBatch, decodeRecordBatches } from './record-codec.js';

@@ -23,27 +23,27 @@
  */
 import { join } from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
+import { writeAppendGroup, type AppendHost, type Placed, type QueuedAppend } from './append-group.js';
 import { writeOffsetFile } from './checkpoint-file.js';
 import { GroupCommit } from './group-commit.js';
-import { nodeIo, type StorageIo } from './io/storage-io.js';
-import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { claimPartitionDir, removeLogDir } from './log-dir.js';
+import type { StorageIo } from './io/storage-io.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { removeLogDir } from './log-dir.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './record-codec.js';
 import { validateRecords } from './record-validator.js';
 import { cleanableEnd, cleanLog, dirtyRatio, tombstonesDue, type CleanerContext } from './cleaner/clean-log.js';
 import { readCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
-import { LOG_START_FILE, RECOVERY_POINT_FILE, loadSegments } from './log-loader.js';
-import { ProducerState, type ProducerEntry } from './producer-state.js';
-import { assignBatchOffset, readBatchHeader, validateBatchSpans, type BatchSpan } from './record-batch.js';
+import { LOG_START_FILE, RECOVERY_POINT_FILE } from './log-loader.js';
+import type { ProducerState } from './producer-state.js';
+import { validateBatchSpans, type BatchSpan } from './record-batch.js';
 import { Segment, type SegmentSettings } from './segment.js';
 import { isStorageError, StorageError } from './storage-error.js';
 import { deletesByRetention, isCompacted } from './types.js';
 import { LogReader } from './log-reader.js';
-import { loadProducerState, saveProducerState } from './producer-state-file.js';
+import { saveProducerState } from './producer-state-file.js';
 import type {
   AppendOptions,
   AppendResult,
-  BatchHeader,
   CleanableRatio,
   CleanOptions,
   CleanResult,
@@ -58,78 +58,12 @@ import type {
   StorageLogger,
 } from './types.js';
 
-export interface OpenLogIoOptions extends OpenLogOptions {
-  io?: StorageIo;
-}
-
-/** Opens (and recovers) a log; an I/O failure on the way is an IO_ERROR naming the directory. */
-export async function openLog(options: OpenLogIoOptions): Promise<PartitionLog> {
-  try {
-    return await openLogUnwrapped(options);
-  } catch (err) {
-    if (isStorageError(err)) throw err;
-    throw new StorageError('IO_ERROR', `cannot open log ${options.dir}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog> {
-  const io = options.io ?? nodeIo;
-  const clock = options.clock ?? Date.now;
-  const settings: SegmentSettings = {
-    io,
-    dir: options.dir,
-    indexIntervalBytes: options.config.indexIntervalBytes,
-    maxBatchBytes: options.config.maxBatchBytes,
-  };
-  const loaded = await loadSegments(settings, { nowMs: clock(), logger: options.logger, recoverTruncate: options.recoverTruncate ?? false });
-  try {
-    if (options.topicId !== undefined) await claimPartitionDir(options.dir, options.topicId, io);
-    const epochs = new LeaderEpochCache(io, join(options.dir, 'leader-epoch-checkpoint'));
-    await epochs.load();
-    const logEnd = loaded.segments.at(-1)!.nextOffset;
-    await epochs.truncateFromEnd(logEnd);
-    const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset);
-    return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers);
-  } catch (err) {
-    await Promise.allSettled(loaded.segments.map((s) => s.close()));
-    throw err;
-  }
-}
-
-/** Where an append landed (before the log-append time and log start are added). */
-interface Placed {
-  baseOffset: bigint;
-  lastOffset: bigint;
-  duplicate: boolean;
-}
-
-interface QueuedAppend {
-  batches: Buffer;
-  spans: BatchSpan[];
-  leaderEpoch: number;
-  /** A follower append: the batches keep the offsets and epochs the leader gave them. */
-  follower: boolean;
-  resolve: (placed: Placed) => void;
-  reject: (err: unknown) => void;
-}
-
 const MAX_READ_RETRIES = 3;
 /** How often a flush=always log moves its recovery point with the group commit. */
 const RECOVERY_CHECKPOINT_MS = 1000;
 
-/** The largest max timestamp among an append's batches (-1 when none carries one). */
-function maxTimestampOf(spans: readonly BatchSpan[]): bigint {
-  let max = -1n;
-  for (const span of spans) if (span.header.maxTimestamp > max) max = span.header.maxTimestamp;
-  return max;
-}
-
-function pendingOffsets(pending: ReadonlyArray<{ placed: Placed }>): bigint {
-  const last = pending.at(-1);
-  return last === undefined ? 0n : last.placed.lastOffset + 1n - pending[0]!.placed.baseOffset;
-}
-
-class Log implements PartitionLog {
+/** One partition's log; opened through open-log.ts (`openLog`). */
+export class Log implements PartitionLog, AppendHost {
   readonly dir: string;
   config: LogConfig;
   offlineError: Error | null = null;
@@ -159,8 +93,9 @@ class Log implements PartitionLog {
     private segments: readonly Segment[],
     private recoveryPoint: bigint,
     private startOffset: bigint,
-    private readonly epochs: LeaderEpochCache,
-    private readonly producers: ProducerState,
+    /** Internal to storage/ (the group writer, append-group.ts), as are the non-private helpers below. */
+    readonly epochs: LeaderEpochCache,
+    readonly producers: ProducerState,
   ) {
     this.dir = options.dir;
     this.config = { ...options.config };
@@ -255,115 +190,12 @@ class Log implements PartitionLog {
       });
   }
 
-  private async writeGroup(group: QueuedAppend[]): Promise<void> {
-    let pending: Array<{ item: QueuedAppend; placed: Placed }> = [];
-    let retries: Array<{ item: QueuedAppend; placed: Placed }> = [];
-    let buffers: Buffer[] = [];
-    let spans: BatchSpan[] = [];
-    let bytes = 0;
-    // Producer entries as they were before this write's batches were recorded: a write that
-    // fails (a full disk, where the log stays usable) must not leave them looking stored.
-    let undo = new Map<bigint, ProducerEntry | undefined>();
-    const record = (header: BatchHeader): void => {
-      if (!undo.has(header.producerId)) undo.set(header.producerId, this.producers.save(header.producerId));
-      this.producers.record(header);
-    };
-    const write = async (): Promise<void> => {
-      if (buffers.length === 0) return;
-      const buf = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
-      try {
-        await this.writeToActive(buf, spans);
-      } catch (err) {
-        this.producers.restore(undo);
-        throw err;
-      }
-      for (const p of [...pending, ...retries]) p.item.resolve(p.placed);
-      pending = [];
-      retries = [];
-      buffers = [];
-      spans = [];
-      bytes = 0;
-      undo = new Map();
-    };
-    let index = 0;
-    try {
-      for (; index < group.length; index += 1) {
-        const item = group[index]!;
-        this.checkWritable();
-        if (item.follower) {
-          const expected = this.logEndOffset + pendingOffsets(pending);
-          const first = item.spans[0]!.header.baseOffset;
-          if (first !== expected) {
-            item.reject(new StorageError('OFFSET_MISMATCH', `follower append starts at offset ${first}, the log ends at ${expected}`));
-            continue;
-          }
-          if (this.needsRoll(bytes, item.batches.length, maxTimestampOf(item.spans))) {
-            await write();
-            await this.maybeRoll(item.batches.length, maxTimestampOf(item.spans));
-          }
-          let next = first;
-          for (const span of item.spans) {
-            const header = span.header;
-            if (header.partitionLeaderEpoch > this.epochs.latestEpoch) {
-              const epoch = header.partitionLeaderEpoch;
-              await this.guard(() => this.epochs.assign(epoch, header.baseOffset));
-            }
-            record(header);
-            spans.push({ header, position: bytes + span.position, size: span.size });
-            next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
-          }
-          buffers.push(item.batches);
-          bytes += item.batches.length;
-          pending.push({ item, placed: { baseOffset: first, lastOffset: next - 1n, duplicate: false } });
-          continue;
-        }
-        if (item.leaderEpoch < this.epochs.latestEpoch) {
-          item.reject(this.fenced(item.leaderEpoch));
-          continue;
-        }
-        const headers = item.spans.map((s) => readBatchHeader(item.batches, s.position));
-        let check;
-        try {
-          check = this.producers.checkAll(headers);
-        } catch (err) {
-          item.reject(err);
-          continue;
-        }
-        if (check.kind === 'duplicate') {
-          // A retry of a batch still waiting in this group is answered once that batch is written.
-          const placed = { baseOffset: check.baseOffset, lastOffset: check.lastOffset, duplicate: true };
-          if (pending.length === 0) item.resolve(placed);
-          else retries.push({ item, placed });
-          continue;
-        }
-        if (this.needsRoll(bytes, item.batches.length, maxTimestampOf(item.spans))) {
-          await write();
-          await this.maybeRoll(item.batches.length, maxTimestampOf(item.spans));
-        }
-        const baseOffset = this.logEndOffset + pendingOffsets(pending);
-        if (item.leaderEpoch > this.epochs.latestEpoch) await this.guard(() => this.epochs.assign(item.leaderEpoch, baseOffset));
-        let next = baseOffset;
-        for (const span of item.spans) {
-          assignBatchOffset(item.batches, span.position, next, item.leaderEpoch);
-          const header = readBatchHeader(item.batches, span.position);
-          record(header);
-          spans.push({ header, position: bytes + span.position, size: span.size });
-          next += BigInt(header.lastOffsetDelta) + 1n;
-        }
-        buffers.push(item.batches);
-        bytes += item.batches.length;
-        pending.push({ item, placed: { baseOffset, lastOffset: next - 1n, duplicate: false } });
-      }
-      await write();
-    } catch (err) {
-      for (const p of [...pending, ...retries]) p.item.reject(err);
-      for (const item of group.slice(index + 1)) item.reject(err);
-      if (index < group.length && !pending.some((p) => p.item === group[index])) group[index]!.reject(err);
-    }
+  private writeGroup(group: QueuedAppend[]): Promise<void> {
+    return writeAppendGroup(this, group);
   }
 
   /** Whether the active segment, with `pendingBytes` still to be written, must roll first. */
-  private needsRoll(pendingBytes: number, incomingBytes: number, incomingMaxTimestamp: bigint): boolean {
+  needsRoll(pendingBytes: number, incomingBytes: number, incomingMaxTimestamp: bigint): boolean {
     const size = this.active.size + pendingBytes;
     if (size === 0) return false;
     return size + incomingBytes > this.config.segmentBytes || this.active.timeWaitedForRoll(this.clock(), incomingMaxTimestamp) > this.config.segmentMs;
@@ -612,8 +444,8 @@ class Log implements PartitionLog {
     if (this.closed) throw new StorageError('CLOSED', `log ${this.dir} is closed`);
   }
 
-  /** Usable, and the disk has room: appends only. */
-  private checkWritable(): void {
+  /** Usable, and the disk has room: appends only. Internal to storage/. */
+  checkWritable(): void {
     this.checkUsable();
     if (this.diskGuard?.full === true) {
       throw new StorageError('DISK_FULL', `the data dir of ${this.dir} is nearly full (${this.diskGuard.freeBytes} bytes free): writes are refused until space returns`);
@@ -624,7 +456,7 @@ class Log implements PartitionLog {
     if (leaderEpoch < this.epochs.latestEpoch) throw this.fenced(leaderEpoch);
   }
 
-  private fenced(leaderEpoch: number): StorageError {
+  fenced(leaderEpoch: number): StorageError {
     return new StorageError('FENCED_LEADER_EPOCH', `append with leader epoch ${leaderEpoch} is fenced: the log is at epoch ${this.epochs.latestEpoch}`);
   }
 
@@ -633,7 +465,7 @@ class Log implements PartitionLog {
    * disk guard refuses writes until space returns, and the log keeps serving reads. Any other
    * failure takes the log offline.
    */
-  private async writeToActive(buf: Buffer, spans: readonly BatchSpan[]): Promise<void> {
+  async writeToActive(buf: Buffer, spans: readonly BatchSpan[]): Promise<void> {
     const active = this.active;
     try {
       await active.append(buf, spans, this.clock());
@@ -651,15 +483,12 @@ class Log implements PartitionLog {
 
   private checkRange(offset: bigint): void {
     if (offset < this.startOffset || offset > this.logEndOffset) {
-      throw new StorageError(
-        'OFFSET_OUT_OF_RANGE',
-        `offset ${offset} is outside the log range [${this.startOffset}, ${this.logEndOffset}]`,
-      );
+      throw new StorageError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the log range [${this.startOffset}, ${this.logEndOffset}]`);
     }
   }
 
   /** Runs I/O that must not fail silently: any error takes the log offline. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
+  async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
@@ -721,7 +550,7 @@ class Log implements PartitionLog {
     }
   }
 
-  private async maybeRoll(incomingBytes: number, incomingMaxTimestamp: bigint): Promise<void> {
+  async maybeRoll(incomingBytes: number, incomingMaxTimestamp: bigint): Promise<void> {
     if (this.needsRoll(0, incomingBytes, incomingMaxTimestamp)) await this.roll();
   }
 
