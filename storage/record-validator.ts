@@ -37,7 +37,7 @@ export async function validateRecords(buf: Buffer, spans: readonly BatchSpan[], 
         throw invalid(span, `cannot decompress (${codec}): ${(err as Error).message}`);
       }
     }
-    const problem = walkRecords(body, recordCount, options.requireKeys ?? false);
+    const problem = walkRecords(body, recordCount, { requireKeys: options.requireKeys ?? false });
     if (problem !== undefined) throw invalid(span, problem);
   }
 }
@@ -45,6 +45,8 @@ export async function validateRecords(buf: Buffer, spans: readonly BatchSpan[], 
 // The walker's cursor: module state instead of closures keeps the hot loop allocation-free and
 // lets V8 inline `varint`. Only `walkRecords` touches it, synchronously.
 let at = 0;
+/** The length `skipBytes` last read (-1 = null). */
+let lastLength = 0;
 
 /** Reads the zig-zag varint at `at` (advancing it); NaN when it runs past `limit` or is too long. */
 function varint(body: Buffer, limit: number): number {
@@ -63,6 +65,7 @@ function varint(body: Buffer, limit: number): number {
 /** Skips a length-prefixed byte field; false when it is malformed (or null where not allowed). */
 function skipBytes(body: Buffer, limit: number, nullable: boolean): boolean {
   const length = varint(body, limit);
+  lastLength = length;
   if (!(length >= -1)) return false;
   if (length === -1) return nullable;
   if (length > limit - at) return false;
@@ -70,8 +73,23 @@ function skipBytes(body: Buffer, limit: number, nullable: boolean): boolean {
   return true;
 }
 
-/** Checks the framing of `count` records filling `body`; returns what is wrong, or undefined. */
-export function walkRecords(body: Buffer, count: number, requireKeys = false): string | undefined {
+export interface RecordWalkOptions {
+  /** Null keys are a problem (compacted topics). */
+  requireKeys?: boolean;
+  /** Offset deltas must be 0, 1, 2, … (a client's batch); false for stored batches, which compaction leaves with gaps. Default true. */
+  sequentialOffsets?: boolean;
+  /** Called for each record once its framing checked out: its key (a view into `body`, or null), offset delta, and whether its value is null. */
+  visit?: (key: Buffer | null, offsetDelta: number, tombstone: boolean) => void;
+}
+
+/**
+ * Checks the framing of `count` records filling `body`; returns what is wrong, or undefined.
+ * The one walk over records without decoding them: produce validation and the cleaner's key scan.
+ */
+export function walkRecords(body: Buffer, count: number, options: RecordWalkOptions = {}): string | undefined {
+  const requireKeys = options.requireKeys ?? false;
+  const sequential = options.sequentialOffsets ?? true;
+  const visit = options.visit;
   if (count > body.length) return `record count ${count} cannot fit ${body.length} bytes`;
   const end = body.length;
   at = 0;
@@ -82,9 +100,12 @@ export function walkRecords(body: Buffer, count: number, requireKeys = false): s
     at += 1; // attributes
     if (Number.isNaN(varint(body, recordEnd))) return `record ${i}: bad timestamp delta`;
     const offsetDelta = varint(body, recordEnd);
-    if (offsetDelta !== i) return `record ${i} has offset delta ${offsetDelta}`;
+    if (sequential ? offsetDelta !== i : !(offsetDelta >= 0)) return `record ${i} has offset delta ${offsetDelta}`;
     if (!skipBytes(body, recordEnd, !requireKeys)) return requireKeys ? `record ${i} has a null key, which a compacted topic refuses` : `record ${i}: bad key`;
+    const keyLength = lastLength;
+    const keyEnd = at;
     if (!skipBytes(body, recordEnd, true)) return `record ${i}: bad value`;
+    const tombstone = lastLength === -1;
     const headers = varint(body, recordEnd);
     if (!(headers >= 0) || headers > recordEnd - at) return `record ${i} declares ${headers} headers`;
     for (let h = 0; h < headers; h += 1) {
@@ -92,6 +113,11 @@ export function walkRecords(body: Buffer, count: number, requireKeys = false): s
       if (!skipBytes(body, recordEnd, true)) return `record ${i} header ${h}: bad value`;
     }
     if (at !== recordEnd) return `record ${i} declares ${length} bytes but its fields end ${recordEnd - at} bytes early`;
+    if (visit !== undefined) {
+      const resume = at;
+      visit(keyLength < 0 ? null : body.subarray(keyEnd - keyLength, keyEnd), offsetDelta, tombstone);
+      at = resume;
+    }
   }
   if (at !== end) return `${end - at} bytes follow the last of ${count} records`;
   return undefined;

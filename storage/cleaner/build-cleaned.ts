@@ -10,6 +10,7 @@ import type { StorageIo } from '../io/storage-io.js';
 import { readBatchHeader } from '../record-batch.js';
 import type { DecodedRecord } from '../types.js';
 import { filterBatch } from './batch-filter.js';
+import { firstPassedAt } from './cleaner-checkpoint.js';
 import { OffsetMap } from './offset-map.js';
 import { forEachRecordKey } from './record-keys.js';
 import { segmentBatches } from './segment-batches.js';
@@ -90,13 +91,12 @@ export async function buildCleanedSegments(io: StorageIo, plan: PassPlan): Promi
   }
 
   let tombstonesDueMs: number | undefined;
-  const firstPassedAt = (offset: bigint) => plan.passes.find((p) => p.endOffset > offset)?.timeMs;
   const keepKey = (key: Buffer | null, offset: number, tombstone: boolean): boolean => {
     if (key === null) return true;
     const latest = map.get(key);
     if (latest !== undefined && latest !== offset) return false;
     if (!tombstone) return true;
-    const passed = firstPassedAt(BigInt(offset));
+    const passed = firstPassedAt(plan, BigInt(offset));
     const kept = passed === undefined || plan.nowMs - passed <= plan.deleteRetentionMs;
     if (kept) {
       const due = (passed ?? plan.nowMs) + plan.deleteRetentionMs + 1;

@@ -49,6 +49,6 @@ export async function writeCleanerCheckpoint(io: StorageIo, dir: string, checkpo
 }
 
 /** When the cleaner first passed `offset` (the first pass whose end is above it), or undefined. */
-export function firstPassedAt(checkpoint: CleanerCheckpoint, offset: bigint): number | undefined {
+export function firstPassedAt(checkpoint: Pick<CleanerCheckpoint, 'passes'>, offset: bigint): number | undefined {
   return checkpoint.passes.find((p) => p.endOffset > offset)?.timeMs;
 }
