@@ -150,7 +150,6 @@ export class PartitionRegistry {
    */
   private async sweep(records: TopicRecord[]): Promise<TopicRecord[]> {
     const { dataDir, meta, logger } = this.options;
-    await this.io.mkdirp(dataDir);
     const names = await this.io.readdir(dataDir);
     const interrupted = new Set(names.filter(isDeletedDirName).map(deletedDirTopicId).filter((id) => id !== undefined));
     const live: TopicRecord[] = [];
