@@ -8,16 +8,11 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
-import { rill as run } from './run-rill.js';
+import { rillAgainst } from './run-rill.js';
 
 describe('rill group admin commands', () => {
   let broker: BrokerProcess;
-  const rill = (args: string[], input?: string) => run(['--server', broker.grpcAddress, ...args], input === undefined ? {} : { input });
-  const ok = async (args: string[], input?: string) => {
-    const r = await rill(args, input);
-    expect(r.code, `rill ${args.join(' ')}: ${r.stderr}`).toBe(0);
-    return r.stdout;
-  };
+  const { rill, ok } = rillAgainst(() => broker.grpcAddress);
 
   beforeAll(async () => {
     broker = await spawnBroker();

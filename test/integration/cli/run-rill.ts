@@ -5,6 +5,7 @@
  * it). `spawnRill` starts a long-running one (consume --follow) whose output can be polled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import { MAIN, eventually } from '../../helpers/broker-process.js';
 
 export interface RillResult {
@@ -74,4 +75,21 @@ export function spawnRill(args: readonly string[], options: { env?: NodeJS.Proce
       await exited;
     },
   };
+}
+
+/**
+ * `rill` bound to a broker's gRPC address (read when called, so it may be set in beforeAll), and
+ * `ok`, which also expects exit code 0 and resolves with stdout.
+ */
+export function rillAgainst(address: () => string): {
+  rill: (args: string[], input?: string) => Promise<RillResult>;
+  ok: (args: string[], input?: string) => Promise<string>;
+} {
+  const bound = (args: string[], input?: string) => rill(['--server', address(), ...args], input === undefined ? {} : { input });
+  const ok = async (args: string[], input?: string) => {
+    const r = await bound(args, input);
+    expect(r.code, `rill ${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r.stdout;
+  };
+  return { rill: bound, ok };
 }
