@@ -48,6 +48,7 @@ const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
 
 export class Partition {
   private state: PartitionState;
+  private readonly stateListeners = new Set<(state: PartitionState, previous: PartitionState) => void>();
 
   constructor(
     readonly topic: string,
@@ -110,7 +111,20 @@ export class Partition {
   }
 
   setState(state: PartitionState): void {
+    const previous = this.state;
     this.state = state;
+    if (previous.leader === state.leader && previous.leaderEpoch === state.leaderEpoch && sameIds(previous.isr, state.isr) && sameIds(previous.replicas, state.replicas)) return;
+    for (const listener of this.stateListeners) listener(state, previous);
+  }
+
+  /**
+   * Calls `listener` synchronously after every change of leader, epoch, ISR or replicas (the
+   * replication manager and the group coordinator follow roles through it). Listeners must not
+   * throw and should only schedule work. Returns the unsubscribe function.
+   */
+  onStateChange(listener: (state: PartitionState, previous: PartitionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 
   /** Refuses an offline partition (KAFKA_STORAGE_ERROR with the error that took it offline). */
@@ -235,4 +249,8 @@ export class Partition {
   private get name(): string {
     return `${this.topic}/${this.index}`;
   }
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
