@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openMetaStore, type MetaStore, type StorageIo } from '../storage/index.js';
-import { ClusterSync, PartitionRegistry, coordinatedMetadata, singleNodeMetadata } from './cluster/index.js';
+import { ClusterSync, PartitionRegistry, ProducerIdBlocks, coordinatedMetadata, singleNodeMetadata } from './cluster/index.js';
 import { etcdCoordination, type Coordination } from './coordination/index.js';
 import type { BrokerConfig } from './config.js';
 import { GroupCoordinator, GroupOffsets } from './groups/index.js';
@@ -21,6 +21,7 @@ import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
+import { ReplicaManager, replicaService, replicaServiceHandlers } from './replication/index.js';
 
 export interface BrokerPorts {
   grpc: number;
@@ -40,7 +41,7 @@ export class Broker {
   private retentionTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   /** Cluster mode only. */
-  private cluster: { coordination: Coordination; sync: ClusterSync } | undefined;
+  private cluster: { coordination: Coordination; sync: ClusterSync; replication: ReplicaManager } | undefined;
 
   private constructor(
     readonly config: BrokerConfig,
@@ -90,6 +91,7 @@ export class Broker {
       minFreeBytes: config.minFreeBytes,
       producerIdExpirationMs: config.producerIdExpirationMs,
       nodeId: config.nodeId,
+      replicated: config.etcd !== undefined,
       cleaner: { ioMaxBytesPerSecond: config.cleanerIoMaxBytesPerSecond, dedupeBufferBytes: config.cleanerDedupeBufferBytes, backoffMs: config.cleanerBackoffMs },
       ...(options.io === undefined ? {} : { io: options.io }),
     });
@@ -103,7 +105,8 @@ export class Broker {
       partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
     });
     started.push({ what: 'coordinator', release: () => coordinator.stop() });
-    const clusterId = await clusterIdOf(meta);
+    // Cluster mode replaces the local id with the cluster-wide one from etcd once it joins.
+    let clusterId = await clusterIdOf(meta);
     const metrics = new BrokerMetrics(registry, groups, {
       requestLog: logger.child({ component: 'requests' }),
       groupMembers: coordinator,
@@ -121,7 +124,7 @@ export class Broker {
         : etcdCoordination({ endpoints: config.etcd.split(',').map((e) => e.trim()).filter((e) => e.length > 0), leaseTtlMs: config.leaseTtlMs, logger: logger.child({ component: 'cluster' }) });
     const cluster =
       coordination !== undefined
-        ? coordinatedMetadata(clusterId, config.nodeId, coordination)
+        ? coordinatedMetadata(() => clusterId, config.nodeId, coordination)
         : singleNodeMetadata(clusterId, () => ({
             nodeId: config.nodeId,
             host: config.advertisedHost,
@@ -141,7 +144,9 @@ export class Broker {
         logger: logger.child({ component: 'kafka' }),
         nodeId: config.nodeId,
         cluster,
-        clusterId,
+        get clusterId() {
+          return cluster.clusterId;
+        },
         autoCreateTopics: config.autoCreateTopics,
       },
       logger.child({ component: 'kafka' }),
@@ -151,7 +156,11 @@ export class Broker {
         maxOutputBytes: config.kafkaMaxConnectionOutputBytes,
         queuedMaxRequestBytes: config.queuedMaxRequestBytes,
       },
+      coordination === undefined ? meta : new ProducerIdBlocks(coordination),
     );
+    if (coordination !== undefined) {
+      grpc.addService(replicaService().service, replicaServiceHandlers({ registry, cluster, logger: logger.child({ component: 'replica-service' }), shutdown: shutdown.signal }));
+    }
     started.push({ what: 'http', release: () => http.stop() });
     const httpPort = await http.start(config.host, config.httpPort);
     started.push({ what: 'grpc', release: () => grpc.stop(0) });
@@ -160,18 +169,41 @@ export class Broker {
     const kafkaPort = await kafka.start(config.host, config.kafkaPort);
     Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     let sync: ClusterSync | undefined;
+    let replication: ReplicaManager | undefined;
     if (coordination !== undefined) {
       started.push({ what: 'coordination', release: () => coordination.stop() });
-      await coordination.start({ nodeId: config.nodeId, host: config.advertisedHost, kafkaPort, grpcPort, httpPort });
-      const clusterSync = new ClusterSync(coordination, registry, config.nodeId, logger.child({ component: 'cluster-sync' }), config.defaultReplicationFactor);
+      await coordination.start({
+        nodeId: config.nodeId,
+        host: config.advertisedHost,
+        kafkaPort,
+        grpcPort,
+        httpPort,
+        ...(config.advertisedReplicaAddress === undefined ? {} : { replicaAddress: config.advertisedReplicaAddress }),
+      });
+      clusterId = await coordination.ensureClusterId(clusterId);
+      const replicas = new ReplicaManager({
+        selfId: config.nodeId,
+        clusterId,
+        registry,
+        coordination,
+        logger: logger.child({ component: 'replication' }),
+        replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+        fetchWaitMaxMs: config.replicaFetchWaitMaxMs,
+        fetchMaxBytes: config.replicaFetchMaxBytes,
+        fetchResponseMaxBytes: config.replicaFetchResponseMaxBytes,
+        fetchBackoffMs: config.replicaFetchBackoffMs,
+      });
+      started.push({ what: 'replication', release: () => replicas.stop() });
+      const clusterSync = new ClusterSync(coordination, registry, config.nodeId, logger.child({ component: 'cluster-sync' }), config.defaultReplicationFactor, replicas);
       started.push({ what: 'cluster-sync', release: () => clusterSync.stop() });
       registry.useTopicAdmin(clusterSync);
       await clusterSync.sync();
       sync = clusterSync;
+      replication = replicas;
       logger.info({ nodeId: config.nodeId, controller: coordination.controllerId(), brokers: coordination.brokers().length }, 'joined the cluster');
     }
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
-    broker.cluster = coordination === undefined || sync === undefined ? undefined : { coordination, sync };
+    broker.cluster = coordination === undefined || sync === undefined || replication === undefined ? undefined : { coordination, sync, replication };
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
       const started = Date.now();
@@ -200,6 +232,7 @@ export class Broker {
     await Promise.all([this.grpc.stop(this.config.shutdownTimeoutMs), this.kafka.stop(this.config.shutdownTimeoutMs)]);
     if (this.cluster !== undefined) {
       this.cluster.sync.stop();
+      await this.cluster.replication.stop();
       await this.cluster.coordination.stop();
     }
     await this.registry.close();

@@ -42,6 +42,8 @@ export const TopicDefaultsSchema = z.object({
   /** Kafka's default is Long.MAX_VALUE: never forced. */
   'max.compaction.lag.ms': z.coerce.number().min(1).transform((n) => Math.min(n, Number.MAX_SAFE_INTEGER)).default(Number.MAX_SAFE_INTEGER),
   'delete.retention.ms': z.coerce.number().int().min(0).default(24 * 60 * 60 * 1000),
+  /** Kafka's min.insync.replicas: acks=all is refused (NOT_ENOUGH_REPLICAS) while the ISR is smaller. */
+  'min.insync.replicas': z.coerce.number().int().min(1).default(1),
 });
 
 export type TopicDefaults = z.infer<typeof TopicDefaultsSchema>;
@@ -94,6 +96,18 @@ export const BrokerConfigSchema = z.object({
   leaseTtlMs: z.coerce.number().int().min(1000).default(10_000),
   /** Cluster mode: Kafka's default.replication.factor for topics created without one (-1 = min(3, live brokers)). */
   defaultReplicationFactor: z.coerce.number().int().min(-1).default(-1),
+  /** Cluster mode: replica.lag.time.max.ms — an ISR member not caught up with its leader this long leaves the ISR. */
+  replicaLagTimeMaxMs: z.coerce.number().int().min(100).default(30_000),
+  /** Cluster mode: replica.fetch.wait.max.ms — how long a follower's fetch waits at an idle leader. */
+  replicaFetchWaitMaxMs: z.coerce.number().int().min(0).default(500),
+  /** Cluster mode: replica.fetch.max.bytes — per partition of a follower's fetch. */
+  replicaFetchMaxBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Cluster mode: replica.fetch.response.max.bytes — the whole of one follower's fetch answer. */
+  replicaFetchResponseMaxBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** Cluster mode: replica.fetch.backoff.ms — the pause after a failed follower fetch. */
+  replicaFetchBackoffMs: z.coerce.number().int().min(10).default(200),
+  /** Cluster mode: the host:port other brokers replicate from (default advertisedHost and the gRPC port). */
+  advertisedReplicaAddress: z.string().min(3).optional(),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;

@@ -5,7 +5,8 @@
  *   (live brokers, controller, and each partition's leader as its Partition was told).
  * - `ClusterSync`: on every Coordination change, materialises every topic etcd defines (local
  *   logs under etcd's topic id; topics etcd no longer has are removed) and gives each Partition
- *   the state of its assignment. A broker whose session is not active leads nothing. Passes
+ *   the state of its assignment (with its version, the CAS token of ISR proposals), after
+ *   handing it to replication (`adopt`); replication re-derives its fetchers after each pass. A broker whose session is not active leads nothing. Passes
  *   are serialised and coalesced: changes during a pass cause exactly one more pass.
  * - The TopicAdmin the registry hands topic admin to: each change goes to the controller and
  *   resolves once a sync pass after it has finished (the registry then holds the change).
@@ -19,9 +20,16 @@ import { BrokerError, type BrokerErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BrokerNode, ClusterMetadata } from './cluster-metadata.js';
 import type { PartitionRegistry, TopicAdmin } from './partition-registry.js';
-import type { PartitionState } from './partition.js';
+import type { Partition, PartitionState } from './partition.js';
 
-export function coordinatedMetadata(clusterId: string, selfId: number, coordination: Coordination): ClusterMetadata {
+/** What ClusterSync tells replication (src/replication's ReplicaManager). */
+export interface ReplicationSink {
+  adopt(partition: Partition): void;
+  refresh(): void;
+}
+
+/** `clusterId` is read on every use: the broker learns the cluster-wide id from etcd after start. */
+export function coordinatedMetadata(clusterId: () => string, selfId: number, coordination: Coordination): ClusterMetadata {
   const nodes = (): BrokerNode[] =>
     coordination
       .brokers()
@@ -29,7 +37,9 @@ export function coordinatedMetadata(clusterId: string, selfId: number, coordinat
       .sort((a, b) => a.nodeId - b.nodeId);
   const broker = (nodeId: number) => nodes().find((b) => b.nodeId === nodeId);
   return {
-    clusterId,
+    get clusterId() {
+      return clusterId();
+    },
     selfId,
     controllerId: () => coordination.controllerId() ?? -1,
     brokers: nodes,
@@ -67,6 +77,7 @@ export class ClusterSync implements TopicAdmin {
     private readonly logger: Logger,
     /** default.replication.factor; -1 = min(3, live brokers). */
     private readonly defaultReplicationFactor: number,
+    private readonly replication?: ReplicationSink,
   ) {
     this.unsubscribe = coordination.onChange(() => void this.sync());
   }
@@ -111,13 +122,17 @@ export class ClusterSync implements TopicAdmin {
       const states = new Map<number, PartitionState>();
       for (const a of byTopic.get(def.name) ?? []) {
         const leader = a.leader === this.selfId && !active ? -1 : a.leader;
-        states.set(a.partition, { leader, leaderEpoch: a.leaderEpoch, replicas: a.replicas, isr: a.isr });
+        states.set(a.partition, { leader, leaderEpoch: a.leaderEpoch, replicas: a.replicas, isr: a.isr, version: a.version });
       }
       // A partition without an assignment yet leads nothing.
       const stateOf = (p: number): PartitionState => states.get(p) ?? { leader: -1, leaderEpoch: 0, replicas: [], isr: [] };
       const topic = await this.registry.ensureTopic(record, stateOf);
-      for (const partition of topic.partitions) partition.setState(stateOf(partition.index));
+      for (const partition of topic.partitions) {
+        this.replication?.adopt(partition);
+        partition.setState(stateOf(partition.index));
+      }
     }
+    this.replication?.refresh();
   }
 
   private async after(work: () => Promise<unknown>): Promise<void> {

@@ -13,3 +13,4 @@ export { validateTopicName, validateTopicConfigs, TOPIC_CONFIG_NAMES } from './t
 export { describeTopicConfigs, checkTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';
 export type { ConfigSource, TopicConfigEntry } from './topic-configs.js';
 export { ClusterSync, coordinatedMetadata } from './coordinated-cluster.js';
+export { ProducerIdBlocks } from './producer-id-blocks.js';

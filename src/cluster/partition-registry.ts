@@ -75,6 +75,8 @@ export interface RegistryOptions {
   nodeId?: number;
   /** The compaction cleaner's settings (log.cleaner.*). */
   cleaner?: { ioMaxBytesPerSecond?: number; dedupeBufferBytes?: number; backoffMs?: number };
+  /** Cluster mode: the logs' high watermarks are driven by replication (Partition), not by their own appends. */
+  replicated?: boolean;
   /** The file system of the partition logs (default the real one; the library's memory storage passes a SimFs). */
   io?: StorageIo;
 }
@@ -470,6 +472,7 @@ export class PartitionRegistry {
       effective: effectiveTopicConfig(this.options.defaults, record.configs),
       partitions,
     };
+    for (const partition of partitions) partition.minInsyncReplicas = topic.effective['min.insync.replicas'];
     this.topics.set(topic.name, topic);
     this.byId.set(topic.topicId, topic);
     return topic;
@@ -495,6 +498,8 @@ export class PartitionRegistry {
             logger,
             topicId: record.topicId,
             recoverTruncate: this.options.recoverTruncate ?? false,
+            // Replicated partitions: Partition drives the high watermark from the ISR.
+            autoHighWatermark: this.options.replicated !== true,
             diskGuard: this.diskGuard,
             io: this.io,
             ...(this.options.producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs: this.options.producerIdExpirationMs }),

@@ -5,14 +5,19 @@
  * checks each of them on every call — so leader checks, epoch fencing, high-watermark visibility
  * and acks=all live in this one place, and no front door ever holds the storage log.
  *
- * Single-node mode: the broker is the only replica and leader at epoch 0; the state comes from
- * the coordination layer once the cluster exists (`setState`). Errors are BrokerErrors.
+ * Single-node mode: the broker is the only replica and leader at epoch 0, and the log moves its
+ * own high watermark. Cluster mode (`useReplication`): the state comes from the controller
+ * (`setState`), the log's high watermark is driven from here — on the leader the minimum log end
+ * over the ISR (LeaderReplicas), on a follower the leader's, capped by its own log end — and
+ * acks=-1 waits for it. Followers write through `appendFromLeader` / `truncateAsFollower`, fenced
+ * by the epoch they fetched under. Errors are BrokerErrors.
  * Concurrency: calls may run concurrently; the log orders appends itself; `setState` replaces
- * the state at once for every later call.
+ * the state at once for every later call; at most one ISR proposal is in flight.
  */
 import type { AppendResult, CleanableRatio, EpochEndOffset, LogConfig, PartitionLog, ReadResult } from '../../storage/index.js';
 import { BrokerError, toBrokerError } from '../errors.js';
-import { waitForData } from './data-waiter.js';
+import { waitForData, type HighWatermarkSource } from './data-waiter.js';
+import { LeaderReplicas } from './leader-replicas.js';
 
 export type PartitionRole = 'leader' | 'follower' | 'offline';
 
@@ -21,6 +26,20 @@ export interface PartitionState {
   leaderEpoch: number;
   replicas: readonly number[];
   isr: readonly number[];
+  /** The controller's version of this state (etcd mod revision): the CAS token of ISR proposals. */
+  version?: string;
+}
+
+/** What a replicated partition needs from the broker (the replication manager provides it). */
+export interface ReplicationHooks {
+  /** Proposes a new ISR with a compare-and-swap on `version`; resolves true when the controller's store took it. */
+  proposeIsr(topic: string, partition: number, isr: number[], version: string): Promise<boolean>;
+  /** replica.lag.time.max.ms: an ISR member not caught up this long is dropped. */
+  replicaLagTimeMaxMs: number;
+  clock?: () => number;
+  /** Told of every accepted ISR change this leader proposed (metrics). */
+  onIsrChange?(kind: 'shrink' | 'expand', topic: string, partition: number): void;
+  onProposalError?(err: unknown, topic: string, partition: number): void;
 }
 
 export interface AppendOptions {
@@ -49,6 +68,17 @@ const DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
 export class Partition {
   private state: PartitionState;
   private readonly stateListeners = new Set<(state: PartitionState, previous: PartitionState) => void>();
+  private replication: ReplicationHooks | undefined;
+  /** Leader only (replicated): the followers' fetch states of this leadership. */
+  private leaderReplicas: LeaderReplicas | undefined;
+  /** Leader only: the log end its own appends made durable (its LEO as counted for the high watermark). */
+  private ownEnd = 0n;
+  private readonly endListeners = new Set<(end: bigint) => void>();
+  private proposing = false;
+  /** min.insync.replicas: acks=-1 is refused (NOT_ENOUGH_REPLICAS) while the ISR is smaller. */
+  minInsyncReplicas = 1;
+  /** The log end as a purgatory source: a follower's fetch waits for appends, not for the high watermark. */
+  readonly endSource: HighWatermarkSource = new LogEndSource(this, this.endListeners);
 
   constructor(
     readonly topic: string,
@@ -114,7 +144,50 @@ export class Partition {
     const previous = this.state;
     this.state = state;
     if (previous.leader === state.leader && previous.leaderEpoch === state.leaderEpoch && sameIds(previous.isr, state.isr) && sameIds(previous.replicas, state.replicas)) return;
+    if (this.replication !== undefined) this.followRole(previous);
     for (const listener of this.stateListeners) listener(state, previous);
+  }
+
+  /**
+   * Cluster mode: from now on the high watermark is driven from here (the log must have been
+   * opened without its automatic one) and ISR changes are proposed through `hooks`. Idempotent.
+   */
+  useReplication(hooks: ReplicationHooks): void {
+    if (this.replication !== undefined) return;
+    this.replication = hooks;
+    this.followRole(undefined);
+  }
+
+  get replicated(): boolean {
+    return this.replication !== undefined;
+  }
+
+  /** A new leadership (or epoch) starts fresh follower states at the current log end; losing it drops them. */
+  private followRole(previous: PartitionState | undefined): void {
+    const leads = this.state.leader === this.self;
+    if (!leads) {
+      this.leaderReplicas = undefined;
+      return;
+    }
+    if (this.leaderReplicas === undefined || previous === undefined || previous.leader !== this.self || previous.leaderEpoch !== this.state.leaderEpoch) {
+      this.ownEnd = this.log.logEndOffset;
+      this.leaderReplicas = new LeaderReplicas(this.self, this.state.replicas, this.ownEnd, this.now());
+    } else {
+      this.leaderReplicas.ensure(this.state.replicas, this.now());
+    }
+    this.maybeAdvanceHighWatermark();
+  }
+
+  private now(): number {
+    return (this.replication?.clock ?? Date.now)();
+  }
+
+  /** Leader: the high watermark moves up to the minimum log end over the ISR (never down). */
+  private maybeAdvanceHighWatermark(): void {
+    const replicas = this.leaderReplicas;
+    if (replicas === undefined || this.log.offlineError !== null) return;
+    const hw = replicas.highWatermark(this.state.isr, this.ownEnd);
+    if (hw > this.log.highWatermark) this.log.setHighWatermark(hw);
   }
 
   /**
@@ -163,19 +236,57 @@ export class Partition {
    */
   async append(batches: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     this.checkLeader();
+    const acksAll = options.acks === -1;
+    if (acksAll && this.state.isr.length < this.minInsyncReplicas) {
+      throw new BrokerError('NOT_ENOUGH_REPLICAS', `${this.name} has ${this.state.isr.length} in-sync replicas (${this.state.isr.join(',')}), fewer than min.insync.replicas=${this.minInsyncReplicas}`);
+    }
     let result: AppendResult;
     try {
       result = await this.log.append(batches, { leaderEpoch: this.state.leaderEpoch });
     } catch (err) {
       throw toBrokerError(err);
     }
-    if (options.acks === -1 && this.log.highWatermark <= result.lastOffset) {
-      const timeoutMs = options.timeoutMs ?? DEFAULT_PRODUCE_TIMEOUT_MS;
-      if (!(await waitForData([{ log: this.log, offset: result.lastOffset }], timeoutMs, options.signal))) {
-        throw new BrokerError('REQUEST_TIMED_OUT', `records ${result.baseOffset}-${result.lastOffset} of ${this.name} not replicated within ${timeoutMs} ms`);
-      }
+    if (this.replication !== undefined && this.leaderReplicas !== undefined) {
+      const end = result.lastOffset + 1n;
+      if (end > this.ownEnd) this.ownEnd = end;
+      this.maybeAdvanceHighWatermark();
+      for (const listener of this.endListeners) listener(this.log.logEndOffset);
     }
+    if (acksAll) await this.waitForCommit(result, options.timeoutMs ?? DEFAULT_PRODUCE_TIMEOUT_MS, options.signal);
     return result;
+  }
+
+  /**
+   * The produce purgatory of acks=-1 (Kafka's DelayedProduce): done when the high watermark passes
+   * the batch — NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR is then below min.insync.replicas —,
+   * NOT_LEADER when leadership is lost first, REQUEST_TIMED_OUT after `timeoutMs` (the records
+   * may still become visible later, as in Kafka).
+   */
+  private waitForCommit(result: AppendResult, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const range = `records ${result.baseOffset}-${result.lastOffset} of ${this.name}`;
+    return new Promise<void>((resolve, reject) => {
+      const cleanups: Array<() => void> = [];
+      const finish = (err?: BrokerError) => {
+        for (const cleanup of cleanups) cleanup();
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const check = () => {
+        if (this.state.leader !== this.self) return finish(new BrokerError('NOT_LEADER', `broker ${this.self} lost the leadership of ${this.name} before ${range} were replicated`, { leaderId: this.state.leader }));
+        if (this.log.highWatermark <= result.lastOffset) return;
+        if (this.state.isr.length < this.minInsyncReplicas) {
+          return finish(new BrokerError('NOT_ENOUGH_REPLICAS_AFTER_APPEND', `${range} were written, but the ISR (${this.state.isr.join(',')}) fell below min.insync.replicas=${this.minInsyncReplicas}`));
+        }
+        finish();
+      };
+      const timer = setTimeout(() => finish(new BrokerError('REQUEST_TIMED_OUT', `${range} not replicated within ${timeoutMs} ms`)), timeoutMs);
+      cleanups.push(() => clearTimeout(timer));
+      const onAbort = () => finish(new BrokerError('REQUEST_TIMED_OUT', `${range}: the request ended before they were replicated`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => signal?.removeEventListener('abort', onAbort));
+      cleanups.push(this.log.onHighWatermark(check), this.onStateChange(check));
+      check();
+    });
   }
 
   /**
@@ -185,16 +296,107 @@ export class Partition {
    */
   async fetch(offset: bigint, options: FetchOptions): Promise<ReadResult> {
     this.checkLeader(options.currentLeaderEpoch);
-    const follower = (options.replicaId ?? -1) >= 0;
+    const replicaId = options.replicaId ?? -1;
+    const follower = replicaId >= 0;
+    if (follower) this.recordFollowerFetch(replicaId, offset);
     const read = () => this.log.read(offset, { maxBytes: options.maxBytes, ...(follower ? { maxOffset: this.log.logEndOffset } : {}) });
     try {
       let result = await read();
       if (result.records.length === 0 && (options.maxWaitMs ?? 0) > 0) {
-        if (await waitForData([{ log: this.log, offset }], options.maxWaitMs!, options.signal)) result = await read();
+        const source = follower && this.replication !== undefined ? this.endSource : this.log;
+        if (await waitForData([{ log: source, offset }], options.maxWaitMs!, options.signal)) result = await read();
       }
       return result;
     } catch (err) {
       throw toBrokerError(err);
+    }
+  }
+
+  /** Leader: a follower's fetch offset is its log end; it may move the high watermark and let the follower (re)join the ISR. */
+  private recordFollowerFetch(replicaId: number, offset: bigint): void {
+    const replicas = this.leaderReplicas;
+    if (this.replication === undefined || replicas === undefined) return;
+    if (!replicas.recordFetch(replicaId, offset, this.log.logEndOffset, this.now())) {
+      throw new BrokerError('INVALID_REQUEST', `broker ${replicaId} is not a replica of ${this.name} (replicas: ${this.state.replicas.join(',')})`);
+    }
+    this.maybeAdvanceHighWatermark();
+    if (!this.state.isr.includes(replicaId) && replicas.mayJoin(replicaId, this.log.highWatermark)) {
+      this.proposeIsr([...this.state.isr, replicaId], 'expand');
+    }
+  }
+
+  /** Leader: drops ISR members not caught up within replica.lag.time.max.ms (the broker's one ISR timer calls this). */
+  checkIsr(): void {
+    const replicas = this.leaderReplicas;
+    const hooks = this.replication;
+    if (hooks === undefined || replicas === undefined || this.state.leader !== this.self) return;
+    const laggards = replicas.laggards(this.state.isr, hooks.replicaLagTimeMaxMs, this.now());
+    if (laggards.length > 0) this.proposeIsr(this.state.isr.filter((id) => !laggards.includes(id)), 'shrink');
+  }
+
+  private proposeIsr(isr: number[], kind: 'shrink' | 'expand'): void {
+    const hooks = this.replication;
+    const version = this.state.version;
+    if (hooks === undefined || version === undefined || this.proposing) return;
+    this.proposing = true;
+    hooks.proposeIsr(this.topic, this.index, isr, version).then(
+      (taken) => {
+        this.proposing = false;
+        if (taken) hooks.onIsrChange?.(kind, this.topic, this.index);
+      },
+      (err: unknown) => {
+        this.proposing = false;
+        hooks.onProposalError?.(err, this.topic, this.index);
+      },
+    );
+  }
+
+  /** Leader: each follower's lag in records and ms (metrics); empty elsewhere. */
+  followerLag(): Array<{ replica: number; records: bigint; ms: number }> {
+    return this.leaderReplicas?.lag(this.log.logEndOffset, this.now()) ?? [];
+  }
+
+  /** The newest leader epoch in the local log (-1 when none): a follower's truncation starts from it. */
+  get latestEpoch(): number {
+    return this.log.latestEpoch;
+  }
+
+  /** The end offset of `leaderEpoch` in the local log, whatever the role (a follower's truncation rule). */
+  localEpochEnd(leaderEpoch: number): EpochEndOffset {
+    return this.log.endOffsetForEpoch(leaderEpoch);
+  }
+
+  /**
+   * Follower: stores the leader's batches verbatim and takes the leader's high watermark (capped
+   * by its own log end). `epoch` is the leader epoch the fetch was made under: a fetcher that is
+   * behind a leader change is fenced (FENCED_LEADER_EPOCH) and writes nothing.
+   */
+  async appendFromLeader(batches: Buffer, leaderHighWatermark: bigint, epoch: number): Promise<void> {
+    this.checkFollowing(epoch);
+    try {
+      if (batches.length > 0) await this.log.appendAsFollower(batches);
+    } catch (err) {
+      throw toBrokerError(err);
+    }
+    const end = this.log.logEndOffset;
+    this.log.setHighWatermark(leaderHighWatermark < end ? leaderHighWatermark : end);
+  }
+
+  /** Follower: removes a divergent tail at and above `offset` (KIP-101), fenced like `appendFromLeader`. */
+  async truncateAsFollower(offset: bigint, epoch: number): Promise<void> {
+    this.checkFollowing(epoch);
+    if (offset >= this.log.logEndOffset) return;
+    try {
+      await this.log.truncateTo(offset);
+    } catch (err) {
+      throw toBrokerError(err);
+    }
+  }
+
+  private checkFollowing(epoch: number): void {
+    this.checkOnline();
+    if (this.state.leader === this.self || this.state.leaderEpoch !== epoch) {
+      throw new BrokerError('FENCED_LEADER_EPOCH', `${this.name} is at epoch ${this.state.leaderEpoch} with leader ${this.state.leader}; a fetch of epoch ${epoch} is stale`);
     }
   }
 
@@ -253,4 +455,21 @@ export class Partition {
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/** A partition's log end offset as a purgatory source (its listeners fire after each leader append). */
+class LogEndSource implements HighWatermarkSource {
+  constructor(
+    private readonly partition: { readonly logEndOffset: bigint },
+    private readonly listeners: Set<(end: bigint) => void>,
+  ) {}
+
+  get highWatermark(): bigint {
+    return this.partition.logEndOffset;
+  }
+
+  onHighWatermark(listener: (end: bigint) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 }

@@ -91,7 +91,7 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
   readOnly('message.timestamp.type', 'CreateTime', oneOf('CreateTime', 'LogAppendTime')),
   honoured('min.cleanable.dirty.ratio', 'min.cleanable.dirty.ratio'),
   honoured('min.compaction.lag.ms', 'min.compaction.lag.ms'),
-  readOnly('min.insync.replicas', '1', int(1)),
+  honoured('min.insync.replicas', 'min.insync.replicas'),
   readOnly('preallocate', 'false', bool),
   readOnly('remote.storage.enable', 'false', bool),
   honoured('retention.bytes', 'retention.bytes'),

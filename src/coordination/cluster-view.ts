@@ -67,8 +67,8 @@ export class ClusterView {
     try {
       if (kv.key.startsWith(k.brokers)) {
         const value = brokerValue.parse(JSON.parse(kv.value));
-        const { rack, ...rest } = value;
-        this.brokers.set(value.nodeId, { ...meta, value: rack === undefined ? rest : { ...rest, rack } });
+        const { rack, replicaAddress, ...rest } = value;
+        this.brokers.set(value.nodeId, { ...meta, value: { ...rest, ...(rack === undefined ? {} : { rack }), ...(replicaAddress === undefined ? {} : { replicaAddress }) } });
       } else if (kv.key === k.controller) {
         this.controller = { ...meta, value: controllerValue.parse(JSON.parse(kv.value)) };
       } else if (kv.key.startsWith(k.topics)) {

@@ -15,6 +15,8 @@ export interface BrokerEndpoint {
   grpcPort: number;
   httpPort: number;
   rack?: string;
+  /** host:port other brokers replicate from (default host and grpcPort). */
+  replicaAddress?: string;
 }
 
 export interface PartitionAssignment {
@@ -64,6 +66,11 @@ export interface Coordination {
   alterTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
   /** Leader-side ISR change proposals: CAS on the assignment's version; false when the version moved. */
   proposeIsr(topic: string, partition: number, isr: number[], expectedVersion: string): Promise<boolean>;
+  /**
+   * The cluster's one id: the first broker's `proposed` id is stored (put-if-absent) and every
+   * broker gets the stored one. The single-node coordinator returns `proposed`.
+   */
+  ensureClusterId(proposed: string): Promise<string>;
   /** A block of never-before-handed-out producer ids (controller-allocated in etcd); returns the first id. */
   allocateProducerIds(count: number): Promise<bigint>;
 }

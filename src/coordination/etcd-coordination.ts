@@ -159,6 +159,15 @@ class EtcdCoordination implements Coordination {
     await this.request({ op: 'alterTopicConfigs', name, configs });
   }
 
+  async ensureClusterId(proposed: string): Promise<string> {
+    const session = this.requireSession();
+    const key = this.keys.clusterId;
+    await this.call(session.client.if(key, 'Create', '==', 0).then(session.client.put(key).value(proposed)).commit(), 'ensureClusterId');
+    const stored = await this.call(session.client.get(key).string(), 'ensureClusterId');
+    if (stored === null || stored.length === 0) throw new CoordinationError('UNAVAILABLE', 'the cluster id could not be read back from etcd');
+    return stored;
+  }
+
   async allocateProducerIds(count: number): Promise<bigint> {
     return BigInt(JSON.parse(await this.request({ op: 'allocateProducerIds', count })) as string);
   }

@@ -6,6 +6,7 @@
  *   <root>topics/<name>                 TopicDefinition
  *   <root>partitions/<topic>/<p>        { leader, leaderEpoch, isr, replicas }
  *   <root>producer-ids                  { next } (decimal string)
+ *   <root>cluster-id                    the cluster id (plain text, written once by the first broker)
  *   <root>requests/<id>                 ControllerRequest, under the requester's lease
  *   <root>replies/<id>                  ControllerReply, under the requester's lease
  * Topic names never hold '/', so the trailing '/' of a topic's partition prefix is unambiguous.
@@ -25,6 +26,7 @@ export class EtcdKeys {
   topicPartitions(topic: string): string { return `${this.partitions}${topic}/`; }
   partition(topic: string, partition: number): string { return `${this.topicPartitions(topic)}${partition}`; }
   get producerIds(): string { return `${this.root}producer-ids`; }
+  get clusterId(): string { return `${this.root}cluster-id`; }
   get requests(): string { return `${this.root}requests/`; }
   request(id: string): string { return `${this.requests}${id}`; }
   get replies(): string { return `${this.root}replies/`; }
@@ -40,6 +42,7 @@ export const brokerValue = z.object({
   grpcPort: z.number().int(),
   httpPort: z.number().int(),
   rack: z.string().optional(),
+  replicaAddress: z.string().optional(),
 });
 
 export const controllerValue = z.object({ nodeId });

@@ -37,6 +37,7 @@ export function singleNodeCoordination(self: BrokerEndpoint, options: { firstPro
       version: versions.get(def.name) ?? '0',
     }));
   return {
+    ensureClusterId: (proposed) => Promise.resolve(proposed),
     async start(endpoint) {
       if (endpoint.nodeId !== self.nodeId) throw new CoordinationError('INVALID_REQUEST', `started as ${endpoint.nodeId} but built for ${self.nodeId}`);
       started = true;

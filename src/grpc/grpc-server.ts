@@ -47,6 +47,11 @@ export class GrpcServer {
     new ReflectionService(root, fileName).addToServer(this.server);
   }
 
+  /** Adds a service not in the public API (the broker-to-broker replica service); before `start`. */
+  addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(service, implementation);
+  }
+
   start(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, actual) => {

@@ -42,6 +42,8 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
   COORDINATOR_NOT_AVAILABLE: grpc.status.UNAVAILABLE,
   SHUTTING_DOWN: grpc.status.UNAVAILABLE,
   REQUEST_TIMED_OUT: grpc.status.DEADLINE_EXCEEDED,
+  NOT_ENOUGH_REPLICAS: grpc.status.UNAVAILABLE,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,
 };
 

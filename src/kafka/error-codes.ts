@@ -31,6 +31,7 @@ export const KAFKA_ERRORS = {
   INVALID_TOPIC_EXCEPTION: { code: 17, retriable: false, message: 'the topic name is not valid' },
   RECORD_LIST_TOO_LARGE: { code: 18, retriable: false, message: 'the records of the request are larger than allowed' },
   NOT_ENOUGH_REPLICAS: { code: 19, retriable: true, message: 'fewer in-sync replicas than min.insync.replicas' },
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: { code: 20, retriable: true, message: 'the in-sync replicas fell below min.insync.replicas after the append' },
   INVALID_REQUIRED_ACKS: { code: 21, retriable: false, message: 'acks must be 0, 1 or -1' },
   ILLEGAL_GENERATION: { code: 22, retriable: false, message: 'the generation id is not the current one of the group' },
   INCONSISTENT_GROUP_PROTOCOL: { code: 23, retriable: false, message: 'the protocols of the member do not match those of the group' },
@@ -113,6 +114,8 @@ const FROM_BROKER: Readonly<Record<BrokerErrorCode, KafkaErrorName>> = {
   COORDINATOR_NOT_AVAILABLE: 'COORDINATOR_NOT_AVAILABLE',
   SHUTTING_DOWN: 'LEADER_NOT_AVAILABLE',
   REQUEST_TIMED_OUT: 'REQUEST_TIMED_OUT',
+  NOT_ENOUGH_REPLICAS: 'NOT_ENOUGH_REPLICAS',
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
   INTERNAL: 'UNKNOWN_SERVER_ERROR',
 };
 
@@ -132,6 +135,8 @@ const TRANSIENT: ReadonlySet<BrokerErrorCode> = new Set<BrokerErrorCode>([
   'COORDINATOR_NOT_AVAILABLE',
   'SHUTTING_DOWN',
   'REQUEST_TIMED_OUT',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
 ]);
 for (const [code, name] of Object.entries(FROM_BROKER) as Array<[BrokerErrorCode, KafkaErrorName]>) {
   if (KAFKA_ERRORS[name].retriable !== TRANSIENT.has(code)) {

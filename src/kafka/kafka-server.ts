@@ -6,6 +6,7 @@
  * timeout, like the gRPC listener.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { MetaStore } from '../../storage/index.js';
 import type { Logger } from '../log.js';
 import { KafkaConnection, type ConnectionLimits } from './connection.js';
 import type { KafkaContext } from './handler.js';
@@ -37,10 +38,16 @@ export class KafkaServer {
   private boundPort = 0;
   readonly pool: RequestBytesPool;
 
-  constructor(ctx: Omit<KafkaContext, 'producerIds' | 'fetchSessions'>, logger: Logger, options: KafkaListenerOptions = {}) {
+  constructor(
+    ctx: Omit<KafkaContext, 'producerIds' | 'fetchSessions'>,
+    logger: Logger,
+    options: KafkaListenerOptions = {},
+    /** Where new producer ids come from: the local MetaStore on one node, the controller's blocks in a cluster. */
+    producerIdSource: Pick<MetaStore, 'allocateProducerIds'> = ctx.meta,
+  ) {
     const full: KafkaContext = {
       ...ctx,
-      producerIds: new ProducerIdIssuer(ctx.meta),
+      producerIds: new ProducerIdIssuer(producerIdSource),
       fetchSessions: new FetchSessionCache({ maxSessions: options.maxFetchSessions ?? 1000 }),
     };
     const limits: ConnectionLimits = {

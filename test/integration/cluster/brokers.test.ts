@@ -19,16 +19,9 @@ import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../.
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { RawClient } from '../kafka/raw-client.js';
+import { partitionsSeenBy as partitionsOn, type PartitionView } from '../../helpers/partition-views.js';
 
 const execFileAsync = promisify(execFile);
-
-interface PartitionView {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-}
 
 describe('a cluster of three brokers', () => {
   let cluster: BrokerCluster;
@@ -45,19 +38,7 @@ describe('a cluster of three brokers', () => {
     return a;
   };
   const live = () => cluster.brokers.filter((b) => b.running());
-  /** The topic's partitions as one broker's Metadata v9 answer lists them (raw frames: kafkajs hides the leader epoch). */
-  const partitionsSeenBy = async (b: ClusterBroker, topic: string): Promise<PartitionView[]> => {
-    const raw = new RawClient(b.process().kafkaPort);
-    try {
-      type Meta = { topics: Array<{ errorCode: number; partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[] }> }> };
-      const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-      return (meta.topics[0]?.partitions ?? [])
-        .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes].sort(), isr: [...p.isrNodes].sort() }))
-        .sort((x, y) => x.partition - y.partition);
-    } finally {
-      raw.close();
-    }
-  };
+  const partitionsSeenBy = (b: ClusterBroker, topic: string): Promise<PartitionView[]> => partitionsOn(b.process().kafkaPort, topic);
 
   beforeAll(async () => {
     cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000 });

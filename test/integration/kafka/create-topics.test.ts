@@ -115,7 +115,7 @@ describe('CreateTopics and DescribeConfigs', () => {
     expect(byName.get('rill.flush')).toMatchObject({ value: 'never', configSource: 1 });
     // Honoured (the log cleaner) or stored but not acted on (read-only, with the value Rill behaves with).
     expect(byName.get('cleanup.policy')).toMatchObject({ value: 'compact', readOnly: false, configSource: 1 });
-    expect(byName.get('min.insync.replicas')).toMatchObject({ value: '1', readOnly: true });
+    expect(byName.get('min.insync.replicas')).toMatchObject({ value: '2', readOnly: false, configSource: 1 });
     expect(byName.get('segment.index.bytes')).toMatchObject({ value: '10485760', readOnly: true });
     const some = await c.request<{ results: Array<{ configs: ConfigAnswer[] }> }>(API_KEY.DescribeConfigs, 4, {
       resources: [{ resourceType: 2, resourceName: 'changelog', configurationKeys: ['cleanup.policy', 'retention.ms'] }],

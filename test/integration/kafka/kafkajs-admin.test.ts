@@ -38,7 +38,7 @@ describe('kafkajs admin', () => {
       const entries = new Map(described.resources[0]!.configEntries.map((e) => [e.configName, e]));
       expect(entries.get('segment.bytes')).toMatchObject({ configValue: '10485760', readOnly: false, isDefault: false });
       expect(entries.get('cleanup.policy')).toMatchObject({ configValue: 'compact', readOnly: false, isDefault: false });
-      expect(entries.get('min.insync.replicas')).toMatchObject({ configValue: '1', readOnly: true });
+      expect(entries.get('min.insync.replicas')).toMatchObject({ configValue: '2', readOnly: false });
       const typeOf = async (create: Promise<unknown>) => {
         const err = (await create.then(() => undefined, (e: unknown) => e)) as { errors?: Array<{ type?: string }> } | undefined;
         return err?.errors?.[0]?.type;

@@ -62,8 +62,13 @@ describe('topic configs', () => {
   });
 
   it('read-only configs change nothing the log does', () => {
-    const effective = effectiveTopicConfig(defaults, { 'min.insync.replicas': '2', 'segment.index.bytes': '4096' });
+    const effective = effectiveTopicConfig(defaults, { 'segment.index.bytes': '4096', preallocate: 'true' });
     expect(effective).toEqual(defaults);
+  });
+
+  it('honours min.insync.replicas (Kafka: acks=all needs that many in-sync replicas)', () => {
+    expect(effectiveTopicConfig(defaults, { 'min.insync.replicas': '2' })['min.insync.replicas']).toBe(2);
+    expect(defaults['min.insync.replicas']).toBe(1);
   });
 
   it('honours the compaction configs (cleanup.policy in either order)', () => {
@@ -82,7 +87,8 @@ describe('topic configs', () => {
     expect(byName.get('delete.retention.ms')).toEqual({ name: 'delete.retention.ms', value: '86400000', source: 'DEFAULT', readOnly: false });
     expect(byName.get('rill.flush')).toMatchObject({ value: 'never', source: 'TOPIC' });
     expect(byName.has('flush')).toBe(false);
-    expect(byName.get('min.insync.replicas')).toMatchObject({ value: '1', readOnly: true });
+    expect(byName.get('min.insync.replicas')).toMatchObject({ value: '1', source: 'DEFAULT', readOnly: false });
+    expect(byName.get('segment.index.bytes')).toMatchObject({ value: '10485760', readOnly: true });
     expect(new Set(entries.map((e) => e.name)).size).toBe(entries.length);
   });
 });

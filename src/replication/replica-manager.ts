@@ -1,0 +1,144 @@
+/**
+ * ReplicaManager: this broker's part in replication (Kafka's ReplicaManager). After every
+ * cluster-state pass (`refresh`) it
+ * - puts every Partition in replicated mode (`useReplication`: the high watermark follows the
+ *   ISR, ISR changes are proposed through the Coordination's CAS), and
+ * - hands every partition this broker follows to the fetcher of its leader (one ReplicaFetcher
+ *   per leader broker and address), re-assigning it at each new epoch so the fetcher truncates
+ *   first, and takes it away when this broker leads it, leaves its replicas, or the leader is gone.
+ * One timer per broker (not per partition) checks the led partitions' ISRs every
+ * replica.lag.time.max.ms / 2. Metrics counters for ISR changes live here.
+ * Single event-loop use; `stop()` closes every fetcher and the timer.
+ */
+import type { Partition, PartitionRegistry } from '../cluster/index.js';
+import type { ReplicationHooks } from '../cluster/partition.js';
+import type { BrokerEndpoint, Coordination } from '../coordination/index.js';
+import type { Logger } from '../log.js';
+import { ReplicaFetcher } from './replica-fetcher.js';
+
+export interface ReplicaManagerOptions {
+  selfId: number;
+  clusterId: string;
+  registry: PartitionRegistry;
+  coordination: Coordination;
+  logger: Logger;
+  replicaLagTimeMaxMs: number;
+  fetchWaitMaxMs: number;
+  fetchMaxBytes: number;
+  fetchResponseMaxBytes: number;
+  fetchBackoffMs: number;
+}
+
+export interface ReplicationStats {
+  isrShrinks: number;
+  isrExpands: number;
+}
+
+/** Where other brokers replicate from: the advertised replica address, else host and gRPC port. */
+export function replicaAddressOf(broker: BrokerEndpoint): string {
+  return broker.replicaAddress ?? `${broker.host}:${broker.grpcPort}`;
+}
+
+export class ReplicaManager {
+  private readonly fetchers = new Map<string, ReplicaFetcher>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly hooks: ReplicationHooks;
+  private stopped = false;
+  readonly stats: ReplicationStats = { isrShrinks: 0, isrExpands: 0 };
+
+  constructor(private readonly options: ReplicaManagerOptions) {
+    const log = options.logger;
+    this.hooks = {
+      proposeIsr: (topic, partition, isr, version) => options.coordination.proposeIsr(topic, partition, isr, version),
+      replicaLagTimeMaxMs: options.replicaLagTimeMaxMs,
+      onIsrChange: (kind, topic, partition) => {
+        if (kind === 'shrink') this.stats.isrShrinks += 1;
+        else this.stats.isrExpands += 1;
+        log.info({ topic, partition, change: kind }, kind === 'shrink' ? 'ISR shrunk' : 'ISR expanded');
+      },
+      onProposalError: (err, topic, partition) => log.warn({ err, topic, partition }, 'ISR change proposal failed'),
+    };
+    const every = Math.max(50, Math.min(5_000, Math.floor(options.replicaLagTimeMaxMs / 2)));
+    this.timer = setInterval(() => this.checkIsrs(), every);
+    this.timer.unref();
+  }
+
+  /** Adopts a partition into replicated mode (before its first cluster state is applied). */
+  adopt(partition: Partition): void {
+    partition.useReplication(this.hooks);
+  }
+
+  /** Re-derives every partition's fetcher from the current states and broker endpoints. */
+  refresh(): void {
+    if (this.stopped) return;
+    const brokers = new Map(this.options.coordination.brokers().map((b) => [b.nodeId, b]));
+    const wanted = new Map<string, Array<{ partition: Partition; epoch: number }>>();
+    const leaders = new Map<string, number>();
+    for (const topic of this.options.registry.listTopics()) {
+      for (const partition of topic.partitions) {
+        this.adopt(partition);
+        const leader = partition.leaderId;
+        const follows = leader >= 0 && leader !== this.options.selfId && partition.replicas.includes(this.options.selfId) && partition.offlineError === null;
+        const endpoint = follows ? brokers.get(leader) : undefined;
+        if (endpoint === undefined) continue;
+        const k = `${leader}@${replicaAddressOf(endpoint)}`;
+        leaders.set(k, leader);
+        wanted.set(k, [...(wanted.get(k) ?? []), { partition, epoch: partition.leaderEpoch }]);
+      }
+    }
+    for (const [k, fetcher] of this.fetchers) {
+      const keep = new Set((wanted.get(k) ?? []).map((w) => `${w.partition.topic}/${w.partition.index}`));
+      for (const assigned of fetcher.assigned()) {
+        if (!keep.has(assigned)) {
+          const slash = assigned.lastIndexOf('/');
+          fetcher.unassign(assigned.slice(0, slash), Number(assigned.slice(slash + 1)));
+        }
+      }
+      if (fetcher.size === 0 && !wanted.has(k)) {
+        this.fetchers.delete(k);
+        void fetcher.close();
+      }
+    }
+    for (const [k, list] of wanted) {
+      let fetcher = this.fetchers.get(k);
+      if (fetcher === undefined) {
+        const leaderId = leaders.get(k)!;
+        fetcher = new ReplicaFetcher({
+          selfId: this.options.selfId,
+          clusterId: this.options.clusterId,
+          leaderId,
+          address: k.slice(k.indexOf('@') + 1),
+          logger: this.options.logger.child({ component: 'replica-fetcher', leader: leaderId }),
+          maxWaitMs: this.options.fetchWaitMaxMs,
+          maxBytes: this.options.fetchResponseMaxBytes,
+          partitionMaxBytes: this.options.fetchMaxBytes,
+          backoffMs: this.options.fetchBackoffMs,
+          requestTimeoutMs: 10_000,
+        });
+        this.fetchers.set(k, fetcher);
+      }
+      for (const { partition, epoch } of list) fetcher.assign(partition, epoch);
+    }
+  }
+
+  private checkIsrs(): void {
+    for (const topic of this.options.registry.listTopics()) for (const partition of topic.partitions) partition.checkIsr();
+  }
+
+  /** Partitions this broker leads whose ISR is smaller than their replica set. */
+  underReplicated(): number {
+    let n = 0;
+    for (const topic of this.options.registry.listTopics()) {
+      for (const p of topic.partitions) if (p.role === 'leader' && p.isr.length < p.replicas.length) n += 1;
+    }
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    const all = [...this.fetchers.values()];
+    this.fetchers.clear();
+    await Promise.all(all.map((f) => f.close()));
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * A topic's partitions as one broker's Kafka Metadata v9 lists them — leader, leader epoch,
+ * replicas and ISR — read with raw frames (kafkajs hides the leader epoch). Shared by the
+ * cluster and replication tests.
+ */
+import { API_KEY } from '../../src/kafka/protocol/api-registry.js';
+import { RawClient } from '../integration/kafka/raw-client.js';
+
+export interface PartitionView {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export async function partitionsSeenBy(kafkaPort: number, topic: string): Promise<PartitionView[]> {
+  const raw = new RawClient(kafkaPort);
+  try {
+    type Meta = { topics: Array<{ errorCode: number; partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[] }> }> };
+    const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    return (meta.topics[0]?.partitions ?? [])
+      .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes].sort(), isr: [...p.isrNodes].sort() }))
+      .sort((x, y) => x.partition - y.partition);
+  } finally {
+    raw.close();
+  }
+}
