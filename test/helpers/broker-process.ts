@@ -52,6 +52,7 @@ export async function spawnBroker(options: { dataDir?: string; args?: string[]; 
       for (const line of log.split('\n')) {
         if (!line.includes('"msg":"ready"')) continue;
         clearTimeout(timer);
+        child.stdout!.off('data', onData);
         resolve(JSON.parse(line) as Record<string, number>);
         return;
       }

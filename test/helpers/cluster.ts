@@ -194,16 +194,27 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   return cluster;
 }
 
-/** One `rill serve` process of a broker cluster, on its own fault proxy to etcd and its own data dir. */
+/**
+ * One `rill serve` process of a broker cluster, on its own fault proxy to etcd and its own data
+ * dir. Other brokers replicate from it through `replicaProxy` (its advertised replica address),
+ * so a test can cut, delay or black-hole the broker-to-broker links into it.
+ */
 export interface ClusterBroker {
   readonly nodeId: number;
   readonly proxy: FaultProxy;
+  readonly replicaProxy: FaultProxy;
   readonly dataDir: string;
   process(): BrokerProcess;
   running(): boolean;
   kill(): Promise<void>;
-  /** Starts the broker again (after kill): same id, data dir and proxy. */
+  /** SIGSTOP / SIGCONT (a zombie: alive, silent, its lease running out). */
+  pause(): void;
+  paused(): boolean;
+  resume(): void;
+  /** Starts the broker again (after kill): same id, data dir and proxies. */
   restart(): Promise<void>;
+  /** Cuts (or heals) both its etcd link and every replication link into it. */
+  isolate(on: boolean): void;
 }
 
 export interface BrokerCluster {
@@ -232,7 +243,7 @@ export async function startBrokerCluster(options: { size: number; leaseTtlMs?: n
     },
     async stop() {
       await Promise.all(brokers.map((b) => b.kill()));
-      await Promise.all(brokers.map((b) => b.proxy.close()));
+      await Promise.all(brokers.map(async (b) => Promise.all([b.proxy.close(), b.replicaProxy.close()])));
       await Promise.all(brokers.map((b) => removeDataDir(b.dataDir)));
       await etcd.stop();
     },
@@ -240,11 +251,19 @@ export async function startBrokerCluster(options: { size: number; leaseTtlMs?: n
   try {
     for (let nodeId = 1; nodeId <= options.size; nodeId++) {
       const proxy = await startFaultProxy({ host: '127.0.0.1', port: etcd.clientPort });
+      const replicaTarget = { host: '127.0.0.1', port: 1 };
+      const replicaProxy = await startFaultProxy(replicaTarget);
       const dataDir = await newDataDir();
       let proc: BrokerProcess | undefined;
+      let stopped = false;
+      const spawnIt = async () => {
+        proc = await spawnBroker({ dataDir, args: [...argsFor(nodeId, proxy), '--advertised-replica-address', replicaProxy.address] });
+        replicaTarget.port = proc.grpcPort;
+      };
       const broker: ClusterBroker = {
         nodeId,
         proxy,
+        replicaProxy,
         dataDir,
         process: () => {
           if (proc === undefined) throw new Error(`broker ${nodeId} is not running`);
@@ -254,13 +273,26 @@ export async function startBrokerCluster(options: { size: number; leaseTtlMs?: n
         async kill() {
           await proc?.kill();
         },
+        pause: () => {
+          stopped = true;
+          proc?.child.kill('SIGSTOP');
+        },
+        paused: () => stopped,
+        resume: () => {
+          stopped = false;
+          proc?.child.kill('SIGCONT');
+        },
         async restart() {
           await proc?.kill();
-          proc = await spawnBroker({ dataDir, args: argsFor(nodeId, proxy) });
+          await spawnIt();
+        },
+        isolate(on) {
+          proxy.setMode(on ? 'blackhole' : 'pass');
+          replicaProxy.setMode(on ? 'blackhole' : 'pass');
         },
       };
       brokers.push(broker);
-      proc = await spawnBroker({ dataDir, args: argsFor(nodeId, proxy) });
+      await spawnIt();
     }
   } catch (error) {
     await cluster.stop();

@@ -25,6 +25,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/** `target` is read at each new connection, so a caller may point the proxy at a port known only later. */
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let delayMs = 0;
