@@ -179,6 +179,7 @@ export class Broker {
         grpcPort,
         httpPort,
         ...(config.advertisedReplicaAddress === undefined ? {} : { replicaAddress: config.advertisedReplicaAddress }),
+        dataDirId: await dataDirIdOf(meta),
       });
       clusterId = await coordination.ensureClusterId(clusterId);
       const replicas = new ReplicaManager({
@@ -248,5 +249,14 @@ async function clusterIdOf(meta: MetaStore): Promise<string> {
   if (stored !== undefined) return stored.toString('utf8');
   const id = randomBytes(16).toString('base64url');
   await meta.putValue('cluster-id', Buffer.from(id));
+  return id;
+}
+
+/** This data dir's own id (generated once): tells a restart of this broker from another broker with its id. */
+async function dataDirIdOf(meta: MetaStore): Promise<string> {
+  const stored = await meta.getValue('data-dir-id');
+  if (stored !== undefined) return stored.toString('utf8');
+  const id = randomBytes(12).toString('base64url');
+  await meta.putValue('data-dir-id', Buffer.from(id));
   return id;
 }

@@ -67,7 +67,7 @@ export class ClusterView {
     try {
       if (kv.key.startsWith(k.brokers)) {
         const value = brokerValue.parse(JSON.parse(kv.value));
-        const { rack, replicaAddress, ...rest } = value;
+        const { rack, replicaAddress, dataDirId: _dataDirId, ...rest } = value;
         this.brokers.set(value.nodeId, { ...meta, value: { ...rest, ...(rack === undefined ? {} : { rack }), ...(replicaAddress === undefined ? {} : { replicaAddress }) } });
       } else if (kv.key === k.controller) {
         this.controller = { ...meta, value: controllerValue.parse(JSON.parse(kv.value)) };

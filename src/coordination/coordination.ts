@@ -17,6 +17,8 @@ export interface BrokerEndpoint {
   rack?: string;
   /** host:port other brokers replicate from (default host and grpcPort). */
   replicaAddress?: string;
+  /** A random id kept in the broker's data dir: a restart of the same broker is told apart from a duplicate. */
+  dataDirId?: string;
 }
 
 export interface PartitionAssignment {

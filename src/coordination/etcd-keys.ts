@@ -43,6 +43,7 @@ export const brokerValue = z.object({
   httpPort: z.number().int(),
   rack: z.string().optional(),
   replicaAddress: z.string().optional(),
+  dataDirId: z.string().optional(),
 });
 
 export const controllerValue = z.object({ nodeId });

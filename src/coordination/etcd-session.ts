@@ -65,10 +65,19 @@ export class EtcdSession {
     try {
       session.leaseId = await call(lease.grant(), 'lease grant');
       const key = config.keys.broker(self.nodeId);
-      const reg = await call(client.if(key, 'Create', '==', 0).then(client.put(key).value(JSON.stringify(self)).lease(session.leaseId)).else(client.get(key)).commit(), 'register');
-      if (!reg.succeeded) {
+      // A registration left by this data dir's previous run (a crash) is waited out — its lease
+      // expires within one TTL, and the controller must see that broker die before this one
+      // joins — rather than refused; any other live registration of the id is a duplicate.
+      const waitUntil = Date.now() + config.ttlMs + config.timeoutMs;
+      for (;;) {
+        const reg = await call(client.if(key, 'Create', '==', 0).then(client.put(key).value(JSON.stringify(self)).lease(session.leaseId)).else(client.get(key)).commit(), 'register');
+        if (reg.succeeded) break;
         const existing = reg.responses[0]?.response_range?.kvs[0]?.value.toString() ?? '?';
-        throw new CoordinationError('DUPLICATE_BROKER', `broker id ${self.nodeId} is already registered by a live broker (${existing})`);
+        if (!sameDataDir(existing, self) || Date.now() > waitUntil) {
+          throw new CoordinationError('DUPLICATE_BROKER', `broker id ${self.nodeId} is already registered by a live broker (${existing})`);
+        }
+        config.log.info({ nodeId: self.nodeId }, 'waiting for the registration of this broker’s previous run to expire');
+        await delay(200);
       }
       const snapshot = await call(client.getAll().prefix(config.keys.root).exec(), 'snapshot');
       const start = (BigInt(snapshot.header.revision) + 1n).toString();
@@ -128,5 +137,15 @@ export class EtcdSession {
       if (Date.now() >= this.aliveUntil) this.lost('no lease keepalive acknowledged within the TTL');
       else this.armWatchdog();
     }, Math.max(0, this.aliveUntil - Date.now()));
+  }
+}
+
+/** Whether a registration's value was written by a broker on the same data dir as `self`. */
+function sameDataDir(existing: string, self: BrokerEndpoint): boolean {
+  if (self.dataDirId === undefined) return false;
+  try {
+    return (JSON.parse(existing) as { dataDirId?: unknown }).dataDirId === self.dataDirId;
+  } catch {
+    return false;
   }
 }
