@@ -7,6 +7,9 @@
  * it had started (listeners, logs, timers, RocksDB and its LOCK) in reverse order before it
  * rejects. Nothing here is process-global: several brokers may run in one process (the library's
  * `startBroker`); signal handling belongs to the caller (`rill serve`).
+ * Cluster mode (`--etcd`) adds, after the listeners: the etcd session, the cluster-wide id, the
+ * replica manager (followers' fetchers, the ISR timer; the replica service is on the gRPC port)
+ * and the cluster sync; /readyz turns true once every followed partition has caught up.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -201,6 +204,7 @@ export class Broker {
       await clusterSync.sync();
       sync = clusterSync;
       replication = replicas;
+      metrics.useReplication(replicas);
       logger.info({ nodeId: config.nodeId, controller: coordination.controllerId(), brokers: coordination.brokers().length }, 'joined the cluster');
     }
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
@@ -214,7 +218,8 @@ export class Broker {
       );
     }, config.retentionCheckIntervalMs);
     broker.retentionTimer.unref();
-    http.ready = true;
+    if (replication === undefined) http.ready = true;
+    else void whenCaughtUp(replication, broker.shutdown.signal).then((caught) => (http.ready = caught));
     logger.info({ grpcPort, httpPort, kafkaPort, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
     return broker;
   }
@@ -259,4 +264,13 @@ async function dataDirIdOf(meta: MetaStore): Promise<string> {
   const id = randomBytes(12).toString('base64url');
   await meta.putValue('data-dir-id', Buffer.from(id));
   return id;
+}
+
+/** Cluster mode's /readyz: true once every partition this broker follows has caught up with its leader's high watermark. */
+async function whenCaughtUp(replication: ReplicaManager, stopped: AbortSignal): Promise<boolean> {
+  while (!stopped.aborted) {
+    if (replication.caughtUp()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100).unref());
+  }
+  return false;
 }

@@ -10,6 +10,7 @@ import type { GroupOffsets } from '../groups/index.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import type { Logger } from '../log.js';
 import { offlinePartitions } from './offline-partitions.js';
+import { registerReplicationMetrics, type ReplicationMetricsSource } from './replication-metrics.js';
 
 /** What the group-member gauge reads (the group coordinator). */
 export interface GroupMemberSource {
@@ -48,6 +49,12 @@ export class BrokerMetrics {
   });
 
   private readonly requestLog: Logger | undefined;
+  private replicationSource: ReplicationMetricsSource | undefined;
+
+  /** Cluster mode: the replication gauges read `source` from now on. */
+  useReplication(source: ReplicationMetricsSource): void {
+    this.replicationSource = source;
+  }
 
   constructor(registry: PartitionRegistry, groups: GroupOffsets, options: MetricsOptions = {}) {
     this.requestLog = options.requestLog;
@@ -55,6 +62,7 @@ export class BrokerMetrics {
     const connectionSource = options.connections;
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     registerStorageMetrics(this.registry, registry);
+    registerReplicationMetrics(this.registry, () => this.replicationSource);
     new Gauge({
       name: 'rill_log_end_offset',
       help: 'Log end offset per partition',
@@ -95,10 +103,10 @@ export class BrokerMetrics {
     });
     new Gauge({
       name: 'rill_under_replicated_partitions',
-      help: 'Partitions with fewer in-sync replicas than replicas',
+      help: 'Partitions led by this broker with fewer in-sync replicas than replicas (Kafka UnderReplicatedPartitions)',
       registers: [this.registry],
       collect() {
-        this.set(registry.listTopics().reduce((n, t) => n + t.partitions.filter((p) => p.isr.length < p.replicas.length).length, 0));
+        this.set(registry.listTopics().reduce((n, t) => n + t.partitions.filter((p) => p.role === 'leader' && p.isr.length < p.replicas.length).length, 0));
       },
     });
     new Gauge({

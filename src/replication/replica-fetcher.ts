@@ -54,6 +54,8 @@ interface Fetching {
   truncated: boolean;
   /** Not fetched before this time (after a per-partition error). */
   pausedUntil: number;
+  /** Once its log end reached the leader's high watermark (readiness after start). */
+  caughtUp: boolean;
 }
 
 interface StreamCall {
@@ -106,7 +108,7 @@ export class ReplicaFetcher {
     const k = key(partition.topic, partition.index);
     const existing = this.partitions.get(k);
     if (existing !== undefined && existing.epoch === epoch && existing.partition === partition) return;
-    this.partitions.set(k, { partition, epoch, truncated: false, pausedUntil: 0 });
+    this.partitions.set(k, { partition, epoch, truncated: false, pausedUntil: 0, caughtUp: existing?.caughtUp ?? false });
     this.poke();
   }
 
@@ -116,6 +118,12 @@ export class ReplicaFetcher {
 
   assigned(): string[] {
     return [...this.partitions.keys()];
+  }
+
+  /** Whether every assigned partition has once reached its leader's high watermark. */
+  caughtUp(): boolean {
+    for (const f of this.partitions.values()) if (!f.caughtUp) return false;
+    return true;
   }
 
   async close(): Promise<void> {
@@ -250,6 +258,7 @@ export class ReplicaFetcher {
     try {
       if (data.errorCode === '') {
         await partition.appendFromLeader(data.records, BigInt(data.highWatermark), f.epoch);
+        if (partition.logEndOffset >= BigInt(data.highWatermark)) f.caughtUp = true;
         if (data.records.length > 0) this.options.onAppended?.(partition, data.records.length);
         return;
       }

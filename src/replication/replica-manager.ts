@@ -32,6 +32,8 @@ export interface ReplicaManagerOptions {
 export interface ReplicationStats {
   isrShrinks: number;
   isrExpands: number;
+  /** Times this broker became the leader of a partition. */
+  leaderElections: number;
 }
 
 /** Where other brokers replicate from: the advertised replica address, else host and gRPC port. */
@@ -44,7 +46,8 @@ export class ReplicaManager {
   private readonly timer: NodeJS.Timeout;
   private readonly hooks: ReplicationHooks;
   private stopped = false;
-  readonly stats: ReplicationStats = { isrShrinks: 0, isrExpands: 0 };
+  readonly stats: ReplicationStats = { isrShrinks: 0, isrExpands: 0, leaderElections: 0 };
+  private readonly adopted = new WeakSet<Partition>();
 
   constructor(private readonly options: ReplicaManagerOptions) {
     const log = options.logger;
@@ -65,7 +68,28 @@ export class ReplicaManager {
 
   /** Adopts a partition into replicated mode (before its first cluster state is applied). */
   adopt(partition: Partition): void {
+    if (this.adopted.has(partition)) return;
+    this.adopted.add(partition);
     partition.useReplication(this.hooks);
+    if (partition.leaderId === this.options.selfId) this.stats.leaderElections += 1;
+    partition.onStateChange((state, previous) => {
+      if (state.leader === this.options.selfId && (previous.leader !== this.options.selfId || previous.leaderEpoch !== state.leaderEpoch)) this.stats.leaderElections += 1;
+    });
+  }
+
+  /** Every partition this broker follows has once reached its leader's high watermark since start. */
+  caughtUp(): boolean {
+    for (const fetcher of this.fetchers.values()) if (!fetcher.caughtUp()) return false;
+    return true;
+  }
+
+  /** Every led partition's followers' lag (metrics). */
+  followerLag(): Array<{ topic: string; partition: number; replica: number; records: bigint; ms: number }> {
+    const rows: Array<{ topic: string; partition: number; replica: number; records: bigint; ms: number }> = [];
+    for (const topic of this.options.registry.listTopics()) {
+      for (const p of topic.partitions) for (const lag of p.followerLag()) rows.push({ topic: p.topic, partition: p.index, ...lag });
+    }
+    return rows;
   }
 
   /** Re-derives every partition's fetcher from the current states and broker endpoints. */
@@ -123,15 +147,6 @@ export class ReplicaManager {
 
   private checkIsrs(): void {
     for (const topic of this.options.registry.listTopics()) for (const partition of topic.partitions) partition.checkIsr();
-  }
-
-  /** Partitions this broker leads whose ISR is smaller than their replica set. */
-  underReplicated(): number {
-    let n = 0;
-    for (const topic of this.options.registry.listTopics()) {
-      for (const p of topic.partitions) if (p.role === 'leader' && p.isr.length < p.replicas.length) n += 1;
-    }
-    return n;
   }
 
   async stop(): Promise<void> {

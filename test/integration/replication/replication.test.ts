@@ -48,6 +48,11 @@ describe('replication across three brokers', () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
     await eventually(async () => ((await view())?.isr.length === 3 ? true : undefined), 20_000, 'the ISR of all three');
+    // Ready once caught up with the leaders.
+    await eventually(async () => {
+      const codes = await Promise.all(cluster.brokers.map((b) => fetch(`http://127.0.0.1:${b.process().httpPort}/readyz`).then((r) => r.status)));
+      return codes.every((c) => c === 200) ? true : undefined;
+    }, 20_000, 'every broker ready');
   }, 60_000);
   afterAll(async () => {
     if (process.env.RILL_TEST_DUMP === '1') for (const b of cluster?.brokers ?? []) if (b.running()) console.log(`--- broker ${b.nodeId}\n${b.process().output().slice(-6000)}`);
@@ -105,6 +110,10 @@ describe('replication across three brokers', () => {
       // acks=1 is still taken by the leader alone.
       const [ok] = await producer.send({ topic: TOPIC, acks: 1, messages: [{ value: 'one' }] });
       expect(ok!.errorCode).toBe(0);
+      const metrics = await (await fetch(`http://127.0.0.1:${cluster.broker(current.leader).process().httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/^rill_under_replicated_partitions 1$/m);
+      expect(Number(/^rill_leader_elections_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(metrics).toMatch(/^rill_follower_lag_records\{topic="replicated",partition="0",replica="\d"\} \d+$/m);
     } finally {
       await producer.disconnect();
     }
