@@ -85,6 +85,9 @@ export class ReplicaFetcher {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.max_receive_message_length': -1,
+      // HTTP/2 flow control: a 64 KiB window (the default) caps a follower at a few window updates
+      // per event-loop turn of two busy processes; a window as large as a fetch answer does not.
+      'grpc-node.flow_control_window': 32 * 1024 * 1024,
       'grpc.initial_reconnect_backoff_ms': options.backoffMs,
       'grpc.max_reconnect_backoff_ms': Math.max(options.backoffMs, 2_000),
     }) as unknown as ReplicaClient;

@@ -1,0 +1,150 @@
+/**
+ * Replication benchmark (issue 13): three local brokers (etcd, `rill serve --etcd`, flush
+ * "never"), one partition with replication factor 3, 100-byte records in 160-record batches
+ * from a pipelined wire-protocol producer to the leader — acks=1 and acks=all — beside the
+ * single-node acks=1 figure of the same run (the baseline); p99 request latency of each; the
+ * failover time (leader SIGKILL → first acks=all acknowledgement, etcd lease 2 s, several kills);
+ * and a follower's catch-up rate after a lag (it is killed, the leader takes the data, it
+ * restarts and fetches until it is back in the ISR). Every broker and the load share this box.
+ *   node dist/bench/replication.js [--quick]
+ */
+import { encodeRecordBatch } from '../storage/index.js';
+import { API_KEY } from '../src/kafka/protocol/api-registry.js';
+import { eventually, removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
+import { startBrokerCluster, type BrokerCluster } from '../test/helpers/cluster.js';
+import { partitionsSeenBy } from '../test/helpers/partition-views.js';
+import { AcksAllLoad } from '../test/helpers/replication-workload.js';
+import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { KafkaWireClient } from './kafka-wire-client.js';
+
+const RECORDS_PER_BATCH = 160;
+const IN_FLIGHT = 32;
+const STEP_MS = isQuick ? 3000 : 8000;
+const LAG_BYTES = isQuick ? 100 << 20 : 1 << 30;
+const FAILOVERS = isQuick ? 2 : 5;
+
+type ProduceAnswer = { responses: Array<{ partitionResponses: Array<{ errorCode: number }> }> };
+
+/** A pipelined producer for `ms`: acknowledged records/s, p99 request latency (ms), refused requests. */
+async function produceLoad(port: number, topic: string, acks: number, ms: number): Promise<{ rate: number; p99: number; errors: number }> {
+  const client = await KafkaWireClient.connect(port);
+  const value = Buffer.alloc(100, 0x61);
+  const records = await encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, () => ({ key: null, value })));
+  const body = { transactionalId: null, acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] };
+  let acked = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const deadline = Date.now() + ms;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (Date.now() < deadline) {
+        const t0 = process.hrtime.bigint();
+        const answer = (await client.request(API_KEY.Produce, 7, { ...body, topicData: [{ name: topic, partitionData: [{ index: 0, records: Buffer.from(records) }] }] })) as ProduceAnswer;
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (answer.responses[0]?.partitionResponses[0]?.errorCode === 0) acked += RECORDS_PER_BATCH;
+        else errors += 1;
+      }
+    }),
+  );
+  client.close();
+  latencies.sort((a, b) => a - b);
+  return { rate: acked / (Number(process.hrtime.bigint() - started) / 1e9), p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0, errors };
+}
+
+async function createTopic(port: number, name: string, replicationFactor: number): Promise<void> {
+  const admin = await KafkaWireClient.connect(port);
+  await admin.request(API_KEY.CreateTopics, 4, {
+    topics: [{ name, numPartitions: 1, replicationFactor, assignments: [], configs: [{ name: 'flush', value: 'never' }, { name: 'min.insync.replicas', value: replicationFactor > 1 ? '2' : '1' }] }],
+    timeoutMs: 10_000,
+    validateOnly: false,
+  });
+  admin.close();
+}
+
+async function leaderOf(cluster: BrokerCluster, topic: string): Promise<{ leader: number; isr: number[] }> {
+  return eventually(async () => {
+    for (const b of cluster.brokers.filter((x) => x.running())) {
+      const v = (await partitionsSeenBy(b.process().kafkaPort, topic).catch(() => []))[0];
+      if (v !== undefined && v.leader >= 0) return v;
+    }
+    return undefined;
+  }, 30_000, `a leader of ${topic}`);
+}
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  progress('single node, acks=1 (the baseline)');
+  const single = await spawnBroker({ args: ['--flush', 'never'] });
+  let baseline: { rate: number; p99: number };
+  try {
+    await createTopic(single.kafkaPort, 'single', 1);
+    baseline = await produceLoad(single.kafkaPort, 'single', 1, STEP_MS);
+  } finally {
+    await single.kill();
+    await removeDataDir(single.dataDir);
+  }
+  figures.push(figure('single node acks=1 (records/s)', baseline.rate, 'records/s', baseline.rate));
+
+  const cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000, args: ['--flush', 'never'] });
+  try {
+    await createTopic(cluster.brokers[0]!.process().kafkaPort, 'rep', 3);
+    await eventually(async () => ((await leaderOf(cluster, 'rep')).isr.length === 3 ? true : undefined), 30_000, 'three in-sync replicas');
+    const { leader } = await leaderOf(cluster, 'rep');
+    const port = cluster.broker(leader).process().kafkaPort;
+    progress('3 replicas, acks=1');
+    const one = await produceLoad(port, 'rep', 1, STEP_MS);
+    figures.push(figure('RF=3 acks=1 (records/s vs single node acks=1)', one.rate, 'records/s', baseline.rate));
+    progress('3 replicas, acks=all');
+    const all = await produceLoad(port, 'rep', -1, STEP_MS);
+    figures.push(figure('RF=3 acks=all (records/s vs single node acks=1; goal ≥ 0.4)', all.rate, 'records/s', baseline.rate));
+    figures.push(figure('RF=3 acks=all vs Kreps 2014 3x sync (421,823 records/s)', all.rate, 'records/s', 421_823));
+    figures.push(figure('RF=3 acks=1 vs Kreps 2014 3x async (786,980 records/s)', one.rate, 'records/s', 786_980));
+    figures.push(figure('p99 request latency acks=1 RF=3 (ms vs single node)', one.p99, 'ms', baseline.p99));
+    figures.push(figure('p99 request latency acks=all RF=3 (ms vs single node acks=1)', all.p99, 'ms', baseline.p99));
+    if (all.errors > 0) progress(`acks=all: ${all.errors} requests refused`);
+
+    progress(`follower catch-up after a ${LAG_BYTES >> 20} MiB lag`);
+    const follower = cluster.brokers.find((b) => b.nodeId !== leader)!;
+    await follower.kill();
+    await eventually(async () => ((await leaderOf(cluster, 'rep')).isr.includes(follower.nodeId) ? undefined : true), 30_000, 'the follower out of the ISR');
+    const client = await KafkaWireClient.connect(port);
+    const records = await encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, () => ({ key: null, value: Buffer.alloc(100, 0x62) })));
+    const sends: Promise<unknown>[] = [];
+    for (let sent = 0; sent < LAG_BYTES; sent += records.length) {
+      sends.push(client.request(API_KEY.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: 'rep', partitionData: [{ index: 0, records: Buffer.from(records) }] }] }));
+      if (sends.length >= IN_FLIGHT) await sends.shift();
+    }
+    await Promise.all(sends);
+    client.close();
+    await follower.restart();
+    const restartAt = Date.now(); // from the restarted broker's "ready": the fetching, not the process start
+    await eventually(async () => ((await leaderOf(cluster, 'rep')).isr.includes(follower.nodeId) ? true : undefined), 600_000, 'the follower back in the ISR');
+    const catchUp = LAG_BYTES / 2 ** 20 / ((Date.now() - restartAt) / 1000);
+    figures.push(figure('follower catch-up (MiB/s, ready → back in the ISR; vs 100 MiB/s)', catchUp, 'MiB/s', 100));
+
+    progress(`failover: ${FAILOVERS} leader kills under an acks=all load`);
+    const times: number[] = [];
+    const load = new AcksAllLoad(() => cluster.brokers.filter((b) => b.running()).map((b) => `127.0.0.1:${b.process().kafkaPort}`), 'rep', 'failover');
+    try {
+      for (let i = 0; i < FAILOVERS; i += 1) {
+        await eventually(async () => ((await leaderOf(cluster, 'rep')).isr.length === 3 ? true : undefined), 60_000, 'three in-sync replicas');
+        const { leader: victim } = await leaderOf(cluster, 'rep');
+        const killedAt = Date.now();
+        await cluster.broker(victim).kill();
+        times.push((await eventually(() => load.firstAckAfter(killedAt + 1), 60_000, 'an acknowledgement after the kill')) - killedAt);
+        await cluster.broker(victim).restart();
+      }
+    } finally {
+      await load.stop();
+    }
+    times.sort((a, b) => a - b);
+    figures.push(figure('failover p50 (ms, SIGKILL → first acks=all ack; goal < 3000)', times[Math.floor(times.length / 2)]!, 'ms', 3000));
+    figures.push(figure('failover max (ms)', times.at(-1)!, 'ms', 3000));
+  } finally {
+    await cluster.stop();
+  }
+  await report('replication', figures);
+}
+
+await main();
