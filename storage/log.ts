@@ -286,6 +286,21 @@ export class Log implements PartitionLog, AppendHost {
     });
   }
 
+  restartAt(offset: bigint): Promise<void> {
+    return this.appendLock.run(async () => {
+      this.checkUsable();
+      if (offset < 0n) throw new StorageError('INVALID_ARGUMENT', `cannot restart the log at ${offset}`);
+      await this.guard(async () => {
+        this.recoveryPoint = offset;
+        await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), offset);
+        await this.truncateFullyAndStartAt(offset);
+        this.producers.truncateTo(offset);
+        await this.saveProducers();
+        await this.epochs.truncateFromEnd(offset);
+      });
+    });
+  }
+
   /** Removes every segment and starts an empty log at `offset` (Kafka's truncateFullyAndStartAt). */
   private async truncateFullyAndStartAt(offset: bigint): Promise<void> {
     // Old segments go (durably) before the new one exists, so a crash in between leaves an

@@ -190,6 +190,12 @@ export interface PartitionLog {
    * `offset`.
    */
   truncateTo(offset: bigint): Promise<void>;
+  /**
+   * Replication: drops every record and starts the log empty at `offset` (Kafka's
+   * truncateFullyAndStartAt), durably — for a follower whose whole log is below the leader's log
+   * start (the leader's retention removed what it lacks).
+   */
+  restartAt(offset: bigint): Promise<void>;
   /** Moves the log start offset up (DeleteRecords); deletes segments wholly below it. Returns the new start. */
   deleteRecordsBefore(offset: bigint): Promise<bigint>;
   /**

@@ -28,6 +28,7 @@ export function offlineLog(dir: string, error: Error): PartitionLog {
     setHighWatermark: fail,
     onHighWatermark: () => () => undefined,
     truncateTo: failAsync,
+    restartAt: failAsync,
     deleteRecordsBefore: failAsync,
     applyRetention: () => Promise.resolve(0),
     endOffsetForEpoch: fail,

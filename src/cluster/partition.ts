@@ -393,6 +393,16 @@ export class Partition {
     }
   }
 
+  /** Follower: its whole log is below the leader's log start — start it empty there (Kafka's truncateFullyAndStartAt). */
+  async restartAsFollower(offset: bigint, epoch: number): Promise<void> {
+    this.checkFollowing(epoch);
+    try {
+      await this.log.restartAt(offset);
+    } catch (err) {
+      throw toBrokerError(err);
+    }
+  }
+
   private checkFollowing(epoch: number): void {
     this.checkOnline();
     if (this.state.leader === this.self || this.state.leaderEpoch !== epoch) {

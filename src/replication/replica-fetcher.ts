@@ -274,7 +274,10 @@ export class ReplicaFetcher {
           return;
         }
         if (leaderStart > partition.logEndOffset) {
-          this.warn(new Error(`${partition.topic}/${partition.index}: the leader's log starts at ${leaderStart}, past this replica's end ${partition.logEndOffset}`), 'replica cannot catch up');
+          // The leader's retention removed everything this replica lacks: start over at its log start.
+          this.options.logger.info({ topic: partition.topic, partition: partition.index, from: partition.logEndOffset.toString(), to: leaderStart.toString() }, 'the leader’s log starts past this replica’s end: restarting the replica there');
+          await partition.restartAsFollower(leaderStart, f.epoch);
+          return;
         }
       }
       f.pausedUntil = Date.now() + this.options.backoffMs;

@@ -117,4 +117,15 @@ describe('Partition (replicated)', () => {
     expect(follower.partition.logEndOffset).toBe(0n); // whole batches go
     expect(await codeOf(follower.partition.fetch(0n, { maxBytes: 100 }))).toBe('NOT_LEADER');
   });
+
+  it('restarts a follower empty at the leader’s log start when the leader no longer has what it lacks', async () => {
+    const now = { ms: 1000 };
+    const follower = await replicated(2, { leader: 1, leaderEpoch: 0, replicas: [1, 2], isr: [1, 2], version: '1' }, now);
+    const leader = await replicated(1, { leader: 1, leaderEpoch: 0, replicas: [1, 2], isr: [1, 2], version: '1' }, now);
+    await leader.partition.append(await batchOf(['a', 'b']));
+    await follower.partition.appendFromLeader((await leader.partition.fetch(0n, { maxBytes: 10_000, replicaId: 2 })).records, 2n, 0);
+    await follower.partition.restartAsFollower(10n, 0);
+    expect({ start: follower.partition.logStartOffset, end: follower.partition.logEndOffset }).toEqual({ start: 10n, end: 10n });
+    expect(await codeOf(follower.partition.restartAsFollower(12n, 5))).toBe('FENCED_LEADER_EPOCH');
+  });
 });
