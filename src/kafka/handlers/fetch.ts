@@ -25,6 +25,7 @@ import type { KafkaHandler } from '../handler.js';
 import { readSlots, type FetchSlot } from '../fetch-read.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, nextEpoch, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { LeaderHints } from '../leader-hints.js';
 
 const EMPTY_RECORDS = Buffer.alloc(0);
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -134,6 +135,7 @@ export const fetchHandler: KafkaHandler = {
     await readSlots(ctx.registry, slots, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes }, conn.closed);
 
     const responses: Array<{ topic: string; topicId: string; partitions: Array<Record<string, unknown>> }> = [];
+    const hints = new LeaderHints(ctx.registry, ctx.cluster);
     const served: string[] = [];
     const bytesByTopic = new Map<string, number>();
     entries.forEach(([key, cached], i) => {
@@ -164,6 +166,7 @@ export const fetchHandler: KafkaHandler = {
         abortedTransactions: [],
         preferredReadReplica: -1,
         records: s.records ?? EMPTY_RECORDS,
+        ...hints.forPartition(s.topic, s.partition, s.errorCode),
       });
     });
     if (incremental && session !== undefined) {
@@ -176,6 +179,6 @@ export const fetchHandler: KafkaHandler = {
       }
     }
     for (const [topic, bytes] of bytesByTopic) ctx.metrics.consumed(topic, bytes, 0);
-    return { throttleTimeMs: 0, errorCode: 0, sessionId: session?.id ?? 0, responses };
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: session?.id ?? 0, responses, nodeEndpoints: hints.nodeEndpoints() };
   },
 };

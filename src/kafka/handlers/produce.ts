@@ -10,6 +10,7 @@ import { countRecords } from '../../../storage/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { LeaderHints } from '../leader-hints.js';
 
 interface ProduceRequest {
   acks: number;
@@ -27,6 +28,7 @@ export const produceHandler: KafkaHandler = {
   async handle(ctx, body, _header, conn) {
     const req = body as unknown as ProduceRequest;
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const hints = new LeaderHints(ctx.registry, ctx.cluster);
     const responses = await Promise.all(
       req.topicData.map(async (topic) => ({
         name: topic.name,
@@ -41,13 +43,13 @@ export const produceHandler: KafkaHandler = {
               return { ...base, errorCode: 0, baseOffset: result.baseOffset, logStartOffset: result.logStartOffset };
             } catch (err) {
               const e = toKafkaError(err);
-              return { ...base, errorCode: e.code, errorMessage: e.message };
+              return { ...base, errorCode: e.code, errorMessage: e.message, ...hints.forPartition(topic.name, p.index, e.code) };
             }
           }),
         ),
       })),
     );
     if (req.acks === 0) return null;
-    return { responses, throttleTimeMs: 0 };
+    return { responses, throttleTimeMs: 0, nodeEndpoints: hints.nodeEndpoints() };
   },
 };

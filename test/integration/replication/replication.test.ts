@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
 import { partitionsSeenBy, type PartitionView } from '../../helpers/partition-views.js';
+import { encodeRecordBatch } from '../../../storage/index.js';
+import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
+import { RawClient } from '../kafka/raw-client.js';
 
 const TOPIC = 'replicated';
 
@@ -92,6 +95,30 @@ describe('replication across three brokers', () => {
     const all = await consumeAll([cluster.broker(before.leader)], 250);
     expect(all.map((r) => r.value)).toEqual(Array.from({ length: 250 }, (_, i) => `r${i}`));
   }, 120_000);
+
+  it('answers Produce v10 and Fetch v12 on a follower with NOT_LEADER_OR_FOLLOWER and the current leader (KIP-951)', async () => {
+    const current = (await view())!;
+    const follower = cluster.broker(current.replicas.find((id) => id !== current.leader)!);
+    const raw = new RawClient(follower.process().kafkaPort);
+    try {
+      const records = await encodeRecordBatch([{ key: null, value: Buffer.from('hint') }]);
+      type Answer = { responses: Array<{ partitionResponses: Array<{ errorCode: number; currentLeader?: { leaderId: number; leaderEpoch: number } }> }>; nodeEndpoints?: Array<{ nodeId: number; port: number }> };
+      const produced = await raw.request<Answer>(API_KEY.Produce, 10, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] });
+      const p = produced.responses[0]!.partitionResponses[0]!;
+      expect(p.errorCode).toBe(6);
+      expect(p.currentLeader).toEqual({ leaderId: current.leader, leaderEpoch: current.leaderEpoch });
+      expect(produced.nodeEndpoints).toContainEqual(expect.objectContaining({ nodeId: current.leader, port: cluster.broker(current.leader).process().kafkaPort }));
+      type FetchAnswer = { responses: Array<{ partitions: Array<{ errorCode: number; currentLeader?: { leaderId: number; leaderEpoch: number } }> }> };
+      const fetched = await raw.request<FetchAnswer>(API_KEY.Fetch, 12, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+      expect(fetched.responses[0]!.partitions[0]).toMatchObject({ errorCode: 6, currentLeader: { leaderId: current.leader, leaderEpoch: current.leaderEpoch } });
+    } finally {
+      raw.close();
+    }
+  });
 
   it('refuses acks=all with NOT_ENOUGH_REPLICAS once the ISR is below min.insync.replicas', async () => {
     const current = (await view())!;
