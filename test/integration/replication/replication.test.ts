@@ -120,6 +120,42 @@ describe('replication across three brokers', () => {
     }
   });
 
+  it('deduplicates an idempotent producer’s retry on the new leader after a failover (followers rebuild producer state)', async () => {
+    const before = (await view())!;
+    const leader = cluster.broker(before.leader);
+    const init = new RawClient(leader.process().kafkaPort);
+    const batch = async (producerId: bigint) => encodeRecordBatch([{ key: null, value: Buffer.from('once-a') }, { key: null, value: Buffer.from('once-b') }], { producerId, producerEpoch: 0, baseSequence: 0 });
+    type Answer = { responses: Array<{ partitionResponses: Array<{ errorCode: number; baseOffset: bigint }> }> };
+    const produceOn = async (b: ClusterBroker, records: Buffer) => {
+      const raw = new RawClient(b.process().kafkaPort);
+      try {
+        return (await raw.request<Answer>(API_KEY.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] })).responses[0]!.partitionResponses[0]!;
+      } finally {
+        raw.close();
+      }
+    };
+    let producerId: bigint;
+    try {
+      producerId = BigInt((await init.request<{ errorCode: number; producerId: bigint }>(API_KEY.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 })).producerId);
+    } finally {
+      init.close();
+    }
+    const first = await produceOn(leader, await batch(producerId));
+    expect(first.errorCode).toBe(0);
+    await leader.kill();
+    const after = await eventually(async () => {
+      const v = await view();
+      return v !== undefined && v.leader >= 0 && v.leader !== before.leader ? v : undefined;
+    }, 20_000, 'a new leader');
+    const retry = await eventually(async () => {
+      const r = await produceOn(cluster.broker(after.leader), await batch(producerId)).catch(() => undefined);
+      return r?.errorCode === 0 ? r : undefined;
+    }, 20_000, 'the retry answered by the new leader');
+    expect(BigInt(retry.baseOffset)).toBe(BigInt(first.baseOffset));
+    await leader.restart();
+    await eventually(async () => ((await view())?.isr.length === 3 ? true : undefined), 30_000, 'the ISR of all three again');
+  }, 90_000);
+
   it('refuses acks=all with NOT_ENOUGH_REPLICAS once the ISR is below min.insync.replicas', async () => {
     const current = (await view())!;
     const followers = current.isr.filter((id) => id !== current.leader);
