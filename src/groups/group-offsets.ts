@@ -86,7 +86,10 @@ export class GroupOffsets {
     }));
     const log = this.log;
     if (log === undefined) return this.meta.commitOffsets(group, rows);
-    const records = rows.map((r) => ({ key: encodeOffsetKey({ group, topic: r.topic, partition: r.partition }), value: encodeOffsetValue(r) }));
+    const records = rows.map((r) => ({
+      key: encodeOffsetKey({ group, topic: r.topic, partition: r.partition }),
+      value: encodeOffsetValue({ ...r, topicId: this.registry.findTopic(r.topic)?.topicId ?? '' }),
+    }));
     await log.append(group, records, () => this.meta.commitOffsets(group, rows));
   }
 

@@ -20,7 +20,7 @@ export async function migrateLegacyOffsets(meta: MetaStore, offsets: OffsetsTopi
   for (const group of groups) {
     const rows = await meta.fetchOffsets(group);
     if (rows.length === 0) continue;
-    const records = rows.map((r) => ({ key: encodeOffsetKey({ group, topic: r.topic, partition: r.partition }), value: encodeOffsetValue(r) }));
+    const records = rows.map((r) => ({ key: encodeOffsetKey({ group, topic: r.topic, partition: r.partition }), value: encodeOffsetValue({ ...r, topicId: '' }) }));
     await offsets.appendLegacy(group, records);
   }
   await meta.putValue(MIGRATED_VALUE, Buffer.from(new Date().toISOString()));

@@ -16,10 +16,14 @@
  *   leaderEpoch       int32  the epoch of the last consumed record, −1 if unknown
  *   metadata          int32 length + UTF-8 bytes (the commit's metadata string; ≤ offset.metadata.max.bytes)
  *   commitTimestampMs int64  the coordinator's clock when it accepted the commit
+ *   topicId           string the id of the topic the offset was committed on ("" = unknown): a
+ *                            load leaves out offsets of an earlier topic of the same name
+ *                            (deleted and created again), as Kafka's tombstones on topic
+ *                            deletion would
  *
  * Worked example: group "g", topic "t", partition 0, offset 42, epoch −1, metadata "", time
- * 1700000000000 ms → key `0001 0001 67 0001 74 00000000`, value
- * `0001 000000000000002a ffffffff 00000000 0000018bcfe56800`.
+ * 1700000000000 ms, topic id "" → key `0001 0001 67 0001 74 00000000`, value
+ * `0001 000000000000002a ffffffff 00000000 0000018bcfe56800 0000`.
  *
  * Readers skip keys of a version they do not know (a later Rill may add group-metadata keys, as
  * Kafka's version 2 keys are); a malformed key or value is reported, never guessed at. Pure.
@@ -41,6 +45,8 @@ export interface OffsetValue {
   leaderEpoch: number;
   metadata: string;
   commitTimestampMs: number;
+  /** The committed-on topic's id; "" when unknown (offsets migrated from RocksDB). */
+  topicId: string;
 }
 
 function stringBytes(text: string, what: string): Buffer {
@@ -64,13 +70,16 @@ export function encodeOffsetKey(key: OffsetKey): Buffer {
 
 export function encodeOffsetValue(value: OffsetValue): Buffer {
   const metadata = Buffer.from(value.metadata, 'utf8');
-  const out = Buffer.alloc(2 + 8 + 4 + 4 + metadata.length + 8);
+  const topicId = stringBytes(value.topicId, 'topic id');
+  const out = Buffer.alloc(2 + 8 + 4 + 4 + metadata.length + 8 + 2 + topicId.length);
   let at = out.writeInt16BE(OFFSET_VALUE_VERSION, 0);
   at = out.writeBigInt64BE(value.offset, at);
   at = out.writeInt32BE(value.leaderEpoch, at);
   at = out.writeInt32BE(metadata.length, at);
   at += metadata.copy(out, at);
-  out.writeBigInt64BE(BigInt(value.commitTimestampMs), at);
+  at = out.writeBigInt64BE(BigInt(value.commitTimestampMs), at);
+  at = out.writeInt16BE(topicId.length, at);
+  topicId.copy(out, at);
   return out;
 }
 
@@ -135,6 +144,7 @@ export function decodeOffsetValue(buf: Buffer | null): OffsetValue | null {
   const leaderEpoch = c.int32();
   const metadata = c.string(c.int32());
   const commitTimestampMs = Number(c.int64());
+  const topicId = c.string(c.int16());
   c.end();
-  return { offset, leaderEpoch, metadata, commitTimestampMs };
+  return { offset, leaderEpoch, metadata, commitTimestampMs, topicId };
 }

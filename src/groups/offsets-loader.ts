@@ -5,7 +5,8 @@
  * read, and nothing the ISR never got), the newest record of each key wins (a tombstone
  * removes it), and the view's rows of the groups placed on this partition are made equal to
  * the result: groups whose rows already match are not rewritten, rows of groups absent from the
- * log are removed, rows of topics this broker does not know (deleted since) are left out.
+ * log are removed, rows of topics this broker does not know (deleted since) or of another topic
+ * id (an earlier topic of the same name) are left out.
  *
  * Called by OffsetsTopic only, once per leadership of a partition, while no commit to that
  * partition can run (its groups answer COORDINATOR_LOAD_IN_PROGRESS until the load is done).
@@ -62,9 +63,12 @@ export async function loadOffsetsPartition(partition: Partition, ctx: LoadContex
   const latest = await readOffsetsPartition(partition, ctx);
   const byGroup = new Map<string, CommittedOffset[]>();
   for (const { key, value } of latest.values()) {
-    if (value === null || ctx.registry.findTopic(key.topic) === undefined) continue;
+    if (value === null) continue;
+    const topic = ctx.registry.findTopic(key.topic);
+    // Offsets of a topic deleted since (or of an earlier topic of the same name) are left out.
+    if (topic === undefined || (value.topicId !== '' && value.topicId !== topic.topicId)) continue;
     const rows = byGroup.get(key.group) ?? [];
-    rows.push({ topic: key.topic, partition: key.partition, ...value });
+    rows.push({ topic: key.topic, partition: key.partition, offset: value.offset, leaderEpoch: value.leaderEpoch, metadata: value.metadata, commitTimestampMs: value.commitTimestampMs });
     byGroup.set(key.group, rows);
   }
   const viewGroups = (await ctx.meta.listGroups()).filter((g) => offsetsPartitionFor(g, ctx.partitionCount) === partition.index);

@@ -10,16 +10,16 @@ import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue 
 describe('offsets record format', () => {
   it('encodes the documented example byte for byte', () => {
     expect(encodeOffsetKey({ group: 'g', topic: 't', partition: 0 }).toString('hex')).toBe('0001000167000174' + '00000000');
-    expect(encodeOffsetValue({ offset: 42n, leaderEpoch: -1, metadata: '', commitTimestampMs: 1700000000000 }).toString('hex')).toBe('0001' + '000000000000002a' + 'ffffffff' + '00000000' + '0000018bcfe56800');
+    expect(encodeOffsetValue({ offset: 42n, leaderEpoch: -1, metadata: '', commitTimestampMs: 1700000000000, topicId: '' }).toString('hex')).toBe('0001' + '000000000000002a' + 'ffffffff' + '00000000' + '0000018bcfe56800' + '0000');
   });
 
   it('round-trips names with slashes, colons and non-ASCII text, and any committed value', () => {
     const key = { group: 'a/b:c-grüße-\u{1F600}', topic: 'orders.v2', partition: 2147483647 };
     expect(decodeOffsetKey(encodeOffsetKey(key))).toEqual(key);
     for (const value of [
-      { offset: -1n, leaderEpoch: -1, metadata: '', commitTimestampMs: 0 },
-      { offset: 9223372036854775807n, leaderEpoch: 17, metadata: 'x'.repeat(4096), commitTimestampMs: 1764633600000 },
-      { offset: 5n, leaderEpoch: 0, metadata: 'λ metadata', commitTimestampMs: 1 },
+      { offset: -1n, leaderEpoch: -1, metadata: '', commitTimestampMs: 0, topicId: '' },
+      { offset: 9223372036854775807n, leaderEpoch: 17, metadata: 'x'.repeat(4096), commitTimestampMs: 1764633600000, topicId: '3f0c6c1e-8a53-4c7e-9c1b-2f4a5d6e7f80' },
+      { offset: 5n, leaderEpoch: 0, metadata: 'λ metadata', commitTimestampMs: 1, topicId: 'x' },
     ]) {
       expect(decodeOffsetValue(encodeOffsetValue(value))).toEqual(value);
     }
@@ -32,7 +32,7 @@ describe('offsets record format', () => {
   it('skips keys of a version it does not know (a later record kind), but refuses unknown value versions', () => {
     const groupMetadataKey = Buffer.from('00020001' + '67', 'hex');
     expect(decodeOffsetKey(groupMetadataKey)).toBeNull();
-    const value = encodeOffsetValue({ offset: 1n, leaderEpoch: 0, metadata: '', commitTimestampMs: 0 });
+    const value = encodeOffsetValue({ offset: 1n, leaderEpoch: 0, metadata: '', commitTimestampMs: 0, topicId: '' });
     value.writeInt16BE(9, 0);
     expect(() => decodeOffsetValue(value)).toThrow(/version 9/);
   });
@@ -41,7 +41,7 @@ describe('offsets record format', () => {
     const key = encodeOffsetKey({ group: 'group', topic: 'topic', partition: 1 });
     expect(() => decodeOffsetKey(key.subarray(0, key.length - 1))).toThrow(/truncated/);
     expect(() => decodeOffsetKey(Buffer.concat([key, Buffer.from([0])]))).toThrow(/after its last field/);
-    const value = encodeOffsetValue({ offset: 1n, leaderEpoch: 0, metadata: 'meta', commitTimestampMs: 0 });
+    const value = encodeOffsetValue({ offset: 1n, leaderEpoch: 0, metadata: 'meta', commitTimestampMs: 0, topicId: 't' });
     const lying = Buffer.from(value);
     lying.writeInt32BE(1_000_000, 14); // the metadata length claims more bytes than there are
     expect(() => decodeOffsetValue(lying)).toThrow(/truncated/);

@@ -100,6 +100,16 @@ describe('OffsetsTopic', () => {
     expect(restarted.owns('readers')).toBe(true);
   });
 
+  it('leaves out, at the next load, the offsets of a topic deleted and created again under the same name', async () => {
+    const offsets = groupOffsets(offsetsTopic());
+    await offsets.store('readers', [{ topic: 'orders', partition: 0, offset: 500n }]);
+    await registry.deleteTopic('orders');
+    await registry.createTopic('orders', 3, {});
+    await offsets.store('readers', [{ topic: 'orders', partition: 1, offset: 2n }]);
+    await offsetsTopic().loadLedPartitions(); // a restart
+    expect((await meta.fetchOffsets('readers')).map((r) => [r.partition, r.offset])).toEqual([[1, 2n]]);
+  });
+
   it('unloads a partition whose leadership moves (NOT_COORDINATOR naming the leader) and reloads it when the leadership comes back', async () => {
     const log = offsetsTopic();
     const unloaded: number[] = [];
