@@ -1,7 +1,9 @@
 /**
  * Broker: wires the parts of one single-node broker and owns their start/stop order.
  * Start: metadata store → recover every partition → group offsets and coordinator → HTTP (not
- * ready) → gRPC → Kafka listener → retention timer → ready. Stop: not ready → end long polls
+ * ready) → gRPC → Kafka listener → (cluster: join etcd, then follow `__consumer_offsets`) →
+ * retention timer → ready; single node: `__consumer_offsets` is migrated and loaded right after
+ * the coordinator, before any listener. Stop: not ready → end long polls
  * and subscriptions → stop listeners (in-flight calls get `shutdownTimeoutMs`) → flush and close
  * every log (indexes trimmed) → close RocksDB → HTTP. A start that fails half-way releases what
  * it had started (listeners, logs, timers, RocksDB and its LOCK) in reverse order before it
@@ -18,7 +20,7 @@ import { openMetaStore, type MetaStore, type StorageIo } from '../storage/index.
 import { ClusterSync, PartitionRegistry, ProducerIdBlocks, coordinatedMetadata, singleNodeMetadata } from './cluster/index.js';
 import { etcdCoordination, type Coordination } from './coordination/index.js';
 import type { BrokerConfig } from './config.js';
-import { GroupCoordinator, GroupOffsets } from './groups/index.js';
+import { GroupCoordinator, GroupOffsets, OffsetsTopic, migrateLegacyOffsets } from './groups/index.js';
 import { GrpcServer } from './grpc/grpc-server.js';
 import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
@@ -100,24 +102,8 @@ export class Broker {
     });
     started.push({ what: 'registry', release: () => registry.close() });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
-    const groups = new GroupOffsets(meta, registry);
-    const coordinator = new GroupCoordinator({
-      offsets: groups,
-      offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
-      onError: (err, what) => logger.error({ err, component: 'groups' }, what),
-      partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
-    });
-    started.push({ what: 'coordinator', release: () => coordinator.stop() });
     // Cluster mode replaces the local id with the cluster-wide one from etcd once it joins.
     let clusterId = await clusterIdOf(meta);
-    const metrics = new BrokerMetrics(registry, groups, {
-      requestLog: logger.child({ component: 'requests' }),
-      groupMembers: coordinator,
-      // Read at scrape time, once the Kafka listener below exists.
-      connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
-      processMetrics: options.processMetrics ?? true,
-    });
-    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0, http: 0 };
     // Cluster mode (--etcd): membership, controller and topics come from etcd once the listeners are bound.
@@ -136,6 +122,40 @@ export class Broker {
             httpPort: listening.http,
             rack: null,
           }));
+    // Committed offsets live in __consumer_offsets (replicated in cluster mode), RocksDB is their view.
+    const offsetsTopic = new OffsetsTopic({
+      registry,
+      cluster,
+      meta,
+      logger: logger.child({ component: 'offsets-topic' }),
+      numPartitions: config.offsetsTopicNumPartitions,
+      replicationFactor: config.offsetsTopicReplicationFactor,
+      segmentBytes: config.offsetsTopicSegmentBytes,
+      commitTimeoutMs: config.offsetsCommitTimeoutMs,
+    });
+    const groups = new GroupOffsets(meta, registry);
+    groups.useLog(offsetsTopic);
+    const coordinator = new GroupCoordinator({
+      placement: offsetsTopic,
+      offsets: groups,
+      offsetsRetentionMs: config.offsetsRetentionMinutes * 60_000,
+      onError: (err, what) => logger.error({ err, component: 'groups' }, what),
+      partitionsOf: (topic) => registry.findTopic(topic)?.partitions.length,
+    });
+    started.push({ what: 'coordinator', release: () => coordinator.stop() });
+    if (coordination === undefined) {
+      // Single node: the view is complete before any listener is up (older data dirs first move their offsets into the topic).
+      await migrateLegacyOffsets(meta, offsetsTopic, logger.child({ component: 'offsets-topic' }));
+      await offsetsTopic.loadLedPartitions();
+    }
+    const metrics = new BrokerMetrics(registry, groups, {
+      requestLog: logger.child({ component: 'requests' }),
+      groupMembers: coordinator,
+      // Read at scrape time, once the Kafka listener below exists.
+      connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
+      processMetrics: options.processMetrics ?? true,
+    });
+    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
     const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
     const kafka: KafkaServer = new KafkaServer(
       {
@@ -206,6 +226,10 @@ export class Broker {
       replication = replicas;
       metrics.useReplication(replicas);
       logger.info({ nodeId: config.nodeId, controller: coordination.controllerId(), brokers: coordination.brokers().length }, 'joined the cluster');
+    }
+    if (coordination !== undefined) {
+      // Cluster mode: follow the offsets partitions from now on; their loads wait for the in-sync replicas.
+      void offsetsTopic.loadLedPartitions();
     }
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     broker.cluster = coordination === undefined || sync === undefined || replication === undefined ? undefined : { coordination, sync, replication };

@@ -81,6 +81,14 @@ export const BrokerConfigSchema = z.object({
   producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
   /** Kafka's offsets.retention.minutes: how long a group without members keeps its committed offsets. */
   offsetsRetentionMinutes: z.coerce.number().int().min(1).default(7 * 24 * 60),
+  /** Kafka's offsets.topic.num.partitions: partitions of the internal `__consumer_offsets` topic, fixed when it is first created. */
+  offsetsTopicNumPartitions: z.coerce.number().int().min(1).max(10000).default(50),
+  /** Kafka's offsets.topic.replication.factor: replicas of `__consumer_offsets` (capped by the live brokers when it is created). */
+  offsetsTopicReplicationFactor: z.coerce.number().int().min(1).max(32767).default(3),
+  /** Kafka's offsets.topic.segment.bytes: segment size of `__consumer_offsets` (small, so compaction can clean it). */
+  offsetsTopicSegmentBytes: z.coerce.number().int().min(1024).max(2 ** 31 - 1).default(100 * 1024 * 1024),
+  /** Kafka's offsets.commit.timeout.ms: how long a commit waits for the offsets partition's in-sync replicas. */
+  offsetsCommitTimeoutMs: z.coerce.number().int().min(1).default(5000),
   topicDefaults: TopicDefaultsSchema.default({}),
   /** Kafka listener: close a connection idle this long (connections.max.idle.ms, Kafka's 10 min). */
   connectionsMaxIdleMs: z.coerce.number().int().min(1).default(10 * 60 * 1000),

@@ -36,6 +36,8 @@ export const BROKER_ERROR_CODES = [
   'NON_EMPTY_GROUP',
   'INVALID_GROUP_ID',
   'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'COORDINATOR_LOAD_IN_PROGRESS',
   'SHUTTING_DOWN',
   'REQUEST_TIMED_OUT',
   'NOT_ENOUGH_REPLICAS',
@@ -48,7 +50,7 @@ export type BrokerErrorCode = (typeof BROKER_ERROR_CODES)[number];
 export class BrokerError extends Error {
   override readonly name = 'BrokerError';
   readonly code: BrokerErrorCode;
-  /** NOT_LEADER: the broker that leads the partition (when one does), for the front doors' routing hints. */
+  /** NOT_LEADER: the broker that leads the partition (when one does); NOT_COORDINATOR: the group's coordinator (the leader of its offsets partition) — for the front doors' routing hints. */
   readonly leaderId: number | undefined;
 
   constructor(code: BrokerErrorCode, message: string, options?: { cause?: unknown; leaderId?: number }) {

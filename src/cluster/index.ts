@@ -9,7 +9,7 @@ export { singleNodeMetadata } from './cluster-metadata.js';
 export type { BrokerNode, ClusterMetadata } from './cluster-metadata.js';
 export type { PartitionRole, PartitionState, AppendOptions, FetchOptions } from './partition.js';
 export { murmur2, partitionForKey } from './murmur2.js';
-export { validateTopicName, validateTopicConfigs, TOPIC_CONFIG_NAMES } from './topic-rules.js';
+export { validateTopicName, validateTopicConfigs, isInternalTopicName, TOPIC_CONFIG_NAMES } from './topic-rules.js';
 export { describeTopicConfigs, checkTopicConfig, TOPIC_CONFIGS } from './topic-configs.js';
 export type { ConfigSource, TopicConfigEntry } from './topic-configs.js';
 export { ClusterSync, coordinatedMetadata } from './coordinated-cluster.js';

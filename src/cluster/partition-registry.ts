@@ -217,12 +217,16 @@ export class PartitionRegistry {
     this.topicAdmin = admin;
   }
 
-  /** `replicationFactor` (-1 = the broker default) matters only in cluster mode. */
-  createTopic(name: string, partitions: number, configs: Record<string, string>, replicationFactor = -1): Promise<Topic> {
+  /**
+   * `replicationFactor` (-1 = the broker default) matters only in cluster mode. `internal`: the
+   * broker's own internal topic (`__consumer_offsets`), whose reserved name clients may not use.
+   */
+  createTopic(name: string, partitions: number, configs: Record<string, string>, replicationFactor = -1, options: { internal?: boolean } = {}): Promise<Topic> {
+    const internal = options.internal === true;
     const delegate = this.topicAdmin;
     if (delegate !== undefined) {
       return this.viaAdmin(async () => {
-        validateTopicName(name);
+        validateTopicName(name, internal);
         const count = partitions === 0 ? this.options.defaults['num.partitions'] : partitions;
         validatePartitionCount(count);
         await delegate.createTopic(name, count, validateTopicConfigs(configs), replicationFactor);
@@ -230,7 +234,7 @@ export class PartitionRegistry {
       });
     }
     return this.admin(async () => {
-      validateTopicName(name);
+      validateTopicName(name, internal);
       const count = partitions === 0 ? this.options.defaults['num.partitions'] : partitions;
       validatePartitionCount(count);
       const overrides = validateTopicConfigs(configs);

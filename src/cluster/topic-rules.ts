@@ -19,7 +19,13 @@ export function isReservedTopicName(name: string): boolean {
   return name === '__consumer_offsets' || name === '__transaction_state' || name.startsWith('__rill');
 }
 
-export function validateTopicName(name: string): void {
+/** Kafka's internal topics (Topic.isInternal): listed with isInternal=true, closed to client produce. */
+export function isInternalTopicName(name: string): boolean {
+  return name === '__consumer_offsets' || name === '__transaction_state';
+}
+
+/** `allowReserved`: the broker's own internal topics (the group coordinator's `__consumer_offsets`). */
+export function validateTopicName(name: string, allowReserved = false): void {
   if (name.length === 0 || name.length > MAX_TOPIC_NAME) {
     throw new BrokerError('INVALID_TOPIC', `topic name must be 1-${MAX_TOPIC_NAME} characters, got ${name.length}`);
   }
@@ -28,7 +34,7 @@ export function validateTopicName(name: string): void {
     throw new BrokerError('INVALID_TOPIC', `topic name "${name}" may contain only ASCII letters, digits, '.', '_' and '-'`);
   }
   // Kafka refuses to create its internal topics with INVALID_REQUEST (CreateTopics).
-  if (isReservedTopicName(name)) throw new BrokerError('INVALID_REQUEST', `topic name "${name}" is reserved for internal use`);
+  if (!allowReserved && isReservedTopicName(name)) throw new BrokerError('INVALID_REQUEST', `topic name "${name}" is reserved for internal use`);
 }
 
 export function validatePartitionCount(count: number): void {

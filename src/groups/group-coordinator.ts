@@ -11,9 +11,16 @@
  * forgotten at the next check) (Kafka expires simple groups' offsets one
  * by one; the store offers no per-partition delete, so they go together).
  *
+ * Placement (with `placement`, as the broker always runs): a group is served only by the broker
+ * leading its `__consumer_offsets` partition once it has loaded it — the front doors call
+ * `checkCoordinator` before every group API (NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS),
+ * ListGroups and expiry see only the groups coordinated here, and when the leadership of a
+ * partition moves away its groups' membership is dropped (members rejoin on the new coordinator).
+ *
  * Concurrency: the event loop; membership is checked synchronously before the one awaited
  * write, so a commit is judged against the state at its arrival.
  */
+import type { BrokerNode } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import { decodeConsumerAssignment } from './consumer-protocol.js';
 import type { GroupState, TopicPartitions } from './group.js';
@@ -73,6 +80,28 @@ export class GroupCoordinator extends StreamMembership {
       this.expireGroups().catch((err: unknown) => options.onError?.(err, 'expiring empty groups failed'));
     }, options.retentionCheckIntervalMs ?? 600_000);
     this.expiryTimer.unref();
+    const placement = options.placement;
+    placement?.onUnload((partition) => void this.unloadGroups((groupId) => placement.partitionFor(groupId) === partition));
+  }
+
+  /**
+   * Throws unless this broker coordinates `groupId` now (NOT_COORDINATOR with the coordinator's
+   * id, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE). An empty group id passes: the
+   * API itself answers INVALID_GROUP_ID, as Kafka's validateGroupStatus checks it first.
+   */
+  async checkCoordinator(groupId: string): Promise<void> {
+    if (groupId.length === 0) return;
+    await this.options.placement?.checkCoordinator(groupId);
+  }
+
+  /** FindCoordinator: the broker coordinating `groupId`, or undefined when there is no placement (this broker coordinates all). */
+  async coordinatorOf(groupId: string): Promise<BrokerNode | undefined> {
+    return this.options.placement?.coordinatorOf(groupId);
+  }
+
+  /** Whether this broker coordinates `groupId` now (always, without placement). */
+  coordinates(groupId: string): boolean {
+    return this.options.placement?.owns(groupId) ?? true;
   }
 
   /** Per partition: UNKNOWN_TOPIC_OR_PARTITION / OFFSET_METADATA_TOO_LARGE for bad rows, the membership error (if any) for the rest, which are committed otherwise. */
@@ -116,8 +145,11 @@ export class GroupCoordinator extends StreamMembership {
 
   async listGroups(): Promise<GroupSummary[]> {
     const out = new Map<string, GroupSummary>();
-    for (const id of await this.options.offsets.listGroupIds()) out.set(id, { groupId: id, protocolType: '', state: 'Empty', members: 0 });
+    for (const id of await this.options.offsets.listGroupIds()) {
+      if (this.coordinates(id)) out.set(id, { groupId: id, protocolType: '', state: 'Empty', members: 0 });
+    }
     for (const g of this.table.values()) {
+      if (!this.coordinates(g.groupId)) continue;
       if (g.isIdle() && g.state === 'Empty' && !out.has(g.groupId) && g.protocolType === null) continue;
       out.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, members: g.members.size });
     }
@@ -168,7 +200,7 @@ export class GroupCoordinator extends StreamMembership {
     const ids = new Set([...(await offsets.listGroupIds()), ...[...this.table.values()].map((g) => g.groupId)]);
     const expired: string[] = [];
     for (const id of ids) {
-      if (this.hasLiveMembers(id)) continue;
+      if (this.hasLiveMembers(id) || !this.coordinates(id)) continue;
       const newest = (await offsets.newestCommitMs(id)) ?? 0;
       const group = this.table.get(id);
       if (group !== undefined && (!group.isIdle() || group.state !== 'Empty')) continue;

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { BrokerError, type BrokerErrorCode } from '../errors.js';
 import { chooseProtocol, Group, STREAM_PROTOCOL_TYPE, type JoinGroupResult, type Member, type SyncGroupResult } from './group.js';
 import type { GroupOffsets } from './group-offsets.js';
+import type { OffsetsTopic } from './offsets-topic.js';
 import { GroupTable } from './group-table.js';
 
 export interface CoordinatorOptions {
@@ -37,6 +38,8 @@ export interface CoordinatorOptions {
   retentionCheckIntervalMs?: number;
   /** Where failures of the periodic offset expiry are reported. */
   onError?: (err: unknown, what: string) => void;
+  /** Where groups live (`__consumer_offsets`): coordinator checks, FindCoordinator, and unloading on leadership loss. */
+  placement?: OffsetsTopic;
   /** Partition count of a topic, undefined if unknown (broker-assigned groups). */
   partitionsOf?: (topic: string) => number | undefined;
   clock?: () => number;
@@ -173,16 +176,33 @@ export class GroupMembership {
   }
 
   stop(): void {
-    for (const group of this.table.values()) {
-      clearTimeout(group.rebalanceTimer);
-      for (const timer of group.pending.values()) clearTimeout(timer);
-      for (const m of group.members.values()) {
-        clearTimeout(m.sessionTimer);
-        m.joinWaiter?.(this.errorResult(m.memberId, 'COORDINATOR_NOT_AVAILABLE'));
-        m.joinWaiter = undefined;
-        m.syncWaiter?.reject(fail('COORDINATOR_NOT_AVAILABLE', 'the broker is stopping'));
-        m.syncWaiter = undefined;
-      }
+    for (const group of this.table.values()) this.release(group, 'COORDINATOR_NOT_AVAILABLE', 'the broker is stopping', false);
+  }
+
+  /**
+   * Forgets the in-memory state of every group `owned` selects (this broker stopped coordinating
+   * them): waiting joins and syncs answer NOT_COORDINATOR, streams end with it, timers stop —
+   * the members find the new coordinator and rejoin there. Committed offsets are not touched.
+   */
+  unloadGroups(owned: (groupId: string) => boolean): number {
+    const doomed = [...this.table.values()].filter((g) => owned(g.groupId));
+    for (const group of doomed) {
+      this.release(group, 'NOT_COORDINATOR', `this broker no longer coordinates group ${group.groupId}`, true);
+      this.table.delete(group);
+    }
+    return doomed.length;
+  }
+
+  private release(group: Group, code: BrokerErrorCode, message: string, endStreams: boolean): void {
+    clearTimeout(group.rebalanceTimer);
+    for (const timer of group.pending.values()) clearTimeout(timer);
+    for (const m of group.members.values()) {
+      clearTimeout(m.sessionTimer);
+      m.joinWaiter?.(this.errorResult(m.memberId, code));
+      m.joinWaiter = undefined;
+      m.syncWaiter?.reject(fail(code, message));
+      m.syncWaiter = undefined;
+      if (endStreams) m.stream?.end?.(fail(code, message));
     }
   }
 

@@ -1,15 +1,22 @@
 /**
- * GroupOffsets: committed consumer-group offsets (the next offset to read), kept in the RocksDB
- * MetaStore so they survive restarts, with the per-partition checks and the lag view both front
- * doors share. Membership checks are the GroupCoordinator's; this class only validates rows
- * (`check`: unknown topic or partition, negative offset, metadata over
- * `offset.metadata.max.bytes`) and stores them (`store`: one atomic write per call); every
+ * GroupOffsets: committed consumer-group offsets (the next offset to read) with the
+ * per-partition checks and the lag view both front doors share. Membership checks are the
+ * GroupCoordinator's; this class only validates rows (`check`: unknown topic or partition,
+ * negative offset, metadata over `offset.metadata.max.bytes`) and stores them (`store`); every
  * commit goes through GroupCoordinator.commitOffsets/commitAll.
- * Stateless apart from the store; calls may run concurrently.
+ *
+ * Where they live: with an OffsetsTopic (`useLog`, what the broker always sets), every change is
+ * first appended to the group's `__consumer_offsets` partition (the replicated truth, in the
+ * record format of offset-record.ts) and only then written to the RocksDB MetaStore, the
+ * materialised view every read uses; deletion appends tombstones. Without one (unit tests),
+ * the MetaStore alone. Calls may run concurrently; writes of one offsets partition are
+ * serialised by the OffsetsTopic.
  */
 import type { CommittedOffset, MetaStore } from '../../storage/index.js';
 import type { PartitionRegistry } from '../cluster/index.js';
 import { BrokerError, toBrokerError } from '../errors.js';
+import { encodeOffsetKey, encodeOffsetValue } from './offset-record.js';
+import type { OffsetsTopic } from './offsets-topic.js';
 
 /** Kafka's offset.metadata.max.bytes default. */
 export const MAX_OFFSET_METADATA_BYTES = 4096;
@@ -32,12 +39,19 @@ export interface PartitionLagRow {
 }
 
 export class GroupOffsets {
+  private log: OffsetsTopic | undefined;
+
   constructor(
     private readonly meta: MetaStore,
     private readonly registry: PartitionRegistry,
     private readonly clock: () => number = Date.now,
     readonly maxMetadataBytes = MAX_OFFSET_METADATA_BYTES,
   ) {}
+
+  /** From now on every change goes to `log` first (the replicated `__consumer_offsets`). */
+  useLog(log: OffsetsTopic): void {
+    this.log = log;
+  }
 
   /**
    * Why one row cannot be committed, or null (Kafka checks each partition on its own). Kafka's
@@ -58,7 +72,7 @@ export class GroupOffsets {
     return null;
   }
 
-  /** Stores rows already checked, in one atomic write. */
+  /** Stores rows already checked: one batch in the offsets log, then one atomic write of the view. */
   async store(group: string, offsets: readonly OffsetCommit[]): Promise<void> {
     if (offsets.length === 0) return;
     const now = this.clock();
@@ -70,7 +84,13 @@ export class GroupOffsets {
       metadata: o.metadata ?? '',
       commitTimestampMs: now,
     }));
-    await this.meta.commitOffsets(group, rows);
+    const log = this.log;
+    if (log === undefined) return this.meta.commitOffsets(group, rows);
+    const records = rows.map((r) => ({
+      key: encodeOffsetKey({ group, topic: r.topic, partition: r.partition }),
+      value: encodeOffsetValue({ ...r, topicId: this.registry.findTopic(r.topic)?.topicId ?? '' }),
+    }));
+    await log.append(group, records, () => this.meta.commitOffsets(group, rows));
   }
 
   fetch(group: string, topic?: string): Promise<CommittedOffset[]> {
@@ -86,8 +106,14 @@ export class GroupOffsets {
     return this.meta.listGroups();
   }
 
-  deleteGroup(group: string): Promise<void> {
-    return this.meta.deleteGroupOffsets(group);
+  /** Removes every committed offset of the group (tombstones in the offsets log first). */
+  async deleteGroup(group: string): Promise<void> {
+    const log = this.log;
+    if (log === undefined) return this.meta.deleteGroupOffsets(group);
+    const rows = await this.meta.fetchOffsets(group);
+    if (rows.length === 0) return;
+    const tombstones = rows.map((r) => ({ key: encodeOffsetKey({ group, topic: r.topic, partition: r.partition }), value: null }));
+    await log.append(group, tombstones, () => this.meta.deleteGroupOffsets(group));
   }
 
   /** The time of the group's newest commit, or undefined when it has none. */

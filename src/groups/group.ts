@@ -9,7 +9,7 @@
  * A group is managed either by Kafka clients (protocol type from JoinGroup, client-side
  * assignment) or by the broker for SubscribeGroup streams (protocol type `rill`), never both.
  */
-import type { BrokerErrorCode } from '../errors.js';
+import type { BrokerError, BrokerErrorCode } from '../errors.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -62,7 +62,7 @@ export interface Member {
   syncWaiter: { resolve: (r: SyncGroupResult) => void; reject: (e: Error) => void } | undefined;
   sessionTimer: NodeJS.Timeout | undefined;
   /** Broker-assigned members (SubscribeGroup streams): their topics, partitions and listener. */
-  stream: { topics: string[]; owned: TopicPartitions[]; notify: (a: StreamAssignment) => void } | undefined;
+  stream: { topics: string[]; owned: TopicPartitions[]; notify: (a: StreamAssignment) => void; end?: (err: BrokerError) => void } | undefined;
 }
 
 export class Group {

@@ -11,6 +11,7 @@
  * Single-threaded (the event loop), like the Kafka protocol it extends.
  */
 import { randomUUID } from 'node:crypto';
+import type { BrokerError } from '../errors.js';
 import { STREAM_PROTOCOL_TYPE, type Group, type Member, type StreamAssignment } from './group.js';
 import { fail, GroupMembership } from './group-membership.js';
 import { assignPartitions, minus, STREAM_ASSIGNORS, type StreamAssignor } from './stream-assignor.js';
@@ -26,8 +27,11 @@ export interface StreamJoinRequest {
 }
 
 export class StreamMembership extends GroupMembership {
-  /** Adds a stream to its group and rebalances; `notify` receives this stream's assignment now and at every later generation. */
-  joinStream(req: StreamJoinRequest, notify: (a: StreamAssignment) => void): { memberId: string } {
+  /**
+   * Adds a stream to its group and rebalances; `notify` receives this stream's assignment now and
+   * at every later generation; `end` is called if the broker drops the group (it stopped coordinating it).
+   */
+  joinStream(req: StreamJoinRequest, notify: (a: StreamAssignment) => void, end?: (err: BrokerError) => void): { memberId: string } {
     if (req.groupId.length === 0) throw fail('INVALID_GROUP_ID', 'group id must not be empty');
     if (req.topics.length === 0) throw fail('INVALID_REQUEST', 'SubscribeGroup needs at least one topic');
     const assignor = (req.assignor === '' ? 'range' : req.assignor) as StreamAssignor;
@@ -59,7 +63,7 @@ export class StreamMembership extends GroupMembership {
       joinWaiter: undefined,
       syncWaiter: undefined,
       sessionTimer: undefined,
-      stream: { topics: [...new Set(req.topics)], owned: [], notify },
+      stream: { topics: [...new Set(req.topics)], owned: [], notify, ...(end === undefined ? {} : { end }) },
     };
     group.protocolType = STREAM_PROTOCOL_TYPE;
     group.protocolName = assignor;

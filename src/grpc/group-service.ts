@@ -5,6 +5,10 @@
  * state, protocol, generation and members with their assignments, lag per partition, DeleteGroup
  * and ResetOffsets (both refused while members are live). An unknown group answers empty from
  * FetchOffsets and DescribeGroup alike (state Dead), as Kafka's OffsetFetch and DescribeGroups do.
+ * Every call about one group is answered by its coordinator only: elsewhere FAILED_PRECONDITION
+ * (NOT_COORDINATOR) with the coordinator's gRPC address (`coordinator` in the ErrorInfo, the
+ * `rill-coordinator` trailer), UNAVAILABLE while its offsets load; ListGroups lists the groups
+ * this broker coordinates.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { BrokerError } from '../errors.js';
@@ -31,6 +35,7 @@ interface ResetOffsetsMsg {
 export function groupService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
   return {
     CommitOffsets: unary(ctx, 'GroupService.CommitOffsets', async (req: CommitOffsetsMsg) => {
+      await ctx.coordinator.checkCoordinator(req.group);
       await ctx.coordinator.commitAll({
         groupId: req.group,
         generationId: req.generationId ?? -1,
@@ -41,6 +46,7 @@ export function groupService(ctx: ServiceContext): grpc.UntypedServiceImplementa
     }),
     FetchOffsets: unary(ctx, 'GroupService.FetchOffsets', async (req: { group: string; topic: string }) => {
       if (req.group.length === 0) throw new BrokerError('INVALID_GROUP_ID', 'group must not be empty');
+      await ctx.coordinator.checkCoordinator(req.group);
       const rows = await ctx.groups.fetch(req.group, req.topic.length > 0 ? req.topic : undefined);
       return { offsets: rows.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString(), metadata: o.metadata })) };
     }),
@@ -50,6 +56,7 @@ export function groupService(ctx: ServiceContext): grpc.UntypedServiceImplementa
     }),
     DescribeGroup: unary(ctx, 'GroupService.DescribeGroup', async (req: { group: string }) => {
       if (req.group.length === 0) throw new BrokerError('INVALID_GROUP_ID', 'group must not be empty');
+      await ctx.coordinator.checkCoordinator(req.group);
       const [description, rows] = await Promise.all([ctx.coordinator.describeGroup(req.group), ctx.groups.lag(req.group)]);
       const partitions = rows.map((r) => ({
         topic: r.topic,
@@ -77,12 +84,14 @@ export function groupService(ctx: ServiceContext): grpc.UntypedServiceImplementa
       };
     }),
     DeleteGroup: unary(ctx, 'GroupService.DeleteGroup', async (req: { group: string }) => {
+      await ctx.coordinator.checkCoordinator(req.group);
       await ctx.coordinator.deleteGroup(req.group);
       return {};
     }),
     ResetOffsets: unary(ctx, 'GroupService.ResetOffsets', async (req: ResetOffsetsMsg) => {
       if (req.group.length === 0) throw new BrokerError('INVALID_GROUP_ID', 'group must not be empty');
       if (req.to === 'RESET_TO_UNSPECIFIED') throw new BrokerError('INVALID_REQUEST', 'to must say where to reset: earliest, latest, timestamp or offset');
+      await ctx.coordinator.checkCoordinator(req.group);
       const topic = ctx.registry.getTopic(req.topic);
       const partitions = req.partitions.length > 0 ? req.partitions : topic.partitions.map((_, p) => p);
       if (ctx.coordinator.hasLiveMembers(req.group)) {

@@ -9,7 +9,7 @@
  * verbatim, so nothing is decoded or re-encoded here.
  */
 import { countRecords, encodeRecordBatch, type Compression, type RecordInput } from '../../storage/index.js';
-import { partitionForKey, type PartitionRegistry, type Topic } from '../cluster/index.js';
+import { isInternalTopicName, partitionForKey, type PartitionRegistry, type Topic } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { ProduceRecordMsg, ProduceRequestMsg, ProduceResponseMsg, RecordPositionMsg } from './messages.js';
@@ -30,6 +30,7 @@ export class RecordProducer {
   async produce(req: ProduceRequestMsg): Promise<ProduceResponseMsg> {
     if (req.partition !== undefined) checkPartition(req.partition);
     const topic = this.registry.getTopic(checkTopicName(req.topic));
+    if (isInternalTopicName(topic.name)) throw new BrokerError('INVALID_TOPIC', `cannot append to internal topic ${topic.name}: the group coordinator writes it`);
     if (req.batches !== undefined && req.batches.length > 0) return this.produceBatches(topic, req, req.batches);
     if (req.records.length === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
     const maxBytes = topic.effective['max.message.bytes'];

@@ -40,6 +40,8 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
   NON_EMPTY_GROUP: grpc.status.FAILED_PRECONDITION,
   INVALID_GROUP_ID: grpc.status.INVALID_ARGUMENT,
   COORDINATOR_NOT_AVAILABLE: grpc.status.UNAVAILABLE,
+  NOT_COORDINATOR: grpc.status.FAILED_PRECONDITION,
+  COORDINATOR_LOAD_IN_PROGRESS: grpc.status.UNAVAILABLE,
   SHUTTING_DOWN: grpc.status.UNAVAILABLE,
   REQUEST_TIMED_OUT: grpc.status.DEADLINE_EXCEEDED,
   NOT_ENOUGH_REPLICAS: grpc.status.UNAVAILABLE,
@@ -50,6 +52,8 @@ const STATUS: Readonly<Record<BrokerErrorCode, grpc.status>> = {
 export const ERROR_CODE_METADATA = 'rill-error-code';
 /** NOT_LEADER: the leader's gRPC address (host:port), also as the ErrorInfo metadata entry `leader`. */
 export const LEADER_METADATA = 'rill-leader';
+/** NOT_COORDINATOR: the group coordinator's gRPC address (host:port), also as the ErrorInfo metadata entry `coordinator`. */
+export const COORDINATOR_METADATA = 'rill-coordinator';
 
 /** The gRPC status of a BrokerError code (every code has one). */
 export function grpcStatusOf(code: BrokerErrorCode): grpc.status {
@@ -59,7 +63,8 @@ export function grpcStatusOf(code: BrokerErrorCode): grpc.status {
 /**
  * Any error as the status a handler answers with. `metadata` goes into the ErrorInfo (for
  * example the leader's address with NOT_LEADER). With `cluster`, a NOT_LEADER whose leader is a
- * live broker carries that broker's gRPC address (`leader` in the ErrorInfo, `rill-leader` trailer).
+ * live broker carries that broker's gRPC address (`leader` in the ErrorInfo, `rill-leader` trailer),
+ * and a NOT_COORDINATOR the group coordinator's (`coordinator`, `rill-coordinator` trailer).
  */
 export function toServiceError(
   err: unknown,
@@ -70,11 +75,16 @@ export function toServiceError(
   const code = STATUS[broker.code];
   const trailers = new grpc.Metadata();
   trailers.set(ERROR_CODE_METADATA, broker.code);
-  const leader = broker.code === 'NOT_LEADER' && broker.leaderId !== undefined && broker.leaderId >= 0 ? cluster?.broker(broker.leaderId) : undefined;
-  if (leader !== undefined) {
-    const address = `${leader.host}:${leader.grpcPort}`;
-    metadata = { ...metadata, leader: address };
-    trailers.set(LEADER_METADATA, address);
+  const routed = (broker.code === 'NOT_LEADER' || broker.code === 'NOT_COORDINATOR') && broker.leaderId !== undefined && broker.leaderId >= 0 ? cluster?.broker(broker.leaderId) : undefined;
+  if (routed !== undefined) {
+    const address = `${routed.host}:${routed.grpcPort}`;
+    if (broker.code === 'NOT_LEADER') {
+      metadata = { ...metadata, leader: address };
+      trailers.set(LEADER_METADATA, address);
+    } else {
+      metadata = { ...metadata, coordinator: address };
+      trailers.set(COORDINATOR_METADATA, address);
+    }
   }
   trailers.set(STATUS_DETAILS_METADATA, encodeStatusDetails(code, broker.message, { reason: broker.code, domain: ERROR_DOMAIN, metadata }));
   return { code, details: broker.message, metadata: trailers };

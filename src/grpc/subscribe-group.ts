@@ -9,7 +9,8 @@
  * Liveness is the session: the stream leaves its group when the client cancels or disconnects,
  * when the broker stops, when a read fails, or when the client has not read for the session
  * timeout (grpc-js reports a full stream as `write() === false` until 'drain'); then it ends
- * with a status. Everything runs on the event loop; loops only write after checking their own
+ * with a status — NOT_COORDINATOR (FAILED_PRECONDITION with the coordinator's address) when this
+ * broker does not, or no longer, coordinate the group. Everything runs on the event loop; loops only write after checking their own
  * abort signal, in the same tick as the write.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
@@ -64,9 +65,16 @@ class GroupStream {
     this.abort.signal.addEventListener('abort', () => this.ctx.shutdown.removeEventListener('abort', onShutdown), { once: true });
     this.call.on('cancelled', () => this.finish());
     this.call.on('drain', () => this.drained());
+    void this.join();
+  }
+
+  /** Joins the group once this broker is known to coordinate it (NOT_COORDINATOR otherwise). */
+  private async join(): Promise<void> {
     try {
       if (this.req.topics.some((t) => t.length === 0)) throw new BrokerError('INVALID_REQUEST', 'topic names must not be empty');
       if (this.req.maxBytes < 0) throw new BrokerError('INVALID_REQUEST', 'max_bytes must not be negative');
+      await this.ctx.coordinator.checkCoordinator(this.req.group);
+      if (this.ended) return;
       const joined = this.ctx.coordinator.joinStream(
         {
           groupId: this.req.group,
@@ -77,6 +85,7 @@ class GroupStream {
           clientHost: this.call.getPeer(),
         },
         (a) => this.assigned(a),
+        (err) => this.finish(err),
       );
       this.memberId = joined.memberId;
       if (this.ended) this.ctx.coordinator.leaveStream(this.req.group, joined.memberId);

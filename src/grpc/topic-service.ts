@@ -9,7 +9,7 @@ import type { PartitionRegistry, Topic } from '../cluster/index.js';
 import type { AlterTopicConfigsRequestMsg, CreatePartitionsRequestMsg, DeleteRecordsRequestMsg, PartitionInfoMsg, TopicInfoMsg } from './messages.js';
 import { checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
-import { describeTopicConfigs } from '../cluster/index.js';
+import { describeTopicConfigs, isInternalTopicName } from '../cluster/index.js';
 
 function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boolean): TopicInfoMsg {
   return {
@@ -54,7 +54,8 @@ export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementa
       await registry.deleteTopic(checkTopicName(req.name, 'name'));
       return {};
     }),
-    List: unary(ctx, 'TopicService.List', async () => ({ topics: registry.listTopics().map((t) => topicInfo(registry, t, false)) })),
+    // Internal topics (__consumer_offsets) are left out, as Kafka's Admin listTopics does by default.
+    List: unary(ctx, 'TopicService.List', async () => ({ topics: registry.listTopics().filter((t) => !isInternalTopicName(t.name)).map((t) => topicInfo(registry, t, false)) })),
     Describe: unary(ctx, 'TopicService.Describe', async (req: { name: string }) => {
       const topic = registry.getTopic(checkTopicName(req.name, 'name'));
       return { topic: topicInfo(registry, topic, true), partitions: await partitionInfo(topic) };

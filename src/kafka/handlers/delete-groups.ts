@@ -2,6 +2,7 @@
  * DeleteGroups (42), v0–2: deletes each group and its committed offsets, as Kafka's
  * GroupCoordinator.handleDeleteGroups answers — NON_EMPTY_GROUP while it has members,
  * GROUP_ID_NOT_FOUND when unknown, INVALID_GROUP_ID for an empty name; one result per group.
+ * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -16,6 +17,7 @@ export const deleteGroupsHandler: KafkaHandler = {
     const results = [];
     for (const groupId of req.groupsNames) {
       try {
+        await ctx.coordinator.checkCoordinator(groupId);
         await ctx.coordinator.deleteGroup(groupId);
         results.push({ groupId, errorCode: 0 });
       } catch (err) {

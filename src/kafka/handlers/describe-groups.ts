@@ -1,6 +1,7 @@
 /**
  * DescribeGroups (15), v0–5: state, protocol and members (with their metadata and assignment)
  * of each group; unknown groups are reported Dead, as Kafka does.
+ * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -15,6 +16,7 @@ export const describeGroupsHandler: KafkaHandler = {
     const groups = await Promise.all(
       req.groups.map(async (groupId) => {
         try {
+          await ctx.coordinator.checkCoordinator(groupId);
           const d = await ctx.coordinator.describeGroup(groupId);
           return {
             errorCode: 0,

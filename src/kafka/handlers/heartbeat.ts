@@ -1,6 +1,7 @@
 /**
  * Heartbeat (12), v0–4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
  * v3+ carry group.instance.id: a replaced static member gets FENCED_INSTANCE_ID.
+ * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -12,7 +13,9 @@ export const heartbeatHandler: KafkaHandler = {
   maxVersion: 4,
   async handle(ctx, body) {
     try {
-      ctx.coordinator.heartbeat(body as { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null });
+      const req = body as { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null };
+      await ctx.coordinator.checkCoordinator(req.groupId);
+      ctx.coordinator.heartbeat(req);
       return { throttleTimeMs: 0, errorCode: 0 };
     } catch (err) {
       return { throttleTimeMs: 0, errorCode: toKafkaError(err).code };

@@ -3,6 +3,7 @@
  * MEMBER_ID_REQUIRED with its member id and must rejoin with it; from v5 a static member
  * (group.instance.id) rejoining a Stable group gets the current generation at once (v9 tells a
  * static leader to skip the assignment). The response waits until the rebalance completes.
+ * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { BrokerError } from '../../errors.js';
 import type { JoinGroupRequest as CoordinatorJoinRequest } from '../../groups/index.js';
@@ -20,6 +21,7 @@ export const joinGroupHandler: KafkaHandler = {
     const req = body as unknown as JoinGroupRequest;
     const failed = (code: number, memberId = req.memberId) => ({ throttleTimeMs: 0, errorCode: code, generationId: -1, protocolType: null, protocolName: '', leader: '', memberId, members: [] });
     try {
+      await ctx.coordinator.checkCoordinator(req.groupId);
       const result = await ctx.coordinator.joinGroup({
         groupId: req.groupId,
         sessionTimeoutMs: req.sessionTimeoutMs,

@@ -1,5 +1,6 @@
 /**
  * LeaveGroup (13), v0–5: one member (v0–2) or several, by member id or group.instance.id (v3+).
+ * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -18,6 +19,11 @@ export const leaveGroupHandler: KafkaHandler = {
   async handle(ctx, body, header) {
     const req = body as unknown as LeaveGroupRequest;
     const leaving = header.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
+    try {
+      await ctx.coordinator.checkCoordinator(req.groupId);
+    } catch (err) {
+      return { throttleTimeMs: 0, errorCode: toKafkaError(err).code, members: [] };
+    }
     const results = ctx.coordinator.leaveGroup(req.groupId, leaving);
     const members = results.map((r) => ({ memberId: r.memberId, groupInstanceId: r.groupInstanceId, errorCode: r.error === null ? 0 : toKafkaError(r.error).code }));
     const errorCode = header.apiVersion >= 3 ? 0 : (members[0]?.errorCode ?? 0);

@@ -1,5 +1,6 @@
 /**
- * ListGroups (16), v0–5: every group this coordinator knows, live or with committed offsets;
+ * ListGroups (16), v0–5: every group this broker coordinates (its loaded `__consumer_offsets`
+ * partitions), live or with committed offsets;
  * v4+ filter by state.
  */
 import type { KafkaHandler } from '../handler.js';

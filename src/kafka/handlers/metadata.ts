@@ -1,11 +1,11 @@
 /**
  * Metadata (3), v0–12: this broker, the topics asked for (v0: an empty list means all; v1+:
  * null means all, empty means none), their partitions with this broker as leader and only
- * replica, topic ids from v10. Unknown topics are created when the request allows it (v4+ flag;
+ * replica, topic ids from v10; `__consumer_offsets` is listed with isInternal=true. Unknown topics are created when the request allows it (v4+ flag;
  * always before v4) and the broker's auto.create.topics.enable is on.
  */
 import { BrokerError } from '../../errors.js';
-import type { Topic } from '../../cluster/index.js';
+import { isInternalTopicName, type Topic } from '../../cluster/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaContext, KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
@@ -22,7 +22,7 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
     errorCode: 0,
     name: topic.name,
     topicId: topic.topicId,
-    isInternal: false,
+    isInternal: isInternalTopicName(topic.name),
     partitions: topic.partitions.map((partition, partitionIndex) => ({
       errorCode: partition.role === 'offline' ? kafkaError('KAFKA_STORAGE_ERROR') : 0,
       partitionIndex,

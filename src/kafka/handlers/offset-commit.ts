@@ -4,7 +4,9 @@
  * bad partition, the others committed — after the membership checks (ILLEGAL_GENERATION,
  * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID for v7+ static members, REBALANCE_IN_PROGRESS).
  * Generation -1 with no member id is a simple commit, refused (UNKNOWN_MEMBER_ID) while the group
- * has members. Offsets land in the same RocksDB store the gRPC GroupService reads.
+ * has members. Only the group's coordinator takes it (NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS
+ * for every partition otherwise); offsets go to `__consumer_offsets` and the view the gRPC
+ * GroupService reads.
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -27,7 +29,11 @@ export const offsetCommitHandler: KafkaHandler = {
     const offsets = req.topics.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' })),
     );
-    const results = await ctx.coordinator.commitOffsets({
+    const placed = await ctx.coordinator.checkCoordinator(req.groupId).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    const results = placed !== null ? offsets.map(() => ({ error: placed })) : await ctx.coordinator.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,
       memberId: req.memberId,
@@ -40,7 +46,7 @@ export const offsetCommitHandler: KafkaHandler = {
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
-          const error = results[i++]?.error ?? null;
+          const error: unknown = results[i++]?.error ?? null;
           return { partitionIndex: p.partitionIndex, errorCode: error === null ? 0 : toKafkaError(error).code };
         }),
       })),

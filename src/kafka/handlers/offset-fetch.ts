@@ -1,7 +1,8 @@
 /**
  * OffsetFetch (9), v1–9: committed offsets of a group (v8+: of several groups), for the topics
  * asked for or — topics null — every topic the group committed on. A partition with no commit
- * answers offset -1.
+ * answers offset -1. Only the group's coordinator answers (NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS
+ * as the group's error otherwise).
  */
 import type { CommittedOffset } from '../../../storage/index.js';
 import { toKafkaError } from '../error-codes.js';
@@ -19,6 +20,7 @@ interface OffsetFetchRequest {
 async function fetchGroup(ctx: KafkaContext, groupId: string, asked: TopicsAsked): Promise<{ topics: unknown[]; errorCode: number }> {
   let committed: CommittedOffset[];
   try {
+    await ctx.coordinator.checkCoordinator(groupId);
     committed = await ctx.groups.fetch(groupId);
   } catch (err) {
     return { topics: [], errorCode: toKafkaError(err).code };

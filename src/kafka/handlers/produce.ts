@@ -4,9 +4,11 @@
  * response at all; acks other than 0, 1, -1 get INVALID_REQUIRED_ACKS. acks and timeoutMs go down
  * to the registry: acks=-1 waits up to timeoutMs for the high watermark (at once on one node) and
  * answers REQUEST_TIMED_OUT past it. Idempotent retries are answered with their original
- * offsets (the log's producer state).
+ * offsets (the log's producer state). Internal topics (`__consumer_offsets`) refuse client
+ * appends with INVALID_TOPIC_EXCEPTION, as Kafka does.
  */
 import { countRecords } from '../../../storage/index.js';
+import { isInternalTopicName } from '../../cluster/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
@@ -37,6 +39,8 @@ export const produceHandler: KafkaHandler = {
             const base = { index: p.index, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null };
             if (!validAcks) return { ...base, errorCode: kafkaError('INVALID_REQUIRED_ACKS'), errorMessage: `acks must be 0, 1 or -1, not ${req.acks}` };
             if (p.records === null || p.records.length === 0) return { ...base, errorCode: kafkaError('INVALID_RECORD'), errorMessage: 'no records' };
+            // Kafka's ReplicaManager: clients never append to internal topics (the coordinator writes __consumer_offsets).
+            if (isInternalTopicName(topic.name)) return { ...base, errorCode: kafkaError('INVALID_TOPIC_EXCEPTION'), errorMessage: `cannot append to internal topic ${topic.name}` };
             try {
               const result = await ctx.registry.produce(topic.name, p.index, p.records, { acks: req.acks, timeoutMs: req.timeoutMs, signal: conn.closed });
               if (!result.duplicate) ctx.metrics.produced(topic.name, p.records.length, recordCount(p.records));

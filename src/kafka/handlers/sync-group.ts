@@ -2,6 +2,7 @@
  * SyncGroup (14), v0–5: the leader hands in every member's assignment; each member gets its own
  * (an empty one if the leader left it out). v3+ carry group.instance.id (FENCED_INSTANCE_ID for a
  * replaced static member); v5 the protocol type and name, checked against the group's.
+ * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
 import { toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
@@ -24,6 +25,7 @@ export const syncGroupHandler: KafkaHandler = {
   async handle(ctx, body) {
     const req = body as unknown as SyncGroupRequest;
     try {
+      await ctx.coordinator.checkCoordinator(req.groupId);
       const result = await ctx.coordinator.syncGroup(req);
       return { throttleTimeMs: 0, errorCode: 0, ...result };
     } catch (err) {
