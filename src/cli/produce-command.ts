@@ -7,7 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { RillClient } from './client.js';
+import type { ProduceOptions as ClientProduceOptions, RillClient } from '../client/index.js';
 import { examples } from './help-text.js';
 import { writeOut } from './output-writer.js';
 import { parseChoice, parseKeyValue, parsePartitions } from './parse-options.js';
@@ -25,12 +25,6 @@ interface ProduceOptions {
   json?: boolean;
   compression?: string;
   acks?: string;
-}
-
-interface ProduceResponse {
-  partition: number;
-  baseOffset: string;
-  positions: Array<{ partition: number; offset: string }>;
 }
 
 export function registerProduce(program: Command): void {
@@ -69,7 +63,7 @@ export function registerProduce(program: Command): void {
 async function produce(
   client: RillClient,
   topic: string,
-  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean; compression: string; acks: number },
+  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean; compression: Compression; acks: 1 | -1 },
 ): Promise<void> {
   let pending: InputRecord[] = [];
   let pendingPartition: number | undefined = opts.partition;
@@ -78,15 +72,14 @@ async function produce(
   const partitionsUsed = new Set<number>();
   const flush = async () => {
     if (pending.length === 0) return;
-    const request: Record<string, unknown> = {
-      topic,
-      records: pending.map((r) => ({ ...(r.key && { key: r.key }), ...(r.value && { value: r.value }), headers: [...opts.headers, ...r.headers], ...(r.timestampMs && { timestampMs: r.timestampMs }) })),
-    };
-    if (pendingPartition !== undefined) request.partition = pendingPartition;
-    request.compression = opts.compression;
-    request.acks = opts.acks;
-    const res = await client.call<ProduceResponse>('ProduceService', 'Produce', request);
-    const positions = res.positions.length > 0 ? res.positions : pending.map((_, i) => ({ partition: res.partition, offset: (BigInt(res.baseOffset) + BigInt(i)).toString() }));
+    const records = pending.map((r) => ({
+      key: r.key ?? null,
+      value: r.value ?? null,
+      headers: [...opts.headers, ...r.headers.map((h) => ({ key: h.key, value: h.value ?? null }))],
+      ...(r.timestampMs === undefined ? {} : { timestampMs: BigInt(r.timestampMs) }),
+    }));
+    const res = await client.produce(topic, records, { compression: opts.compression, acks: opts.acks, ...(pendingPartition === undefined ? {} : { partition: pendingPartition }) });
+    const positions = res.positions;
     for (const p of positions) partitionsUsed.add(p.partition);
     if (opts.json) await writeOut(positions.map((p) => `${JSON.stringify({ topic, partition: p.partition, offset: Number(p.offset) })}\n`).join(''));
     count += pending.length;
@@ -114,13 +107,14 @@ async function produce(
 }
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+type Compression = NonNullable<ClientProduceOptions['compression']>;
 
-function parseCompression(value: string | undefined): string {
+function parseCompression(value: string | undefined): Compression {
   return value === undefined ? 'none' : parseChoice('--compression', value, CODECS);
 }
 
 /** `--acks 1` (default) or `all` / `-1`, as Kafka's producers spell it. */
-function parseAcks(value: string | undefined): number {
+function parseAcks(value: string | undefined): 1 | -1 {
   if (value === undefined) return 1;
   return parseChoice('--acks', value, ['1', 'all', '-1'] as const) === '1' ? 1 : -1;
 }
