@@ -4,7 +4,8 @@
  * --follow). Start positions are clamped to [log start, high watermark] except an explicit
  * offset, which the broker checks (OUT_OF_RANGE). A group's committed offset is used when it
  * lies inside the log; otherwise the reset position (earliest with --from-beginning, else
- * latest), as Kafka's auto.offset.reset does.
+ * latest), as Kafka's auto.offset.reset does. The log start and the high watermark come from
+ * ListOffsets, which the partition's leader answers (a follower's own log may lag or be empty).
  */
 import { CliError } from './cli-error.js';
 import type { RillClient } from '../client/index.js';
@@ -12,8 +13,6 @@ import type { StartSpec } from './parse-options.js';
 
 export interface PartitionInfo {
   partition: number;
-  logStartOffset: bigint;
-  highWatermark: bigint;
   online?: boolean;
   error?: string;
 }
@@ -31,8 +30,7 @@ export async function resolveRanges(client: RillClient, topic: string, partition
   const committed = start.kind === 'committed' ? await committedOffsets(client, start.group, topic) : new Map<number, bigint>();
   return Promise.all(
     partitions.map(async (p) => {
-      const first = p.logStartOffset;
-      const end = p.highWatermark;
+      const [first, end] = await Promise.all([client.listOffsets(topic, p.partition, 'earliest'), client.listOffsets(topic, p.partition, 'latest')]);
       const clamp = (o: bigint) => (o < first ? first : o > end ? end : o);
       switch (start.kind) {
         case 'earliest':

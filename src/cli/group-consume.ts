@@ -90,13 +90,13 @@ export async function runGroupConsume(client: RillClient, options: GroupConsumeO
       if (options.follow) return;
       const committed = new Map<string, bigint>();
       for (const topic of new Set(a.assigned.map((tp) => tp.topic))) {
-        const described = await client.describeTopic(topic);
         for (const o of await client.fetchOffsets(options.group, topic)) committed.set(key(topic, o.partition), o.offset);
-        for (const p of described.partitions) {
-          const k = key(topic, p.partition);
-          const hw = p.highWatermark;
+        for (const partition of a.assigned.filter((tp) => tp.topic === topic).flatMap((tp) => tp.partitions)) {
+          const k = key(topic, partition);
+          // The leader's offsets: a follower's own log may lag.
+          const [first, hw] = await Promise.all([client.listOffsets(topic, partition, 'earliest'), client.listOffsets(topic, partition, 'latest')]);
           target.set(k, hw);
-          const start = committed.get(k) ?? (options.reset === 'earliest' ? p.logStartOffset : hw);
+          const start = committed.get(k) ?? (options.reset === 'earliest' ? first : hw);
           if ((next.get(k) ?? -1n) < start) next.set(k, start);
         }
       }

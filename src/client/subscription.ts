@@ -271,7 +271,9 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
     } else if (err?.unreachable) {
       for (const [p] of this.positions ?? []) if (this.routeOf(p) === address) this.routes.set(p, this.channels.nextAddress(address));
     }
-    const delay = redirect !== undefined ? 0 : this.backoffMs;
+    // A redirect does not grow the backoff; a broker that keeps pointing at an unreachable
+    // leader (its lease not yet expired) still waits between attempts.
+    const delay = this.backoffMs;
     if (redirect === undefined) this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
     this.retryTimer = setTimeout(() => {
       if (!this.finished) this.open();

@@ -1,0 +1,145 @@
+/**
+ * The `rill` CLI and `rill/client` against three real `rill serve --etcd` brokers and a real
+ * etcd: `rill cluster describe` sent to any broker shows the three brokers, the controller and
+ * every partition's leader, epoch, replicas and ISR (as TopicService.Describe on the leader
+ * itself tells them); the CLI given only a follower's address produces to and consumes from the
+ * partition's leader (the follower answers FAILED_PRECONDITION naming it, the client follows);
+ * an unreachable first `--server` is skipped; a subscription given only a follower's address
+ * resumes on the new leader after its leader is SIGKILLed. Every wait polls with a deadline.
+ *
+ * Followers' logs stay empty until replication exists (the next issue): the test that kills a
+ * leader produces only after the leader change, so the new leader's log has what it reads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RillClient, type ConsumedRecord, type TopicDescription } from '../../../src/client/index.js';
+import { eventually } from '../../helpers/broker-process.js';
+import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
+import { TestClient, statusOf } from '../../helpers/grpc-client.js';
+import { rill } from '../cli/run-rill.js';
+
+interface DescribedCluster {
+  clusterId: string;
+  controllerId: number;
+  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number; httpPort: number; rack: string }>;
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[]; error: string }> }>;
+}
+
+describe('the rill CLI and client against a cluster of three brokers', () => {
+  let cluster: BrokerCluster;
+  const grpcOf = (b: ClusterBroker) => b.process().grpcAddress;
+  const rillAt = (b: ClusterBroker | string, args: string[], input = '') => rill(['--server', typeof b === 'string' ? b : grpcOf(b), ...args], { input, timeoutMs: 30_000 });
+  const okAt = async (b: ClusterBroker | string, args: string[], input = '') => {
+    const r = await rillAt(b, args, input);
+    expect(r.stderr.includes('\n    at '), r.stderr).toBe(false);
+    expect(r.code, `rill ${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  /** The topic as broker `b` describes it, once every partition has a live leader. */
+  const ledPartitions = (b: ClusterBroker, topic: string, partitions: number): Promise<TopicDescription> =>
+    eventually(async () => {
+      const client = new RillClient(grpcOf(b), { followLeader: false, deadlineMs: 5_000 });
+      try {
+        const d = await client.describeTopic(topic);
+        const live = new Set(cluster.brokers.filter((x) => x.running()).map((x) => x.nodeId));
+        return d.partitions.length === partitions && d.partitions.every((p) => live.has(p.leader)) ? d : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        client.close();
+      }
+    }, 20_000, `${topic}: ${partitions} partitions with live leaders seen by broker ${b.nodeId}`);
+
+  beforeAll(async () => {
+    cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000 });
+    await eventually(async () => {
+      const r = await rillAt(cluster.broker(3), ['cluster', 'info', '--json']);
+      if (r.code !== 0) return undefined;
+      const info = JSON.parse(r.stdout) as { controllerId: number; brokers: unknown[] };
+      return info.brokers.length === 3 && info.controllerId >= 1 ? true : undefined;
+    }, 20_000, 'three brokers and a controller');
+  }, 90_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('rill cluster describe shows the brokers, the controller and every partition’s leader, epoch, replicas and ISR', async () => {
+    await okAt(cluster.broker(2), ['topic', 'create', 'routed', '-p', '3']);
+    const truth = await ledPartitions(cluster.broker(1), 'routed', 3);
+    const described = JSON.parse((await okAt(cluster.broker(3), ['cluster', 'describe', '--json'])).stdout) as DescribedCluster;
+    expect(described.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+    for (const b of cluster.brokers) {
+      expect(described.brokers.find((x) => x.nodeId === b.nodeId)).toMatchObject({ host: '127.0.0.1', kafkaPort: b.process().kafkaPort, grpcPort: b.process().grpcPort, httpPort: b.process().httpPort });
+    }
+    expect([1, 2, 3]).toContain(described.controllerId);
+    const routed = described.topics.find((t) => t.topic === 'routed')!;
+    expect(routed.partitions.map((p) => ({ partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: [...p.replicas].sort(), isr: [...p.isr].sort() }))).toEqual(
+      truth.partitions.map((p) => ({ partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: [1, 2, 3], isr: [1, 2, 3] })),
+    );
+    const text = (await okAt(cluster.broker(1), ['cluster', 'describe', 'routed'])).stdout;
+    expect(text).toMatch(new RegExp(`^cluster \\S+ {2}controller ${described.controllerId} {2}brokers 3$`, 'm'));
+    const b2 = cluster.broker(2).process();
+    expect(text).toMatch(new RegExp(`^2\\s+127\\.0\\.0\\.1\\s+${b2.kafkaPort}\\s+${b2.grpcPort}\\s+${b2.httpPort}\\s+-`, 'm'));
+    for (const p of truth.partitions) {
+      expect(text).toMatch(new RegExp(`^routed\\s+${p.partition}\\s+${p.leader}\\s+${p.leaderEpoch}\\s+[1-3],[1-3],[1-3]\\s+[1-3],[1-3],[1-3]\\s+online$`, 'm'));
+    }
+  });
+
+  it('produces to and consumes from the leader when given only a follower’s address', async () => {
+    const truth = await ledPartitions(cluster.broker(1), 'routed', 3);
+    const leaderId = truth.partitions[0]!.leader;
+    const leader = cluster.broker(leaderId);
+    const follower = cluster.brokers.find((b) => b.nodeId !== leaderId)!;
+    // The follower does not serve partition 0 itself: it names the leader.
+    const direct = new TestClient(grpcOf(follower));
+    try {
+      const refused = await direct.call('ConsumeService', 'ListOffsets', { topic: 'routed', partition: 0, spec: 'OFFSET_SPEC_LATEST' }).then(() => 'OK', statusOf);
+      expect(refused).toBe('FAILED_PRECONDITION');
+    } finally {
+      direct.close();
+    }
+    const produced = (await okAt(follower, ['produce', 'routed', '-p', '0', '--json'], 'a\nb\n')).stdout;
+    expect(produced.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { topic: 'routed', partition: 0, offset: 0 },
+      { topic: 'routed', partition: 0, offset: 1 },
+    ]);
+    const onLeader = new TestClient(grpcOf(leader));
+    try {
+      expect((await onLeader.call<{ offset: string }>('ConsumeService', 'ListOffsets', { topic: 'routed', partition: 0, spec: 'OFFSET_SPEC_LATEST' })).offset).toBe('2');
+    } finally {
+      onLeader.close();
+    }
+    expect((await okAt(follower, ['consume', 'routed', '-p', '0', '--from-beginning'])).stdout).toBe('a\nb\n');
+    // Every partition, whoever leads it, through one follower; an unreachable first --server is skipped.
+    for (const p of [1, 2]) await okAt(follower, ['produce', 'routed', '-p', String(p)], `p${p}\n`);
+    const all = await okAt(`127.0.0.1:1,${grpcOf(follower)}`, ['consume', 'routed', '--from-beginning', '-f', '%p:%v']);
+    expect(all.stdout.trim().split('\n').sort()).toEqual(['0:a', '0:b', '1:p1', '2:p2']);
+  });
+
+  it('a subscription given only a follower’s address resumes on the new leader after the leader is killed', async () => {
+    await okAt(cluster.broker(1), ['topic', 'create', 'moving', '-p', '1']);
+    const before = (await ledPartitions(cluster.broker(1), 'moving', 1)).partitions[0]!;
+    const follower = cluster.brokers.find((b) => b.nodeId !== before.leader)!;
+    const client = new RillClient(grpcOf(follower), { deadlineMs: 10_000 });
+    const seen: ConsumedRecord[] = [];
+    const stop = new AbortController();
+    const subscription = client.subscribe({ topic: 'moving', from: 'latest', signal: stop.signal });
+    const reading = (async () => {
+      for await (const record of subscription) seen.push(record);
+    })();
+    try {
+      await eventually(() => (subscription.nextOffsets.get(0) === 0n ? true : undefined), 15_000, 'the subscription started');
+      await cluster.broker(before.leader).kill();
+      const after = (await ledPartitions(follower, 'moving', 1)).partitions[0]!;
+      expect(after.leader).not.toBe(before.leader);
+      expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
+      const produced = await client.produce('moving', ['after the move'], { partition: 0 });
+      expect(produced.baseOffset).toBe(0n);
+      await eventually(() => (seen.length > 0 ? true : undefined), 30_000, 'the record from the new leader');
+      expect(seen.map((r) => [r.offset, r.value?.toString()])).toEqual([[0n, 'after the move']]);
+    } finally {
+      stop.abort();
+      await reading.catch(() => undefined);
+      client.close();
+    }
+  }, 90_000);
+});
