@@ -80,5 +80,6 @@ function printDescription(d: ClusterDescription & { topics: TopicPartitions[] })
   const rows = d.topics.flatMap((t) =>
     t.partitions.map((p) => [t.topic, p.partition, leaderOf(p.leader), p.leaderEpoch, p.replicas.join(',') || '-', p.isr.join(',') || '-', p.error === '' ? 'online' : `OFFLINE: ${p.error}`]),
   );
-  printTable(['TOPIC', 'PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'STATUS'], rows);
+  if (d.topics.length === 0) process.stdout.write('no topics yet (rill topic create NAME)\n');
+  else printTable(['TOPIC', 'PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'STATUS'], rows);
 }

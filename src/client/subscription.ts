@@ -240,7 +240,9 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
   private onBroken(err: RillClientError | undefined, partition: number | undefined, address: string): void {
     if (this.finished || this.splitting) return;
     const redirect = this.channels.followLeader ? err?.leaderAddress : undefined;
-    if (err !== undefined && redirect === undefined && !err.retryable && err.status !== 'CANCELLED') return this.fail(err);
+    // NOT_LEADER without a live leader to name: an election is under way; ask the next broker.
+    const leaderless = this.channels.followLeader && redirect === undefined && err?.code === 'NOT_LEADER';
+    if (err !== undefined && redirect === undefined && !leaderless && !err.retryable && err.status !== 'CANCELLED') return this.fail(err);
     const now = Date.now();
     this.brokenSince ??= now;
     if (now - this.brokenSince > this.reconnectTimeoutMs) {
@@ -264,11 +266,12 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
       );
       return;
     }
+    const moveOn = err?.unreachable === true || leaderless;
     if (partition === undefined && this.positions === undefined) {
-      this.firstAddress = redirect ?? (err?.unreachable ? this.channels.nextAddress(address) : address);
+      this.firstAddress = redirect ?? (moveOn ? this.channels.nextAddress(address) : address);
     } else if (partition !== undefined) {
-      this.routes.set(partition, redirect ?? (err?.unreachable ? this.channels.nextAddress(address) : address));
-    } else if (err?.unreachable) {
+      this.routes.set(partition, redirect ?? (moveOn ? this.channels.nextAddress(address) : address));
+    } else if (moveOn) {
       for (const [p] of this.positions ?? []) if (this.routeOf(p) === address) this.routes.set(p, this.channels.nextAddress(address));
     }
     // A redirect does not grow the backoff; a broker that keeps pointing at an unreachable

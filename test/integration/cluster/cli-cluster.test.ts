@@ -4,8 +4,9 @@
  * every partition's leader, epoch, replicas and ISR (as TopicService.Describe on the leader
  * itself tells them); the CLI given only a follower's address produces to and consumes from the
  * partition's leader (the follower answers FAILED_PRECONDITION naming it, the client follows);
- * an unreachable first `--server` is skipped; a subscription given only a follower's address
- * resumes on the new leader after its leader is SIGKILLed. Every wait polls with a deadline.
+ * an unreachable first `--server` is skipped; a subscription and a `rill consume --follow`
+ * given only a follower's address resume on the new leader after their leader is SIGKILLed.
+ * Every wait polls with a deadline.
  *
  * Followers' logs stay empty until replication exists (the next issue): the test that kills a
  * leader produces only after the leader change, so the new leader's log has what it reads.
@@ -15,7 +16,7 @@ import { RillClient, type ConsumedRecord, type TopicDescription } from '../../..
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
-import { rill } from '../cli/run-rill.js';
+import { rill, spawnRill } from '../cli/run-rill.js';
 
 interface DescribedCluster {
   clusterId: string;
@@ -115,7 +116,7 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     expect(all.stdout.trim().split('\n').sort()).toEqual(['0:a', '0:b', '1:p1', '2:p2']);
   });
 
-  it('a subscription given only a follower’s address resumes on the new leader after the leader is killed', async () => {
+  it('a subscription and consume --follow given only a follower’s address resume on the new leader after the leader is killed', async () => {
     await okAt(cluster.broker(1), ['topic', 'create', 'moving', '-p', '1']);
     const before = (await ledPartitions(cluster.broker(1), 'moving', 1)).partitions[0]!;
     const follower = cluster.brokers.find((b) => b.nodeId !== before.leader)!;
@@ -126,8 +127,17 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     const reading = (async () => {
       for await (const record of subscription) seen.push(record);
     })();
+    const leaderHttp = cluster.broker(before.leader).process().httpPort;
+    const listOffsetsServed = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${leaderHttp}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith('rill_requests_total{') && l.includes('api="ConsumeService.ListOffsets"') && l.includes('status="OK"')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    };
+    const listedBefore = await listOffsetsServed();
+    const follower$ = spawnRill(['--server', grpcOf(follower), 'consume', 'moving', '--follow', '-f', '%p:%o:%v']);
     try {
       await eventually(() => (subscription.nextOffsets.get(0) === 0n ? true : undefined), 15_000, 'the subscription started');
+      // consume --follow has fixed its start (the leader answered its two ListOffsets) before the leader dies.
+      await eventually(async () => ((await listOffsetsServed()) >= listedBefore + 2 ? true : undefined), 15_000, 'consume --follow asking the leader for its offsets');
       await cluster.broker(before.leader).kill();
       const after = (await ledPartitions(follower, 'moving', 1)).partitions[0]!;
       expect(after.leader).not.toBe(before.leader);
@@ -136,7 +146,11 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
       expect(produced.baseOffset).toBe(0n);
       await eventually(() => (seen.length > 0 ? true : undefined), 30_000, 'the record from the new leader');
       expect(seen.map((r) => [r.offset, r.value?.toString()])).toEqual([[0n, 'after the move']]);
+      expect(await follower$.lines(1, 30_000)).toEqual(['0:0:after the move']);
+      expect(follower$.stderr()).not.toMatch(/\n\s+at /);
+      expect(follower$.child.exitCode).toBe(null);
     } finally {
+      await follower$.stop();
       stop.abort();
       await reading.catch(() => undefined);
       client.close();
