@@ -1,13 +1,17 @@
 /**
  * `rill produce <topic>`: one record per line of standard input (plain, `--key-separator`,
- * `--format json` as consume prints it, or a `-f` format string; see record-input.ts). Lines go
- * out in order, in requests of up to 500 records or 4 MiB, one request at a time; a record with
- * its own partition starts a new request when the partition changes. `--json` prints where each
+ * `--format json` as consume prints it, or a `-f` format string; see record-input.ts). Each
+ * record's partition is chosen here, as Kafka's producers do (its own, `-p`, murmur2 of the
+ * key, or — keyless — one random partition per round), so every request names its partition
+ * and goes to that partition's leader. Lines go out in rounds of up to 500 records or 4 MiB: a
+ * round sends one request per partition in parallel, rounds one after another, so records keep
+ * their order within a partition. `--json` prints where each
  * record landed (one JSON line per record); otherwise a summary goes to stderr.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { ProduceOptions as ClientProduceOptions, RillClient } from '../client/index.js';
+import type { ProduceOptions as ClientProduceOptions, RecordPosition, RillClient } from '../client/index.js';
+import { partitionForKey } from '../cluster/murmur2.js';
 import { examples } from './help-text.js';
 import { writeOut } from './output-writer.js';
 import { parseChoice, parseKeyValue, parsePartitions } from './parse-options.js';
@@ -65,37 +69,53 @@ async function produce(
   topic: string,
   opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean; compression: Compression; acks: 1 | -1 },
 ): Promise<void> {
-  let pending: InputRecord[] = [];
-  let pendingPartition: number | undefined = opts.partition;
+  let partitionCount: number | undefined;
+  const countOf = async () => (partitionCount ??= (await client.describeTopic(topic)).topic.partitions);
+  /** Where keyless records of the current round go (Kafka's sticky partitioner: a random one per round). */
+  let sticky: number | undefined;
+  let pending: Array<{ record: InputRecord; partition: number }> = [];
   let pendingBytes = 0;
   let count = 0;
   const partitionsUsed = new Set<number>();
+  const send = (partition: number, records: InputRecord[]) =>
+    client.produce(
+      topic,
+      records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value ?? null,
+        headers: [...opts.headers, ...r.headers.map((h) => ({ key: h.key, value: h.value ?? null }))],
+        ...(r.timestampMs === undefined ? {} : { timestampMs: BigInt(r.timestampMs) }),
+      })),
+      { partition, compression: opts.compression, acks: opts.acks },
+    );
+  // One round: a request per partition, in parallel (each goes to that partition's leader);
+  // rounds run one after another, so records keep their order within a partition.
   const flush = async () => {
     if (pending.length === 0) return;
-    const records = pending.map((r) => ({
-      key: r.key ?? null,
-      value: r.value ?? null,
-      headers: [...opts.headers, ...r.headers.map((h) => ({ key: h.key, value: h.value ?? null }))],
-      ...(r.timestampMs === undefined ? {} : { timestampMs: BigInt(r.timestampMs) }),
-    }));
-    const res = await client.produce(topic, records, { compression: opts.compression, acks: opts.acks, ...(pendingPartition === undefined ? {} : { partition: pendingPartition }) });
-    const positions = res.positions;
+    const byPartition = new Map<number, number[]>();
+    pending.forEach((p, i) => byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), i]));
+    const positions: RecordPosition[] = [];
+    await Promise.all(
+      [...byPartition].map(async ([partition, indices]) => {
+        const res = await send(partition, indices.map((i) => pending[i]!.record));
+        indices.forEach((recordIndex, k) => (positions[recordIndex] = res.positions[k]!));
+      }),
+    );
     for (const p of positions) partitionsUsed.add(p.partition);
     if (opts.json) await writeOut(positions.map((p) => `${JSON.stringify({ topic, partition: p.partition, offset: Number(p.offset) })}\n`).join(''));
     count += pending.length;
     pending = [];
     pendingBytes = 0;
+    sticky = undefined;
   };
   let lineNumber = 0;
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     lineNumber += 1;
     const record = opts.parse(line, lineNumber);
-    const partition = record.partition ?? opts.partition;
-    if (partition !== pendingPartition) {
-      await flush();
-      pendingPartition = partition;
-    }
-    pending.push(record);
+    // The partition is chosen here, as Kafka's producers do: by murmur2 of the key, else sticky.
+    const partition =
+      record.partition ?? opts.partition ?? (record.key !== undefined ? partitionForKey(record.key, await countOf()) : (sticky ??= Math.floor(Math.random() * (await countOf()))));
+    pending.push({ record, partition });
     pendingBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
     if (pending.length >= RECORDS_PER_REQUEST || pendingBytes >= BYTES_PER_REQUEST) await flush();
   }

@@ -13,6 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RillClient, type ConsumedRecord, type TopicDescription } from '../../../src/client/index.js';
+import { partitionForKey } from '../../../src/cluster/murmur2.js';
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
@@ -35,20 +36,24 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     expect(r.code, `rill ${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r;
   };
-  /** The topic as broker `b` describes it, once every partition has a live leader. */
+  /** The topic as every running broker describes it, once they agree and every partition has a live leader (broker `b`'s view). */
   const ledPartitions = (b: ClusterBroker, topic: string, partitions: number): Promise<TopicDescription> =>
     eventually(async () => {
-      const client = new RillClient(grpcOf(b), { followLeader: false, deadlineMs: 5_000 });
+      const live = cluster.brokers.filter((x) => x.running());
+      const clients = live.map((x) => new RillClient(grpcOf(x), { followLeader: false, deadlineMs: 5_000 }));
       try {
-        const d = await client.describeTopic(topic);
-        const live = new Set(cluster.brokers.filter((x) => x.running()).map((x) => x.nodeId));
-        return d.partitions.length === partitions && d.partitions.every((p) => live.has(p.leader)) ? d : undefined;
+        const views = await Promise.all(clients.map((c) => c.describeTopic(topic)));
+        const leaders = (d: TopicDescription) => JSON.stringify(d.partitions.map((p) => [p.partition, p.leader, p.leaderEpoch]));
+        const ids = new Set(live.map((x) => x.nodeId));
+        const mine = views[live.indexOf(b)]!;
+        const agreed = views.every((v) => leaders(v) === leaders(mine));
+        return agreed && mine.partitions.length === partitions && mine.partitions.every((p) => ids.has(p.leader)) ? mine : undefined;
       } catch {
         return undefined;
       } finally {
-        client.close();
+        for (const c of clients) c.close();
       }
-    }, 20_000, `${topic}: ${partitions} partitions with live leaders seen by broker ${b.nodeId}`);
+    }, 20_000, `${topic}: ${partitions} partitions with live leaders, the same on every broker`);
 
   beforeAll(async () => {
     cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000 });
@@ -114,6 +119,13 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     for (const p of [1, 2]) await okAt(follower, ['produce', 'routed', '-p', String(p)], `p${p}\n`);
     const all = await okAt(`127.0.0.1:1,${grpcOf(follower)}`, ['consume', 'routed', '--from-beginning', '-f', '%p:%v']);
     expect(all.stdout.trim().split('\n').sort()).toEqual(['0:a', '0:b', '1:p1', '2:p2']);
+    // Without -p the CLI picks each record's partition as Kafka's producers do (murmur2 of the
+    // key; keyless: one partition per round), so every request goes to its partition's leader.
+    const keys = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'];
+    const keyed = (await okAt(follower, ['produce', 'routed', '-K', ':', '--json'], keys.map((k) => `${k}:v`).join('\n'))).stdout;
+    expect(keyed.trim().split('\n').map((l) => (JSON.parse(l) as { partition: number }).partition)).toEqual(keys.map((k) => partitionForKey(Buffer.from(k), 3)));
+    expect(new Set(keys.map((k) => partitionForKey(Buffer.from(k), 3))).size).toBeGreaterThan(1);
+    expect((await okAt(follower, ['produce', 'routed'], 'x\ny\n')).stderr).toMatch(/^produced 2 records to routed \(partition [0-2]\)$/m);
   });
 
   it('a subscription and consume --follow given only a follower’s address resume on the new leader after the leader is killed', async () => {
@@ -124,9 +136,15 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     const seen: ConsumedRecord[] = [];
     const stop = new AbortController();
     const subscription = client.subscribe({ topic: 'moving', from: 'latest', signal: stop.signal });
+    let readError: unknown;
     const reading = (async () => {
       for await (const record of subscription) seen.push(record);
-    })();
+    })().catch((err: unknown) => {
+      readError = err;
+    });
+    const noError = () => {
+      if (readError !== undefined) throw readError;
+    };
     const leaderHttp = cluster.broker(before.leader).process().httpPort;
     const listOffsetsServed = async () => {
       const text = await (await fetch(`http://127.0.0.1:${leaderHttp}/metrics`)).text();
@@ -135,7 +153,7 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     const listedBefore = await listOffsetsServed();
     const follower$ = spawnRill(['--server', grpcOf(follower), 'consume', 'moving', '--follow', '-f', '%p:%o:%v']);
     try {
-      await eventually(() => (subscription.nextOffsets.get(0) === 0n ? true : undefined), 15_000, 'the subscription started');
+      await eventually(() => (noError(), subscription.nextOffsets.get(0) === 0n ? true : undefined), 15_000, 'the subscription started');
       // consume --follow has fixed its start (the leader answered its two ListOffsets) before the leader dies.
       await eventually(async () => ((await listOffsetsServed()) >= listedBefore + 2 ? true : undefined), 15_000, 'consume --follow asking the leader for its offsets');
       await cluster.broker(before.leader).kill();
@@ -144,7 +162,7 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
       expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
       const produced = await client.produce('moving', ['after the move'], { partition: 0 });
       expect(produced.baseOffset).toBe(0n);
-      await eventually(() => (seen.length > 0 ? true : undefined), 30_000, 'the record from the new leader');
+      await eventually(() => (noError(), seen.length > 0 ? true : undefined), 30_000, 'the record from the new leader');
       expect(seen.map((r) => [r.offset, r.value?.toString()])).toEqual([[0n, 'after the move']]);
       expect(await follower$.lines(1, 30_000)).toEqual(['0:0:after the move']);
       expect(follower$.stderr()).not.toMatch(/\n\s+at /);
@@ -152,7 +170,7 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     } finally {
       await follower$.stop();
       stop.abort();
-      await reading.catch(() => undefined);
+      await reading;
       client.close();
     }
   }, 90_000);
