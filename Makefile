@@ -4,7 +4,7 @@ NODE_BIN := node_modules/.bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := kcat python3-kafka python3-confluent-kafka python3-grpcio etcd-server
 
-.PHONY: install deps link build test test-faults run bench clean apt
+.PHONY: install deps link build test test-faults run cluster cluster-stop cluster-status bench clean apt
 
 install: deps link build
 
@@ -43,6 +43,17 @@ test-faults: build
 
 run: build
 	node dist/src/main.js serve --data-dir ./data
+
+# Three brokers and etcd on this machine, in the background, data and logs under ./cluster
+# (bin/rill-cluster; RILL_CLUSTER_DIR, RILL_CLUSTER_BASE_PORT, RILL_CLUSTER_ETCD_PORT move them).
+cluster: build
+	bin/rill-cluster start
+
+cluster-stop:
+	bin/rill-cluster stop
+
+cluster-status:
+	bin/rill-cluster status
 
 bench: build
 	node dist/bench/storage.js $(BENCH_FLAGS)

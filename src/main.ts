@@ -6,7 +6,7 @@
  */
 import { CommanderError } from 'commander';
 import { CliError } from './cli/cli-error.js';
-import { asCliError } from './cli/client.js';
+import { asCliError } from './cli/cli-errors.js';
 import { buildProgram } from './cli/program.js';
 
 function fail(err: unknown): never {

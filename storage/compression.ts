@@ -13,19 +13,41 @@
  * decoding; otherwise by the worst case the lz4/zstd block headers allow (refused when it passes
  * the bound by more than WORST_CASE_SLACK_BYTES), and always by the real output size after. So
  * a decompression never holds more than maxOutputBytes + WORST_CASE_SLACK_BYTES.
- * Every failure is a StorageError DECOMPRESSION_FAILED with the cause. Stateless.
+ * Every failure is a StorageError DECOMPRESSION_FAILED with the cause.
+ *
+ * The snappy, lz4 and zstd bindings (native addons) are loaded on first use — a broker whose
+ * batches are uncompressed or gzip never loads them (a few MB of RSS each); a binding that
+ * cannot be loaded fails that batch's compress/decompress (DECOMPRESSION_FAILED with the cause
+ * for decompression), not the broker's start. Stateless but for the once-loaded modules
+ * (concurrent first uses share one load).
  */
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
-import { compressFrame as lz4Compress, decompressFrame as lz4Decompress } from 'lz4-napi';
-import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 import { lz4FrameBound, snappyUncompressedLength, zstdFrameBound, type SizeBound } from './compressed-size.js';
 import { StorageError } from './storage-error.js';
 import type { Compression } from './types.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+
+/** `load` run once, on the first call (a failed load is tried again by the next call). */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    if (loading === undefined) {
+      const attempt = load();
+      loading = attempt;
+      attempt.catch(() => {
+        if (loading === attempt) loading = undefined;
+      });
+    }
+    return loading;
+  };
+}
+
+const snappy = lazy(() => import('snappy'));
+const lz4 = lazy(() => import('lz4-napi'));
+const zstd = lazy(() => import('@mongodb-js/zstd'));
 
 /** attributes & 7 → codec. */
 export const COMPRESSION_BY_ID: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -49,11 +71,11 @@ export async function compress(codec: Compression, data: Buffer): Promise<Buffer
     case 'gzip':
       return gzipAsync(data);
     case 'snappy':
-      return xerialFrame(await snappyCompress(data));
+      return xerialFrame(await (await snappy()).compress(data));
     case 'lz4':
-      return lz4Compress(data);
+      return (await lz4()).compressFrame(data);
     case 'zstd':
-      return zstdCompress(data, ZSTD_LEVEL);
+      return (await zstd()).compress(data, ZSTD_LEVEL);
   }
 }
 
@@ -73,11 +95,11 @@ export async function decompress(codec: Compression, data: Buffer, maxOutputByte
         break;
       case 'lz4':
         checkBound(codec, lz4FrameBound(data), maxOutputBytes);
-        out = await lz4Decompress(data);
+        out = await (await lz4()).decompressFrame(data);
         break;
       case 'zstd':
         checkBound(codec, zstdFrameBound(data), maxOutputBytes);
-        out = await zstdDecompress(data);
+        out = await (await zstd()).decompress(data);
         break;
     }
   } catch (err) {
@@ -118,7 +140,7 @@ function xerialFrame(block: Buffer): Buffer {
 }
 
 async function snappyBlock(block: Buffer): Promise<Buffer> {
-  const out = await snappyUncompress(block, { asBuffer: true });
+  const out = await (await snappy()).uncompress(block, { asBuffer: true });
   if (typeof out === 'string') throw new Error('snappy returned a string');
   return out;
 }

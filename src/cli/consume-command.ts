@@ -10,14 +10,14 @@
  */
 import type { Command } from 'commander';
 import { CliError, usageError } from './cli-error.js';
-import type { RillClient } from './client.js';
+import type { ConsumedRecord, RillClient } from '../client/index.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { resolveRanges, type PartitionInfo, type Start } from './consume-start.js';
 import { runGroupConsume } from './group-consume.js';
 import { examples } from './help-text.js';
 import { writeOut } from './output-writer.js';
 import { parseChoice, parseCount, parsePartitions, parseStartSpec, parseTimestamp } from './parse-options.js';
-import { readPartition, type ConsumedRecordMsg } from './partition-reader.js';
+import { readPartition } from './partition-reader.js';
 import { ENCODINGS, recordFormatter, type RecordFormatter } from './record-format.js';
 import { isTransient, lostReason } from './transient-error.js';
 import { withClient } from './with-client.js';
@@ -112,12 +112,12 @@ function planOf(topic: string, flags: ConsumeFlags): ConsumePlan {
 async function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: string): Promise<void> {
   if (plan.partitions !== undefined) {
     return consume(client, plan, async (topic, partition, nextOffset) => {
-      await client.call('GroupService', 'CommitOffsets', { group, offsets: [{ topic, partition, offset: nextOffset.toString() }] });
+      await client.commitOffsets(group, [{ topic, partition, offset: nextOffset }]);
     });
   }
   // A unary call first: an unknown topic fails clearly, and the first reachable --server is chosen.
-  await client.call('TopicService', 'Describe', { name: plan.topic });
-  const reset = plan.start.kind === 'committed' && plan.start.reset === 'earliest' ? 'EARLIEST' : 'LATEST';
+  await client.describeTopic(plan.topic);
+  const reset = plan.start.kind === 'committed' && plan.start.reset === 'earliest' ? 'earliest' : 'latest';
   const watch = new ConnectionWatch((line) => process.stderr.write(`${line}\n`));
   const never = new AbortController().signal;
   let printed = 0;
@@ -132,7 +132,7 @@ async function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: stri
         ...(plan.max === Infinity ? {} : { max: plan.max - printed }),
         print: (r) => {
           printed += 1;
-          process.stdout.write(plan.format(printable(r.topic, r)));
+          process.stdout.write(plan.format(r));
         },
         onAssignment: (a) => {
           watch.succeeded(client.address);
@@ -153,20 +153,20 @@ async function consumeAsGroup(client: RillClient, plan: ConsumePlan, group: stri
 type Commit = (topic: string, partition: number, nextOffset: bigint) => Promise<void>;
 
 async function consume(client: RillClient, plan: ConsumePlan, commit?: Commit): Promise<void> {
-  const described = await client.call<{ partitions: PartitionInfo[] }>('TopicService', 'Describe', { name: plan.topic });
+  const described = await client.describeTopic(plan.topic);
   const partitions = choosePartitions(plan, described.partitions);
   if (plan.max === 0) return;
   const ranges = await resolveRanges(client, plan.topic, partitions, plan.start);
   const stop = new AbortController();
   let remaining = plan.max;
   const watch = new ConnectionWatch((line) => process.stderr.write(`${line}\n`));
-  const deliver = async (partition: number, records: ConsumedRecordMsg[]) => {
+  const deliver = async (partition: number, records: ConsumedRecord[]) => {
     const take = records.slice(0, Math.max(0, Math.min(records.length, remaining)));
     if (take.length === 0) return;
     remaining -= take.length;
     if (remaining <= 0) stop.abort();
-    await writeOut(take.map((r) => plan.format(printable(plan.topic, r))).join(''));
-    if (commit !== undefined) await commit(plan.topic, partition, BigInt(take[take.length - 1]!.offset) + 1n);
+    await writeOut(take.map((r) => plan.format(r)).join(''));
+    if (commit !== undefined) await commit(plan.topic, partition, take[take.length - 1]!.offset + 1n);
   };
   const readers = ranges.map((range) =>
     readPartition({ client, topic: plan.topic, follow: plan.follow, maxBytes: plan.maxBytes, signal: stop.signal, watch, deliver }, range).catch((err: unknown) => {
@@ -194,16 +194,4 @@ function choosePartitions(plan: ConsumePlan, all: PartitionInfo[]): PartitionInf
     throw new CliError(`partition ${plan.topic}/${offline.partition} is offline: ${offline.error}${hint}`);
   }
   return chosen;
-}
-
-function printable(topic: string, r: ConsumedRecordMsg) {
-  return {
-    topic,
-    partition: r.partition,
-    offset: BigInt(r.offset),
-    timestampMs: BigInt(r.timestampMs),
-    key: r.key ?? null,
-    value: r.value ?? null,
-    headers: r.headers.map((h) => ({ key: h.key, value: h.value ?? null })),
-  };
 }

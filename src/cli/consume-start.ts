@@ -4,16 +4,15 @@
  * --follow). Start positions are clamped to [log start, high watermark] except an explicit
  * offset, which the broker checks (OUT_OF_RANGE). A group's committed offset is used when it
  * lies inside the log; otherwise the reset position (earliest with --from-beginning, else
- * latest), as Kafka's auto.offset.reset does.
+ * latest), as Kafka's auto.offset.reset does. The log start and the high watermark come from
+ * ListOffsets, which the partition's leader answers (a follower's own log may lag or be empty).
  */
 import { CliError } from './cli-error.js';
-import type { RillClient } from './client.js';
+import type { RillClient } from '../client/index.js';
 import type { StartSpec } from './parse-options.js';
 
 export interface PartitionInfo {
   partition: number;
-  logStartOffset: string;
-  highWatermark: string;
   online?: boolean;
   error?: string;
 }
@@ -31,8 +30,7 @@ export async function resolveRanges(client: RillClient, topic: string, partition
   const committed = start.kind === 'committed' ? await committedOffsets(client, start.group, topic) : new Map<number, bigint>();
   return Promise.all(
     partitions.map(async (p) => {
-      const first = BigInt(p.logStartOffset);
-      const end = BigInt(p.highWatermark);
+      const [first, end] = await Promise.all([client.listOffsets(topic, p.partition, 'earliest'), client.listOffsets(topic, p.partition, 'latest')]);
       const clamp = (o: bigint) => (o < first ? first : o > end ? end : o);
       switch (start.kind) {
         case 'earliest':
@@ -46,13 +44,7 @@ export async function resolveRanges(client: RillClient, topic: string, partition
         case 'fromStart':
           return { partition: p.partition, start: clamp(first + start.count), end };
         case 'timestamp': {
-          const res = await client.call<{ offset: string }>('ConsumeService', 'ListOffsets', {
-            topic,
-            partition: p.partition,
-            spec: 'OFFSET_SPEC_TIMESTAMP',
-            timestampMs: start.timestampMs.toString(),
-          });
-          const found = BigInt(res.offset);
+          const found = await client.listOffsets(topic, p.partition, { timestampMs: start.timestampMs });
           return { partition: p.partition, start: found < 0n ? end : clamp(found), end };
         }
         case 'committed': {
@@ -68,8 +60,8 @@ export async function resolveRanges(client: RillClient, topic: string, partition
 }
 
 async function committedOffsets(client: RillClient, group: string, topic: string): Promise<Map<number, bigint>> {
-  const res = await client.call<{ offsets: Array<{ topic: string; partition: number; offset: string }> }>('GroupService', 'FetchOffsets', { group, topic });
+  const offsets = await client.fetchOffsets(group, topic);
   const out = new Map<number, bigint>();
-  for (const o of res.offsets) if (o.topic === topic && BigInt(o.offset) >= 0n) out.set(o.partition, BigInt(o.offset));
+  for (const o of offsets) if (o.topic === topic && o.offset >= 0n) out.set(o.partition, o.offset);
   return out;
 }

@@ -4,25 +4,14 @@
  * group has live members, as Kafka's kafka-consumer-groups --reset-offsets is).
  */
 import type { Command } from 'commander';
+import type { ResetTarget } from '../client/index.js';
 import { usageError } from './cli-error.js';
 import { examples } from './help-text.js';
 import { printJson, printTable } from './output.js';
 import { parseChoice, parseCount, parsePartitions, parseTimestamp } from './parse-options.js';
 import { withClient } from './with-client.js';
 
-interface GroupDescription {
-  group: string;
-  state: string;
-  totalLag: string;
-  protocolType: string;
-  protocol: string;
-  generationId: number;
-  partitions: Array<{ topic: string; partition: number; committedOffset: string; logEndOffset: string; lag: string }>;
-  members: Array<{ memberId: string; clientId: string; clientHost: string; groupInstanceId: string; assignment: Array<{ topic: string; partitions: number[] }> }>;
-}
-
 const SEEK_TARGETS = ['earliest', 'latest', 'timestamp', 'offset'] as const;
-const RESET_TO = { earliest: 'RESET_TO_EARLIEST', latest: 'RESET_TO_LATEST', timestamp: 'RESET_TO_TIMESTAMP', offset: 'RESET_TO_OFFSET' } as const;
 
 export function registerGroup(program: Command): void {
   const group = program
@@ -35,9 +24,9 @@ export function registerGroup(program: Command): void {
     .option('--json', 'JSON output')
     .action((opts: { json?: boolean }) =>
       withClient(program, async (client) => {
-        const res = await client.call<{ groups: Array<{ group: string; state: string; protocolType: string; members: number }> }>('GroupService', 'ListGroups', {});
-        if (opts.json) printJson(res.groups);
-        else printTable(['GROUP', 'STATE', 'PROTOCOL TYPE', 'MEMBERS'], res.groups.map((g) => [g.group, g.state, g.protocolType, g.members]));
+        const groups = await client.listGroups();
+        if (opts.json) printJson(groups);
+        else printTable(['GROUP', 'STATE', 'PROTOCOL TYPE', 'MEMBERS'], groups.map((g) => [g.group, g.state, g.protocolType, g.members]));
       }),
     );
   group
@@ -46,7 +35,7 @@ export function registerGroup(program: Command): void {
     .option('--json', 'JSON output')
     .action((name: string, opts: { json?: boolean }) =>
       withClient(program, async (client) => {
-        const res = await client.call<GroupDescription>('GroupService', 'DescribeGroup', { group: name });
+        const res = await client.describeGroup(name);
         if (opts.json) return printJson(res);
         const protocol = res.protocol ? `  protocol ${res.protocolType}/${res.protocol}  generation ${res.generationId}` : '';
         process.stdout.write(`group ${res.group}  state ${res.state}  members ${res.members.length}${protocol}  total lag ${res.totalLag}\n`);
@@ -68,7 +57,7 @@ export function registerGroup(program: Command): void {
     .description('delete a group and its committed offsets (refused while it has live members)')
     .action((name: string) =>
       withClient(program, async (client) => {
-        await client.call('GroupService', 'DeleteGroup', { group: name });
+        await client.deleteGroup(name);
         process.stdout.write(`deleted group ${name}\n`);
       }),
     );
@@ -92,21 +81,21 @@ export function registerGroup(program: Command): void {
     )
     .action((name: string, opts: { topic: string; to: string; timestamp?: string; offset?: string; partition?: string; dryRun?: boolean; json?: boolean }) => {
       const to = parseChoice('--to', opts.to, SEEK_TARGETS);
-      const request: Record<string, unknown> = { group: name, topic: opts.topic, to: RESET_TO[to], dryRun: opts.dryRun === true };
-      if (opts.partition !== undefined) request.partitions = parsePartitions('--partition', opts.partition);
+      const partitions = opts.partition === undefined ? undefined : parsePartitions('--partition', opts.partition);
+      let target: ResetTarget = to === 'earliest' ? 'earliest' : 'latest';
       if (to === 'timestamp') {
         if (opts.timestamp === undefined) throw usageError('--to timestamp needs --timestamp <time>');
-        request.timestampMs = parseTimestamp('--timestamp', opts.timestamp).toString();
+        target = { timestampMs: parseTimestamp('--timestamp', opts.timestamp) };
       } else if (opts.timestamp !== undefined) throw usageError('--timestamp goes with --to timestamp');
       if (to === 'offset') {
         if (opts.offset === undefined) throw usageError('--to offset needs --offset <n>');
-        request.offset = String(parseCount('--offset', opts.offset));
+        target = { offset: BigInt(parseCount('--offset', opts.offset)) };
       } else if (opts.offset !== undefined) throw usageError('--offset goes with --to offset');
       return withClient(program, async (client) => {
-        const res = await client.call<{ offsets: Array<{ topic: string; partition: number; offset: string }> }>('GroupService', 'ResetOffsets', request);
-        if (opts.json) return printJson(res.offsets);
+        const offsets = await client.resetOffsets(name, opts.topic, target, { dryRun: opts.dryRun === true, ...(partitions === undefined ? {} : { partitions }) });
+        if (opts.json) return printJson(offsets);
         process.stdout.write(`${opts.dryRun ? 'would move' : 'moved'} group ${name} on ${opts.topic}:\n`);
-        printTable(['TOPIC', 'PARTITION', 'NEW OFFSET'], res.offsets.map((o) => [o.topic, o.partition, o.offset]));
+        printTable(['TOPIC', 'PARTITION', 'NEW OFFSET'], offsets.map((o) => [o.topic, o.partition, o.offset]));
       });
     });
 }

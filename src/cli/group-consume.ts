@@ -1,6 +1,7 @@
 /**
  * runGroupConsume: `rill consume --group` as a member of a broker-assigned group
- * (ConsumeService.SubscribeGroup). The broker decides which partitions this process reads; the
+ * (RillClient.subscribeGroup, ConsumeService.SubscribeGroup — opened on the group's coordinator
+ * when a broker names another one). The broker decides which partitions this process reads; the
  * records of each message are printed, then their next offsets committed with the stream's
  * member id and generation (at least once: a record is printed before it is committed, and a
  * partition that moves starts at the last commit). A commit refused because the group moved on
@@ -10,38 +11,28 @@
  * watermark it had when assigned; `max` stops after that many records. One stream, one commit
  * chain: commits go out in order.
  */
-import type * as grpc from '@grpc/grpc-js';
-import { asCliError, type RillClient } from './client.js';
-
-export interface GroupRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestampMs: string;
-  key?: Buffer;
-  value?: Buffer;
-  headers: Array<{ key: string; value?: Buffer }>;
-}
+import type { ConsumedRecord, GroupStreamMessage, PartitionOffset, RillClient, TopicPartitions } from '../client/index.js';
+import type { RillClientError } from '../client/rill-client-error.js';
 
 export interface GroupAssignmentInfo {
   memberId: string;
   generationId: number;
-  assigned: Array<{ topic: string; partitions: number[] }>;
-  revoked: Array<{ topic: string; partitions: number[] }>;
-  added: Array<{ topic: string; partitions: number[] }>;
+  assigned: TopicPartitions[];
+  revoked: TopicPartitions[];
+  added: TopicPartitions[];
 }
 
 export interface GroupConsumeOptions {
   group: string;
   topics: string[];
   /** Where partitions without a committed offset start. */
-  reset: 'EARLIEST' | 'LATEST';
+  reset: 'earliest' | 'latest';
   /** Keep following the log; otherwise stop when caught up. */
   follow: boolean;
   /** Stop after this many records (default: no limit). */
   max?: number;
   /** Called for each record, in order per partition. */
-  print: (record: GroupRecord) => void;
+  print: (record: ConsumedRecord) => void;
   /** Called at each new generation (e.g. to log the assignment on stderr). */
   onAssignment?: (assignment: GroupAssignmentInfo) => void;
   assignor?: 'range' | 'roundrobin';
@@ -49,24 +40,10 @@ export interface GroupConsumeOptions {
   clientId?: string;
 }
 
-interface GroupMessage {
-  assignment?: GroupAssignmentInfo;
-  records?: { topic: string; records: Array<Omit<GroupRecord, 'topic'>>; highWatermark: string };
-}
-
-const CANCELLED = 1;
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export async function runGroupConsume(client: RillClient, options: GroupConsumeOptions): Promise<{ printed: number }> {
   const max = options.max ?? Infinity;
-  const stream = client.serverStream<GroupMessage>('ConsumeService', 'SubscribeGroup', {
-    group: options.group,
-    topics: options.topics,
-    assignor: options.assignor ?? 'range',
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 0,
-    reset: options.reset,
-    clientId: options.clientId ?? 'rill-cli',
-  });
   let printed = 0;
   let member: GroupAssignmentInfo | undefined;
   /** Per assigned partition: the next offset to print and the offset to reach (without follow). */
@@ -76,11 +53,11 @@ export async function runGroupConsume(client: RillClient, options: GroupConsumeO
 
   return new Promise<{ printed: number }>((resolve, reject) => {
     let done = false;
+    let leave = () => undefined as void;
     const finish = (err?: Error) => {
       if (done) return;
       done = true;
       // Leave the group only after the last commit: a commit after leaving would be refused.
-      const leave = () => stream.cancel();
       commits.then(
         () => {
           leave();
@@ -95,15 +72,15 @@ export async function runGroupConsume(client: RillClient, options: GroupConsumeO
     };
     const caughtUp = () =>
       !options.follow && member !== undefined && member.assigned.every((tp) => tp.partitions.every((p) => target.has(key(tp.topic, p)) && (next.get(key(tp.topic, p)) ?? -1n) >= target.get(key(tp.topic, p))!));
-    const commit = (offsets: Array<{ topic: string; partition: number; offset: string }>) => {
+    const commit = (offsets: PartitionOffset[]) => {
       if (offsets.length === 0 || member === undefined) return;
-      const request = { group: options.group, memberId: member.memberId, generationId: member.generationId, offsets };
+      const { memberId, generationId } = member;
       commits = commits.then(() =>
-        client.call('GroupService', 'CommitOffsets', request).then(
+        client.commitOffsets(options.group, offsets, { memberId, generationId }).then(
           () => undefined,
-          (err: Error) => {
+          (err: RillClientError) => {
             // The group moved to a newer generation: the partition's owner resumes from the last accepted commit.
-            if (!/^FAILED_PRECONDITION/.test(err.message)) throw err;
+            if (err.status !== 'FAILED_PRECONDITION') throw err;
           },
         ),
       );
@@ -113,44 +90,42 @@ export async function runGroupConsume(client: RillClient, options: GroupConsumeO
       if (options.follow) return;
       const committed = new Map<string, bigint>();
       for (const topic of new Set(a.assigned.map((tp) => tp.topic))) {
-        const described = await client.call<{ partitions: Array<{ partition: number; highWatermark: string; logStartOffset: string }> }>('TopicService', 'Describe', { name: topic });
-        const offsets = await client.call<{ offsets: Array<{ partition: number; offset: string }> }>('GroupService', 'FetchOffsets', { group: options.group, topic });
-        for (const o of offsets.offsets) committed.set(key(topic, o.partition), BigInt(o.offset));
-        for (const p of described.partitions) {
-          const k = key(topic, p.partition);
-          const hw = BigInt(p.highWatermark);
+        for (const o of await client.fetchOffsets(options.group, topic)) committed.set(key(topic, o.partition), o.offset);
+        for (const partition of a.assigned.filter((tp) => tp.topic === topic).flatMap((tp) => tp.partitions)) {
+          const k = key(topic, partition);
+          // The leader's offsets: a follower's own log may lag.
+          const [first, hw] = await Promise.all([client.listOffsets(topic, partition, 'earliest'), client.listOffsets(topic, partition, 'latest')]);
           target.set(k, hw);
-          const start = committed.get(k) ?? (options.reset === 'EARLIEST' ? BigInt(p.logStartOffset) : hw);
+          const start = committed.get(k) ?? (options.reset === 'earliest' ? first : hw);
           if ((next.get(k) ?? -1n) < start) next.set(k, start);
         }
       }
       if (caughtUp()) finish();
     };
-    stream.on('data', (message: GroupMessage) => {
+    const onMessage = (message: GroupStreamMessage) => {
       if (done) return;
-      if (message.assignment !== undefined) {
-        member = message.assignment;
-        options.onAssignment?.(message.assignment);
-        targets(message.assignment).catch((err: Error) => finish(err));
+      if (message.kind === 'assignment') {
+        member = message;
+        options.onAssignment?.(message);
+        targets(message).catch((err: Error) => finish(err));
         return;
       }
-      const batch = message.records;
-      if (batch === undefined) return;
       const last = new Map<number, bigint>();
-      for (const r of batch.records) {
+      for (const r of message.records) {
         if (printed >= max) break;
-        options.print({ topic: batch.topic, ...r });
+        options.print(r);
         printed += 1;
-        last.set(r.partition, BigInt(r.offset));
-        next.set(key(batch.topic, r.partition), BigInt(r.offset) + 1n);
+        last.set(r.partition, r.offset);
+        next.set(key(message.topic, r.partition), r.offset + 1n);
       }
-      commit([...last].map(([partition, offset]) => ({ topic: batch.topic, partition, offset: (offset + 1n).toString() })));
+      commit([...last].map(([partition, offset]) => ({ topic: message.topic, partition, offset: offset + 1n })));
       if (printed >= max || caughtUp()) finish();
-    });
-    stream.on('error', (err: grpc.ServiceError) => {
-      if (done || err.code === CANCELLED) return finish();
-      finish(asCliError(err));
-    });
-    stream.on('end', () => finish());
+    };
+    const stream = client.subscribeGroup(
+      { group: options.group, topics: options.topics, reset: options.reset, clientId: options.clientId ?? 'rill-cli', ...(options.assignor === undefined ? {} : { assignor: options.assignor }), ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }) },
+      onMessage,
+      (err) => finish(err),
+    );
+    leave = () => stream.cancel();
   });
 }

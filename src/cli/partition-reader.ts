@@ -7,26 +7,12 @@
  * record it handed over (ConnectionWatch says so on stderr). Records are handed to `deliver` in
  * offset order, one fetch at a time; the next fetch starts only once `deliver` resolved.
  */
+import type { ConsumedRecord, FetchResult, RillClient } from '../client/index.js';
+import { RillClientError } from '../client/rill-client-error.js';
 import { CliError } from './cli-error.js';
-import { BrokerCallError, type RillClient } from './client.js';
 import type { ConnectionWatch } from './connection-watch.js';
 import type { PartitionRange } from './consume-start.js';
 import { isTransient, lostReason } from './transient-error.js';
-
-export interface ConsumedRecordMsg {
-  partition: number;
-  offset: string;
-  timestampMs: string;
-  key?: Buffer;
-  value?: Buffer;
-  headers: Array<{ key: string; value?: Buffer }>;
-}
-
-interface FetchResponse {
-  records: ConsumedRecordMsg[];
-  nextOffset: string;
-  highWatermark: string;
-}
 
 export interface ReaderContext {
   client: RillClient;
@@ -36,7 +22,7 @@ export interface ReaderContext {
   maxBytes: number;
   signal: AbortSignal;
   watch: ConnectionWatch;
-  deliver(partition: number, records: ConsumedRecordMsg[]): Promise<void>;
+  deliver(partition: number, records: ConsumedRecord[]): Promise<void>;
 }
 
 const FOLLOW_WAIT_MS = 5000;
@@ -46,12 +32,10 @@ export async function readPartition(ctx: ReaderContext, range: PartitionRange): 
   let first = true;
   while (!ctx.signal.aborted && (ctx.follow || first || offset < range.end)) {
     first = false;
-    let res: FetchResponse;
+    let res: FetchResult;
     try {
-      res = await ctx.client.call<FetchResponse>(
-        'ConsumeService',
-        'Fetch',
-        { topic: ctx.topic, partition: range.partition, offset: offset.toString(), maxBytes: ctx.maxBytes, maxWaitMs: ctx.follow ? FOLLOW_WAIT_MS : 0 },
+      res = await ctx.client.fetch(
+        { topic: ctx.topic, partition: range.partition, offset, maxBytes: ctx.maxBytes, maxWaitMs: ctx.follow ? FOLLOW_WAIT_MS : 0 },
         { deadlineMs: FOLLOW_WAIT_MS + 30_000, signal: ctx.signal },
       );
     } catch (err) {
@@ -64,11 +48,11 @@ export async function readPartition(ctx: ReaderContext, range: PartitionRange): 
       throw explain(err, ctx.topic, range.partition);
     }
     ctx.watch.succeeded(ctx.client.address);
-    const records = ctx.follow ? res.records : res.records.filter((r) => BigInt(r.offset) < range.end);
-    const next = BigInt(res.nextOffset);
+    const records = ctx.follow ? res.records : res.records.filter((r) => r.offset < range.end);
+    const next = res.nextOffset;
     if (records.length > 0) {
       await ctx.deliver(range.partition, records);
-      offset = BigInt(records[records.length - 1]!.offset) + 1n;
+      offset = records[records.length - 1]!.offset + 1n;
     } else if (next > offset) {
       offset = next;
     } else if (!ctx.follow) {
@@ -78,7 +62,7 @@ export async function readPartition(ctx: ReaderContext, range: PartitionRange): 
 }
 
 function explain(err: unknown, topic: string, partition: number): unknown {
-  if (err instanceof BrokerCallError && err.errorCode === 'KAFKA_STORAGE_ERROR') {
+  if (err instanceof RillClientError && err.code === 'KAFKA_STORAGE_ERROR') {
     return new CliError(`partition ${topic}/${partition} is offline: ${err.details}`);
   }
   return err;

@@ -1,13 +1,17 @@
 /**
  * `rill produce <topic>`: one record per line of standard input (plain, `--key-separator`,
- * `--format json` as consume prints it, or a `-f` format string; see record-input.ts). Lines go
- * out in order, in requests of up to 500 records or 4 MiB, one request at a time; a record with
- * its own partition starts a new request when the partition changes. `--json` prints where each
+ * `--format json` as consume prints it, or a `-f` format string; see record-input.ts). Each
+ * record's partition is chosen here, as Kafka's producers do (its own, `-p`, murmur2 of the
+ * key, or — keyless — one random partition per round), so every request names its partition
+ * and goes to that partition's leader. Lines go out in rounds of up to 500 records or 4 MiB: a
+ * round sends one request per partition in parallel, rounds one after another, so records keep
+ * their order within a partition. `--json` prints where each
  * record landed (one JSON line per record); otherwise a summary goes to stderr.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { RillClient } from './client.js';
+import type { ProduceOptions as ClientProduceOptions, RecordPosition, RillClient } from '../client/index.js';
+import { partitionForKey } from '../cluster/murmur2.js';
 import { examples } from './help-text.js';
 import { writeOut } from './output-writer.js';
 import { parseChoice, parseKeyValue, parsePartitions } from './parse-options.js';
@@ -25,12 +29,6 @@ interface ProduceOptions {
   json?: boolean;
   compression?: string;
   acks?: string;
-}
-
-interface ProduceResponse {
-  partition: number;
-  baseOffset: string;
-  positions: Array<{ partition: number; offset: string }>;
 }
 
 export function registerProduce(program: Command): void {
@@ -69,40 +67,55 @@ export function registerProduce(program: Command): void {
 async function produce(
   client: RillClient,
   topic: string,
-  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean; compression: string; acks: number },
+  opts: { partition: number | undefined; headers: Array<{ key: string; value: Buffer }>; parse: ReturnType<typeof lineParser>; json: boolean; compression: Compression; acks: 1 | -1 },
 ): Promise<void> {
-  let pending: InputRecord[] = [];
-  let pendingPartition: number | undefined = opts.partition;
+  let partitionCount: number | undefined;
+  const countOf = async () => (partitionCount ??= (await client.describeTopic(topic)).topic.partitions);
+  /** Where keyless records of the current round go (Kafka's sticky partitioner: a random one per round). */
+  let sticky: number | undefined;
+  let pending: Array<{ record: InputRecord; partition: number }> = [];
   let pendingBytes = 0;
   let count = 0;
   const partitionsUsed = new Set<number>();
+  const send = (partition: number, records: InputRecord[]) =>
+    client.produce(
+      topic,
+      records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value ?? null,
+        headers: [...opts.headers, ...r.headers.map((h) => ({ key: h.key, value: h.value ?? null }))],
+        ...(r.timestampMs === undefined ? {} : { timestampMs: BigInt(r.timestampMs) }),
+      })),
+      { partition, compression: opts.compression, acks: opts.acks },
+    );
+  // One round: a request per partition, in parallel (each goes to that partition's leader);
+  // rounds run one after another, so records keep their order within a partition.
   const flush = async () => {
     if (pending.length === 0) return;
-    const request: Record<string, unknown> = {
-      topic,
-      records: pending.map((r) => ({ ...(r.key && { key: r.key }), ...(r.value && { value: r.value }), headers: [...opts.headers, ...r.headers], ...(r.timestampMs && { timestampMs: r.timestampMs }) })),
-    };
-    if (pendingPartition !== undefined) request.partition = pendingPartition;
-    request.compression = opts.compression;
-    request.acks = opts.acks;
-    const res = await client.call<ProduceResponse>('ProduceService', 'Produce', request);
-    const positions = res.positions.length > 0 ? res.positions : pending.map((_, i) => ({ partition: res.partition, offset: (BigInt(res.baseOffset) + BigInt(i)).toString() }));
+    const byPartition = new Map<number, number[]>();
+    pending.forEach((p, i) => byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), i]));
+    const positions: RecordPosition[] = [];
+    await Promise.all(
+      [...byPartition].map(async ([partition, indices]) => {
+        const res = await send(partition, indices.map((i) => pending[i]!.record));
+        indices.forEach((recordIndex, k) => (positions[recordIndex] = res.positions[k]!));
+      }),
+    );
     for (const p of positions) partitionsUsed.add(p.partition);
     if (opts.json) await writeOut(positions.map((p) => `${JSON.stringify({ topic, partition: p.partition, offset: Number(p.offset) })}\n`).join(''));
     count += pending.length;
     pending = [];
     pendingBytes = 0;
+    sticky = undefined;
   };
   let lineNumber = 0;
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     lineNumber += 1;
     const record = opts.parse(line, lineNumber);
-    const partition = record.partition ?? opts.partition;
-    if (partition !== pendingPartition) {
-      await flush();
-      pendingPartition = partition;
-    }
-    pending.push(record);
+    // The partition is chosen here, as Kafka's producers do: by murmur2 of the key, else sticky.
+    const partition =
+      record.partition ?? opts.partition ?? (record.key !== undefined ? partitionForKey(record.key, await countOf()) : (sticky ??= Math.floor(Math.random() * (await countOf()))));
+    pending.push({ record, partition });
     pendingBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
     if (pending.length >= RECORDS_PER_REQUEST || pendingBytes >= BYTES_PER_REQUEST) await flush();
   }
@@ -114,13 +127,14 @@ async function produce(
 }
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+type Compression = NonNullable<ClientProduceOptions['compression']>;
 
-function parseCompression(value: string | undefined): string {
+function parseCompression(value: string | undefined): Compression {
   return value === undefined ? 'none' : parseChoice('--compression', value, CODECS);
 }
 
 /** `--acks 1` (default) or `all` / `-1`, as Kafka's producers spell it. */
-function parseAcks(value: string | undefined): number {
+function parseAcks(value: string | undefined): 1 | -1 {
   if (value === undefined) return 1;
   return parseChoice('--acks', value, ['1', 'all', '-1'] as const) === '1' ? 1 : -1;
 }

@@ -4,31 +4,12 @@
  * with its source.
  */
 import type { Command } from 'commander';
+import type { PartitionInfo } from '../client/index.js';
 import { usageError } from './cli-error.js';
 import { examples } from './help-text.js';
 import { printJson, printTable } from './output.js';
 import { parseCount, parseKeyValue } from './parse-options.js';
 import { withClient } from './with-client.js';
-
-interface TopicInfo {
-  name: string;
-  topicId: string;
-  partitions: number;
-  configs: Record<string, string>;
-  effectiveConfigs: Array<{ name: string; value: string; source: string; readOnly: boolean }>;
-}
-
-interface PartitionInfo {
-  partition: number;
-  logStartOffset: string;
-  logEndOffset: string;
-  highWatermark: string;
-  sizeBytes: string;
-  leader: number;
-  online: boolean;
-  error: string;
-  cleanableRatio: number;
-}
 
 /** Kafka's tools print "none" for a partition without a leader (-1). */
 function leader(id: number): string {
@@ -60,9 +41,9 @@ export function registerTopic(program: Command): void {
       if (opts.partitions !== undefined && partitions === 0) throw usageError('--partitions: a topic needs at least 1 partition');
       const configs = configMap('--config', opts.config);
       return withClient(program, async (client) => {
-        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'Create', { name, partitions, configs });
-        if (opts.json) printJson(res.topic);
-        else process.stdout.write(`created topic ${res.topic.name} with ${res.topic.partitions} partition${res.topic.partitions === 1 ? '' : 's'} (id ${res.topic.topicId})\n`);
+        const created = await client.createTopic(name, { partitions, configs });
+        if (opts.json) printJson(created);
+        else process.stdout.write(`created topic ${created.name} with ${created.partitions} partition${created.partitions === 1 ? '' : 's'} (id ${created.topicId})\n`);
       });
     });
   topic
@@ -71,9 +52,9 @@ export function registerTopic(program: Command): void {
     .option('--json', 'JSON output')
     .action((opts: { json?: boolean }) =>
       withClient(program, async (client) => {
-        const res = await client.call<{ topics: TopicInfo[] }>('TopicService', 'List', {});
-        if (opts.json) printJson(res.topics);
-        else printTable(['TOPIC', 'PARTITIONS', 'ID'], res.topics.map((t) => [t.name, t.partitions, t.topicId]));
+        const topics = await client.listTopics();
+        if (opts.json) printJson(topics);
+        else printTable(['TOPIC', 'PARTITIONS', 'ID'], topics.map((t) => [t.name, t.partitions, t.topicId]));
       }),
     );
   topic
@@ -82,7 +63,7 @@ export function registerTopic(program: Command): void {
     .option('--json', 'JSON output')
     .action((name: string, opts: { json?: boolean }) =>
       withClient(program, async (client) => {
-        const res = await client.call<{ topic: TopicInfo; partitions: PartitionInfo[] }>('TopicService', 'Describe', { name });
+        const res = await client.describeTopic(name);
         if (opts.json) return printJson(res);
         const overrides = Object.entries(res.topic.configs).map(([k, v]) => `${k}=${v}`).join(', ');
         process.stdout.write(`topic ${res.topic.name}  id ${res.topic.topicId}  partitions ${res.topic.partitions}  overrides: ${overrides || '(none)'}\n`);
@@ -111,7 +92,7 @@ export function registerTopic(program: Command): void {
     .description('delete a topic with its data and committed offsets')
     .action((name: string) =>
       withClient(program, async (client) => {
-        await client.call('TopicService', 'Delete', { name });
+        await client.deleteTopic(name);
         process.stdout.write(`deleted topic ${name}\n`);
       }),
     );
@@ -127,9 +108,9 @@ export function registerTopic(program: Command): void {
       const set = configMap('--set', opts.set);
       if (opts.set.length === 0 && opts.delete.length === 0) throw usageError('nothing to change: give --set key=value and/or --delete key');
       return withClient(program, async (client) => {
-        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'AlterConfigs', { name, set, delete: opts.delete, validateOnly: opts.dryRun === true });
-        if (opts.json) return printJson(res.topic);
-        const overrides = Object.entries(res.topic.configs).map(([k, v]) => `${k}=${v}`).join(', ');
+        const altered = await client.alterTopicConfigs(name, { set, delete: opts.delete, validateOnly: opts.dryRun === true });
+        if (opts.json) return printJson(altered);
+        const overrides = Object.entries(altered.configs).map(([k, v]) => `${k}=${v}`).join(', ');
         process.stdout.write(`${opts.dryRun ? 'would alter' : 'altered'} topic ${name}; overrides now: ${overrides || '(none)'}\n`);
       });
     });
@@ -147,11 +128,11 @@ export function registerTopic(program: Command): void {
       return withClient(program, async (client) => {
         let target = total;
         if (num !== undefined) {
-          const current = await client.call<{ topic: TopicInfo }>('TopicService', 'Describe', { name });
+          const current = await client.describeTopic(name);
           target = current.topic.partitions + num;
         }
-        const res = await client.call<{ topic: TopicInfo }>('TopicService', 'CreatePartitions', { name, partitions: target, validateOnly: opts.dryRun === true });
-        process.stdout.write(`${opts.dryRun ? 'would grow' : 'grew'} topic ${name} to ${opts.dryRun ? target : res.topic.partitions} partitions\n`);
+        const grown = await client.createPartitions(name, target ?? 0, { validateOnly: opts.dryRun === true });
+        process.stdout.write(`${opts.dryRun ? 'would grow' : 'grew'} topic ${name} to ${opts.dryRun ? target : grown.partitions} partitions\n`);
       });
     });
 }

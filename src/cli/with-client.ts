@@ -1,10 +1,13 @@
 /**
- * Runs one CLI action with a RillClient for the brokers of `--server` (repeatable,
- * comma-separated; else RILL_SERVER; else 127.0.0.1:9093). Errors propagate to main.ts, which
- * prints them as one line; the client is closed either way.
+ * Runs one CLI action with a RillClient (`rill/client`) for the brokers of `--server`
+ * (repeatable, comma-separated; else RILL_SERVER; else 127.0.0.1:9093): calls go to the first
+ * that answers and follow leaders and group coordinators by themselves. The CLI's client fails
+ * fast when no broker can be reached (no waiting for a connection), so a command names the
+ * addresses it tried at once. Errors propagate to main.ts, which prints them as one line
+ * (cli-errors.ts words them); the client is closed either way.
  */
 import type { Command } from 'commander';
-import { RillClient } from './client.js';
+import { RillClient } from '../client/index.js';
 import { DEFAULT_SERVER, parseServers } from './parse-options.js';
 
 export function serverAddresses(program: Command, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -15,7 +18,7 @@ export function serverAddresses(program: Command, env: NodeJS.ProcessEnv = proce
 }
 
 export async function withClient(program: Command, action: (client: RillClient) => Promise<void>): Promise<void> {
-  const client = new RillClient(serverAddresses(program));
+  const client = new RillClient(serverAddresses(program), { waitForReady: false });
   try {
     await action(client);
   } finally {

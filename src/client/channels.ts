@@ -1,10 +1,17 @@
 /**
- * Channels: the grpc-js service clients of `rill/client`, one set per broker address (the
- * bootstrap address first; a leader's address once a broker has pointed at it), and the one
- * unary-call path: a deadline on every call (waiting for a lost connection to come back counts
- * against it), an AbortSignal that cancels it, errors as
- * RillClientError, and leader following — a FAILED_PRECONDITION / NOT_LEADER answer carrying the
- * leader's address is retried there (at most MAX_REDIRECTS hops per call).
+ * Channels: the grpc-js service clients of `rill/client`, one set per broker address (cached:
+ * the bootstrap addresses, and every leader or coordinator a broker pointed at), and the one
+ * unary-call path:
+ * - a deadline on every call and an AbortSignal that cancels it; errors as RillClientError;
+ * - bootstrap: calls go to the current address (the last that answered); when a broker cannot
+ *   be reached at all (UNAVAILABLE, the request never sent) the next address is tried, so a
+ *   request is never sent twice. With one address and `waitForReady`, a call instead waits for
+ *   a lost connection to come back (counting against its deadline); with several, once every
+ *   address failed, it waits for any of their connections to change state and tries again
+ *   until the deadline. Without `waitForReady` it fails at once, naming every address tried;
+ * - leader following: an answer that names where the call belongs (FAILED_PRECONDITION /
+ *   NOT_LEADER with the leader's address, or a group coordinator's address) is retried once
+ *   there, and calls stay on that address.
  *
  * The proto-loader service clients are untyped; this file is the one place that looks a method
  * up by name. Single-threaded; `close` closes every channel and makes later calls fail.
@@ -12,13 +19,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadRillProtos } from '../grpc/load-protos.js';
 import { clientChannelOptions } from '../grpc/message-limits.js';
-import { RillClientError, toClientError } from './rill-client-error.js';
+import { connectionReason, RillClientError, toClientError } from './rill-client-error.js';
 import type { CallOptions } from './types.js';
 
 export type ServiceName = 'TopicService' | 'ProduceService' | 'ConsumeService' | 'GroupService';
 
 const SERVICES: readonly ServiceName[] = ['TopicService', 'ProduceService', 'ConsumeService', 'GroupService'];
-const MAX_REDIRECTS = 3;
 
 type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response?: unknown) => void) => grpc.ClientUnaryCall;
 type ServerStreamMethod = (request: object, options?: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
@@ -35,43 +41,90 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc-node.flow_control_window': 2 << 20,
 };
 
+export interface ChannelDefaults {
+  deadlineMs: number;
+  followLeader: boolean;
+  waitForReady: boolean;
+}
+
 export class Channels {
   private readonly byAddress = new Map<string, Map<ServiceName, grpc.Client>>();
+  private readonly known: string[];
   private current: string;
   private closed = false;
 
   constructor(
-    readonly bootstrap: string,
-    private readonly defaults: { deadlineMs: number; followLeader: boolean },
+    readonly bootstrap: readonly string[],
+    private readonly defaults: ChannelDefaults,
   ) {
-    this.current = bootstrap;
+    if (bootstrap.length === 0) throw new RillClientError('INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'rill/client: no broker address given');
+    this.known = [...bootstrap];
+    this.current = bootstrap[0]!;
   }
 
   get defaultDeadlineMs(): number {
     return this.defaults.deadlineMs;
   }
 
-  /** The address calls go to now (the bootstrap, or the leader it pointed at). */
+  get followLeader(): boolean {
+    return this.defaults.followLeader;
+  }
+
+  /** The address calls go to now (a bootstrap address, or the leader one pointed at). */
   get address(): string {
     return this.current;
   }
 
+  /** Every address known: the bootstrap list, then the leaders and coordinators learned since. */
+  get addresses(): readonly string[] {
+    return this.known;
+  }
+
+  /** The known address after `address` (wrapping), for a stream whose broker is gone. */
+  nextAddress(address: string): string {
+    const at = this.known.indexOf(address);
+    return this.known[(at + 1) % this.known.length]!;
+  }
+
+  /** Remembers an address a broker pointed at (a leader, a coordinator). */
+  learn(address: string): void {
+    if (!this.known.includes(address)) this.known.push(address);
+  }
+
   async unary<Res>(service: ServiceName, method: string, request: object, options: CallOptions = {}): Promise<Res> {
-    let address = this.current;
-    for (let hop = 0; ; hop += 1) {
-      try {
-        return await this.unaryOn<Res>(address, service, method, request, options);
-      } catch (err) {
-        const leader = err instanceof RillClientError ? err.leaderAddress : undefined;
-        if (!this.defaults.followLeader || leader === undefined || leader === address || hop >= MAX_REDIRECTS) throw err;
-        address = leader;
-        this.current = leader;
+    const deadline = Date.now() + (options.deadlineMs ?? this.defaults.deadlineMs);
+    const waitInCall = this.defaults.waitForReady && this.known.length === 1;
+    let redirected = false;
+    for (;;) {
+      const order = [this.current, ...this.known.filter((a) => a !== this.current)];
+      const unreachable: RillClientError[] = [];
+      for (let i = 0; i < order.length; ) {
+        const address = order[i]!;
+        try {
+          const res = await this.unaryOn<Res>(address, service, method, request, deadline, waitInCall, options.signal);
+          this.current = address;
+          return res;
+        } catch (err) {
+          const e = toClientError(err, address);
+          const redirect = e.redirectAddress;
+          if (this.defaults.followLeader && !redirected && redirect !== undefined && redirect !== address) {
+            redirected = true;
+            this.learn(redirect);
+            order[i] = redirect;
+            continue;
+          }
+          if (!e.unreachable) throw e;
+          unreachable.push(e);
+          i += 1;
+        }
       }
+      if (!this.defaults.waitForReady || waitInCall || Date.now() >= deadline || options.signal?.aborted) throw noBroker(unreachable);
+      await this.anyStateChange(order, deadline);
     }
   }
 
-  serverStream<Res>(service: ServiceName, method: string, request: object): grpc.ClientReadableStream<Res> {
-    const fn = this.method(this.current, service, method) as ServerStreamMethod;
+  serverStream<Res>(service: ServiceName, method: string, request: object, address: string = this.current): grpc.ClientReadableStream<Res> {
+    const fn = this.method(address, service, method) as ServerStreamMethod;
     return fn(request) as grpc.ClientReadableStream<Res>;
   }
 
@@ -86,21 +139,36 @@ export class Channels {
     this.byAddress.clear();
   }
 
-  private unaryOn<Res>(address: string, service: ServiceName, method: string, request: object, options: CallOptions): Promise<Res> {
+  private unaryOn<Res>(address: string, service: ServiceName, method: string, request: object, deadline: number, waitForReady: boolean, signal: AbortSignal | undefined): Promise<Res> {
     const fn = this.method(address, service, method) as UnaryMethod;
-    const signal = options.signal;
     return new Promise<Res>((resolve, reject) => {
-      if (signal?.aborted) return reject(new RillClientError('CANCELLED', 'CANCELLED', `${service}.${method} aborted before it was sent`));
-      const deadline = Date.now() + (options.deadlineMs ?? this.defaults.deadlineMs);
+      if (signal?.aborted) return reject(new RillClientError('CANCELLED', 'CANCELLED', `${service}.${method} aborted before it was sent`, {}, { address }));
       // waitForReady: while the connection is down the call waits for it (up to the deadline)
       // instead of failing at once; a request is never sent twice.
-      const call = fn(request, new grpc.Metadata({ waitForReady: true }), { deadline }, (err, response) => {
+      const call = fn(request, new grpc.Metadata({ waitForReady }), { deadline }, (err, response) => {
         signal?.removeEventListener('abort', onAbort);
-        if (err !== null) reject(toClientError(err));
+        if (err !== null) reject(toClientError(err, address));
         else resolve(response as Res);
       });
       const onAbort = () => call.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Resolves when any of these addresses' connections changes state (or at the deadline). */
+  private anyStateChange(addresses: readonly string[], deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      let done = false;
+      const once = () => {
+        if (!done) {
+          done = true;
+          resolve();
+        }
+      };
+      for (const address of addresses) {
+        const channel = this.clientsOf(address).get('TopicService')!.getChannel();
+        channel.watchConnectivityState(channel.getConnectivityState(true), deadline, once);
+      }
     });
   }
 
@@ -116,9 +184,18 @@ export class Channels {
     let clients = this.byAddress.get(address);
     if (clients === undefined) {
       const { services } = loadRillProtos();
+      // All four services share one channel per address (grpc-js pools by target and options).
       clients = new Map(SERVICES.map((name) => [name, new services[name](address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)]));
       this.byAddress.set(address, clients);
     }
     return clients;
   }
+}
+
+/** Every address failed without the request being sent: one error naming them all. */
+function noBroker(failures: readonly RillClientError[]): RillClientError {
+  const first = failures[0]!;
+  if (failures.length === 1) return first;
+  const list = failures.map((f) => `${f.address} (${connectionReason(f)})`).join(', ');
+  return new RillClientError('UNAVAILABLE', 'UNAVAILABLE', `UNAVAILABLE: no broker reachable: ${list}`, {}, { cause: first, details: list, unreachable: true });
 }

@@ -63,5 +63,8 @@ export function fromPartitionInfo(msg: PartitionInfoMsg): PartitionInfo {
     online: msg.online,
     error: msg.error,
     cleanableRatio: msg.cleanableRatio,
+    leaderEpoch: msg.leaderEpoch,
+    replicas: [...msg.replicas],
+    isr: [...msg.isr],
   };
 }

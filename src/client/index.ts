@@ -3,7 +3,8 @@
  * no broker code (no storage, no RocksDB): only grpc-js and the .proto files.
  */
 export { RillClient } from './rill-client.js';
-export { RillClientError, LEADER_METADATA_KEY } from './rill-client-error.js';
+export { RillClientError, LEADER_METADATA_KEY, COORDINATOR_METADATA_KEY } from './rill-client-error.js';
+export { GroupStream } from './group-stream.js';
 export { ProduceStream } from './produce-stream.js';
 export { Subscription } from './subscription.js';
 export { encodeBatch, decodeBatches, batchesEnd } from './batches.js';

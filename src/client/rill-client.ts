@@ -3,8 +3,10 @@
  * streamed with backpressure), fetch, subscribe as an async iterator that resumes after a broken
  * connection, list offsets, consumer-group offsets, topic admin. Offsets are `bigint`; every
  * unary call has a deadline (the client's `deadlineMs`, 30 s, or the call's own) and takes an
- * AbortSignal; every failure is a RillClientError. Calls follow the leader when a broker answers
- * NOT_LEADER with the leader's address (see channels.ts).
+ * AbortSignal; every failure is a RillClientError. The client takes one broker address or several
+ * (a bootstrap list: an unreachable one is skipped), and calls follow the leader when a broker
+ * answers NOT_LEADER with the leader's address, or a group's coordinator when one names it (see
+ * channels.ts); subscriptions resume on a partition's new leader (subscription.ts).
  *
  * One client holds one connection per broker address and may be used by any number of
  * concurrent calls; `close()` ends them all.
@@ -12,7 +14,9 @@
 import type { FetchRequestMsg, ListOffsetsRequestMsg, PartitionOffsetMsg, ProduceRequestMsg, ProduceResponseMsg } from '../grpc/messages.js';
 import { Channels } from './channels.js';
 import { fromConsumedRecord, fromPartitionInfo, fromProduceResponse, fromTopicInfo, toProduceRecordMsg } from './convert.js';
+import { GroupStream } from './group-stream.js';
 import { ProduceStream } from './produce-stream.js';
+import type { RillClientError } from './rill-client-error.js';
 import { BATCH_ITEMS, RECORD_ITEMS, Subscription } from './subscription.js';
 import type {
   Bytes,
@@ -23,6 +27,7 @@ import type {
   FetchRequest,
   FetchResult,
   GroupDescription,
+  GroupStreamMessage,
   GroupSummary,
   OffsetSpec,
   PartitionOffset,
@@ -33,6 +38,7 @@ import type {
   ProduceResult,
   ResetTarget,
   RillClientOptions,
+  SubscribeGroupOptions,
   SubscribeOptions,
   TopicDescription,
   TopicInfo,
@@ -46,9 +52,17 @@ export class RillClient {
   private readonly channels: Channels;
   private readonly reconnectTimeoutMs: number;
 
-  /** `address` is a broker's gRPC `host:port` (for example `startBroker().grpc`). */
-  constructor(address: string, options: RillClientOptions = {}) {
-    this.channels = new Channels(address, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, followLeader: options.followLeader ?? true });
+  /**
+   * `address` is a broker's gRPC `host:port` (for example `startBroker().grpc`), or several
+   * (an array, or one comma-separated string) of the same cluster.
+   */
+  constructor(address: string | readonly string[], options: RillClientOptions = {}) {
+    const addresses = (typeof address === 'string' ? [address] : [...address]).flatMap((a) => a.split(',')).map((a) => a.trim()).filter((a) => a !== '');
+    this.channels = new Channels(addresses, {
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      followLeader: options.followLeader ?? true,
+      waitForReady: options.waitForReady ?? true,
+    });
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
   }
 
@@ -66,6 +80,8 @@ export class RillClient {
       records: records.map((r) => toProduceRecordMsg(r, options.key)),
       correlationId: '0',
       ...(options.partition === undefined ? {} : { partition: options.partition }),
+      ...(options.compression === undefined ? {} : { compression: options.compression }),
+      ...(options.acks === undefined ? {} : { acks: options.acks }),
     };
     const response = await this.channels.unary<ProduceResponseMsg>('ProduceService', 'Produce', request, options);
     return fromProduceResponse(response, records.length);
@@ -125,6 +141,16 @@ export class RillClient {
   subscribe(options: SubscribeOptions): Subscription<ConsumedRecord> | Subscription<ConsumedBatches> {
     if (options.batches === true) return new Subscription(this.channels, options, this.reconnectTimeoutMs, BATCH_ITEMS);
     return new Subscription(this.channels, options, this.reconnectTimeoutMs, RECORD_ITEMS);
+  }
+
+  /**
+   * Joins `group` as a member that the broker assigns partitions to (ConsumeService.SubscribeGroup):
+   * `onMessage` gets each new assignment and the records of assigned partitions; `onEnd` is called
+   * once when the stream ends (with the error, if any). Commit with `commitOffsets` and the
+   * assignment's member id and generation; `cancel()` leaves the group.
+   */
+  subscribeGroup(options: SubscribeGroupOptions, onMessage: (message: GroupStreamMessage) => void, onEnd: (err?: RillClientError) => void): GroupStream {
+    return new GroupStream(this.channels, options, onMessage, onEnd);
   }
 
   /** The earliest or latest (log end) offset, or the first offset at or after a time (-1n when none). */
@@ -238,7 +264,8 @@ export class RillClient {
   }
 
   async describeCluster(options: CallOptions = {}): Promise<ClusterDescription> {
-    return this.channels.unary<DescribeClusterResponseMsg>('TopicService', 'DescribeCluster', {}, options);
+    const r = await this.channels.unary<DescribeClusterResponseMsg>('TopicService', 'DescribeCluster', {}, options);
+    return { clusterId: r.clusterId, controllerId: r.controllerId, brokers: r.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort, httpPort: b.httpPort, rack: b.rack })) };
   }
 
   /** Closes every connection; calls still running fail with CANCELLED. */

@@ -13,6 +13,14 @@
  * other error (NOT_FOUND, OUT_OF_RANGE after retention passed the position, ...), ends the
  * iteration with a RillClientError.
  *
+ * Leaders: each partition's stream goes to that partition's route (the client's address until a
+ * broker names another). A NOT_LEADER answer naming the leader moves the partition's route there
+ * and reopens at once; a broker that cannot be reached moves the routes on it to the next known
+ * address, which serves or names the new leader. A first request for several partitions that
+ * meets NOT_LEADER is split: the topic's leaders are looked up (TopicService.Describe and
+ * DescribeCluster) and every partition gets its own stream on its leader, each with the
+ * original start position; their `started` messages fill in the positions one by one.
+ *
  * The batch form (SubscriptionItems BATCH_ITEMS) yields one ConsumedBatches per broker message
  * instead of records, tracks each partition's next offset from the batch headers, drops a
  * message wholly below it and marks the records below it in a partly seen one (`fromOffset`).
@@ -29,7 +37,7 @@ import { batchesEnd } from './batches.js';
 import { fromConsumedRecord } from './convert.js';
 import { RillClientError, toClientError } from './rill-client-error.js';
 import type { ConsumedBatches, ConsumedRecord, SubscribeOptions } from './types.js';
-import type { SubscribeResponseMsg } from './wire.js';
+import type { DescribeClusterResponseMsg, DescribeTopicResponseMsg, SubscribeResponseMsg } from './wire.js';
 
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1_000;
@@ -87,6 +95,13 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
   /** Per partition: the next offset to deliver (known once the first stream said `started`). */
   private positions: Map<number, bigint> | undefined;
   private streams: Array<grpc.ClientReadableStream<SubscribeResponseMsg>> = [];
+  /** Per partition: the broker its stream goes to (absent = the client's current address). */
+  private readonly routes = new Map<number, string>();
+  /** The address of the first (unsplit) request. */
+  private firstAddress: string | undefined;
+  /** After a split: the partitions whose own first stream has not said `started` yet. */
+  private unstarted: Set<number> | undefined;
+  private splitting = false;
   private generation = 0;
   private paused = false;
   private brokenSince: number | undefined;
@@ -156,13 +171,19 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
 
   private open(): void {
     const generation = ++this.generation;
-    const requests = this.positions === undefined ? [this.firstRequest()] : [...this.positions].map(([p, offset]) => this.resumeRequest(p, offset));
-    for (const request of requests) {
+    const streams: Array<{ partition: number | undefined; address: string; request: SubscribeRequestMsg }> = [];
+    if (this.positions === undefined) {
+      streams.push({ partition: this.singlePartition(), address: this.firstAddress ?? this.channels.address, request: this.firstRequest() });
+    } else {
+      for (const [p, offset] of this.positions) streams.push({ partition: p, address: this.routeOf(p), request: this.resumeRequest(p, offset) });
+      for (const p of this.unstarted ?? []) streams.push({ partition: p, address: this.routeOf(p), request: this.firstRequest([p]) });
+    }
+    for (const { partition, address, request } of streams) {
       let stream: grpc.ClientReadableStream<SubscribeResponseMsg>;
       try {
-        stream = this.channels.serverStream<SubscribeResponseMsg>('ConsumeService', 'Subscribe', request);
+        stream = this.channels.serverStream<SubscribeResponseMsg>('ConsumeService', 'Subscribe', request, address);
       } catch (err) {
-        this.fail(toClientError(err));
+        this.fail(toClientError(err, address));
         return;
       }
       this.streams.push(stream);
@@ -170,12 +191,22 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
         if (generation === this.generation) this.onMessage(msg);
       });
       stream.on('error', (err: unknown) => {
-        if (generation === this.generation) this.onBroken(toClientError(err));
+        if (generation === this.generation) this.onBroken(toClientError(err, address), partition, address);
       });
       stream.on('end', () => {
-        if (generation === this.generation) this.onBroken(undefined);
+        if (generation === this.generation) this.onBroken(undefined, partition, address);
       });
     }
+  }
+
+  private routeOf(partition: number): string {
+    return this.routes.get(partition) ?? this.channels.address;
+  }
+
+  /** The one partition the first request names, if it names exactly one. */
+  private singlePartition(): number | undefined {
+    const partitions = this.options.partitions ?? [];
+    return partitions.length === 1 ? partitions[0] : undefined;
   }
 
   private onMessage(msg: SubscribeResponseMsg): void {
@@ -183,6 +214,11 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
     this.backoffMs = FIRST_BACKOFF_MS;
     if (msg.started && this.positions === undefined) {
       this.positions = new Map(msg.started.positions.map((p) => [p.partition, BigInt(p.offset)]));
+    } else if (msg.started && this.unstarted !== undefined) {
+      for (const p of msg.started.positions) {
+        if (!this.unstarted.delete(p.partition)) continue;
+        this.positions?.set(p.partition, BigInt(p.offset));
+      }
     }
     const positions = this.positions;
     if (positions === undefined) return;
@@ -200,10 +236,13 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
     }
   }
 
-  /** A stream failed (`err`) or ended (undefined): resume, or give up. */
-  private onBroken(err: RillClientError | undefined): void {
-    if (this.finished) return;
-    if (err !== undefined && !err.retryable && err.status !== 'CANCELLED') return this.fail(err);
+  /** A stream (of `partition`, undefined for the unsplit first one) failed (`err`) or ended (undefined): resume, or give up. */
+  private onBroken(err: RillClientError | undefined, partition: number | undefined, address: string): void {
+    if (this.finished || this.splitting) return;
+    const redirect = this.channels.followLeader ? err?.leaderAddress : undefined;
+    // NOT_LEADER without a live leader to name: an election is under way; ask the next broker.
+    const leaderless = this.channels.followLeader && redirect === undefined && err?.code === 'NOT_LEADER';
+    if (err !== undefined && redirect === undefined && !leaderless && !err.retryable && err.status !== 'CANCELLED') return this.fail(err);
     const now = Date.now();
     this.brokenSince ??= now;
     if (now - this.brokenSince > this.reconnectTimeoutMs) {
@@ -211,12 +250,57 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
     }
     this.generation += 1; // the other streams of the broken generation are ignored from now on
     this.cancelStreams();
+    if (redirect !== undefined) this.channels.learn(redirect);
+    if (redirect !== undefined && partition === undefined && this.positions === undefined && (this.options.partitions ?? []).length !== 1) {
+      // Several partitions, not all led by one broker: one stream per partition on its leader.
+      this.splitting = true;
+      void this.split().then(
+        () => {
+          this.splitting = false;
+          if (!this.finished) this.open();
+        },
+        (e: unknown) => {
+          this.splitting = false;
+          this.fail(toClientError(e));
+        },
+      );
+      return;
+    }
+    const moveOn = err?.unreachable === true || leaderless;
+    if (partition === undefined && this.positions === undefined) {
+      this.firstAddress = redirect ?? (moveOn ? this.channels.nextAddress(address) : address);
+    } else if (partition !== undefined) {
+      this.routes.set(partition, redirect ?? (moveOn ? this.channels.nextAddress(address) : address));
+    } else if (moveOn) {
+      for (const [p] of this.positions ?? []) if (this.routeOf(p) === address) this.routes.set(p, this.channels.nextAddress(address));
+    }
+    // A redirect does not grow the backoff; a broker that keeps pointing at an unreachable
+    // leader (its lease not yet expired) still waits between attempts.
     const delay = this.backoffMs;
-    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+    if (redirect === undefined) this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
     this.retryTimer = setTimeout(() => {
       if (!this.finished) this.open();
     }, delay);
     this.retryTimer.unref();
+  }
+
+  /** Routes every partition of the subscription to its leader (after a NOT_LEADER on the first request). */
+  private async split(): Promise<void> {
+    const [topic, cluster] = await Promise.all([
+      this.channels.unary<DescribeTopicResponseMsg>('TopicService', 'Describe', { name: this.options.topic }),
+      this.channels.unary<DescribeClusterResponseMsg>('TopicService', 'DescribeCluster', {}),
+    ]);
+    const addressOf = new Map(cluster.brokers.map((b) => [b.nodeId, `${b.host}:${b.grpcPort}`]));
+    const wanted = this.options.partitions !== undefined && this.options.partitions.length > 0 ? this.options.partitions : topic.partitions.map((p) => p.partition);
+    for (const p of wanted) {
+      const leader = addressOf.get(topic.partitions.find((x) => x.partition === p)?.leader ?? -1);
+      if (leader !== undefined) {
+        this.channels.learn(leader);
+        this.routes.set(p, leader);
+      }
+    }
+    this.positions = new Map();
+    this.unstarted = new Set(wanted);
   }
 
   private cancelStreams(): void {
@@ -238,9 +322,9 @@ export class Subscription<T = ConsumedRecord> implements AsyncIterableIterator<T
     }
   }
 
-  private firstRequest(): SubscribeRequestMsg {
+  private firstRequest(partitions: number[] = this.options.partitions ?? []): SubscribeRequestMsg {
     const from = this.options.from ?? 'latest';
-    const request = this.baseRequest(this.options.partitions ?? []);
+    const request = this.baseRequest(partitions);
     if (from === 'earliest') return { ...request, start: 'EARLIEST' };
     if (from === 'latest') return { ...request, start: 'LATEST' };
     if ('offset' in from) return { ...request, start: 'OFFSET', offset: from.offset.toString() };

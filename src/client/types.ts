@@ -14,6 +14,11 @@ export interface RillClientOptions {
   followLeader?: boolean;
   /** How long `subscribe` keeps trying to resume after a broken connection before it throws (default 30 s). */
   reconnectTimeoutMs?: number;
+  /**
+   * While no broker can be reached, a unary call waits (up to its deadline) for a connection
+   * instead of failing at once (default true). The `rill` CLI turns it off to fail fast.
+   */
+  waitForReady?: boolean;
 }
 
 export interface CallOptions {
@@ -40,6 +45,10 @@ export interface ProduceOptions extends CallOptions {
   partition?: number;
   /** The key of every record that has none of its own. */
   key?: Bytes;
+  /** Compress the batches the broker writes (default none). */
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /** 1 (default: the leader has them) or -1 (every in-sync replica has them). */
+  acks?: 1 | -1;
 }
 
 export interface ProduceBatchesOptions extends CallOptions {
@@ -167,6 +176,10 @@ export interface PartitionInfo {
   online: boolean;
   error: string;
   cleanableRatio: number;
+  leaderEpoch: number;
+  /** Node ids of the replica set and of the in-sync replicas. */
+  replicas: number[];
+  isr: number[];
 }
 
 export interface TopicDescription {
@@ -174,10 +187,21 @@ export interface TopicDescription {
   partitions: PartitionInfo[];
 }
 
+export interface BrokerDescription {
+  nodeId: number;
+  host: string;
+  kafkaPort: number;
+  grpcPort: number;
+  httpPort: number;
+  /** "" when the broker has no rack. */
+  rack: string;
+}
+
 export interface ClusterDescription {
   clusterId: string;
+  /** -1 while there is no controller. */
   controllerId: number;
-  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number }>;
+  brokers: BrokerDescription[];
 }
 
 export interface PartitionOffset {
@@ -224,3 +248,25 @@ export interface GroupDescription {
 }
 
 export type ResetTarget = 'earliest' | 'latest' | { timestampMs: bigint | number } | { offset: bigint };
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+export interface SubscribeGroupOptions {
+  group: string;
+  topics: string[];
+  /** Where partitions without a committed offset start (default latest). */
+  reset?: 'earliest' | 'latest';
+  assignor?: 'range' | 'roundrobin';
+  /** Default: the broker's (10 s). */
+  sessionTimeoutMs?: number;
+  clientId?: string;
+  maxBytes?: number;
+}
+
+/** One message of a group stream: a new assignment, or records of assigned partitions. */
+export type GroupStreamMessage =
+  | { kind: 'assignment'; memberId: string; generationId: number; assigned: TopicPartitions[]; revoked: TopicPartitions[]; added: TopicPartitions[] }
+  | { kind: 'records'; topic: string; records: ConsumedRecord[]; highWatermark: bigint };

@@ -42,7 +42,12 @@ export interface DescribeTopicResponseMsg {
 export interface DescribeClusterResponseMsg {
   clusterId: string;
   controllerId: number;
-  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number }>;
+  brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number; httpPort: number; rack: string }>;
+}
+
+export interface SubscribeGroupResponseMsg {
+  assignment?: { memberId: string; generationId: number; assigned: Array<{ topic: string; partitions: number[] }>; revoked: Array<{ topic: string; partitions: number[] }>; added: Array<{ topic: string; partitions: number[] }> } | null;
+  records?: { topic: string; records: ConsumedRecordMsg[]; highWatermark: string } | null;
 }
 
 export interface OffsetsResponseMsg {

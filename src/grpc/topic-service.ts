@@ -77,7 +77,7 @@ export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementa
     DescribeCluster: unary(ctx, 'TopicService.DescribeCluster', async () => ({
       clusterId: ctx.cluster.clusterId,
       controllerId: ctx.cluster.controllerId(),
-      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort })),
+      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort, httpPort: b.httpPort, rack: b.rack ?? '' })),
     })),
   };
 }

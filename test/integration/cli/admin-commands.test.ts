@@ -58,7 +58,7 @@ describe('rill topic and cluster admin commands', () => {
     const info = JSON.parse(await ok(['cluster', 'info', '--json'])) as { clusterId: string; controllerId: number; brokers: Array<{ nodeId: number; host: string; kafkaPort: number; grpcPort: number }> };
     expect(info.clusterId).not.toBe('');
     expect(info.controllerId).toBe(0);
-    expect(info.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', kafkaPort: broker.kafkaPort, grpcPort: broker.grpcPort }]);
+    expect(info.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', kafkaPort: broker.kafkaPort, grpcPort: broker.grpcPort, httpPort: broker.httpPort, rack: '' }]);
     expect(await ok(['cluster', 'info'])).toMatch(new RegExp(`^0\\s+127\\.0\\.0\\.1\\s+${broker.kafkaPort}\\s+${broker.grpcPort}\\s+controller$`, 'm'));
   });
 

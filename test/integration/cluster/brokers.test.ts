@@ -157,7 +157,7 @@ describe('a cluster of three brokers', () => {
     const survivors = live();
     const next = await eventually(() => settling(async () => {
       const all = await Promise.all(survivors.map(async (b) => (await admin(b)).describeCluster()));
-      const ok = all.every((v) => v.controller !== controller && v.controller === all[0]!.controller && v.brokers.length === 2);
+      const ok = all.every((v) => v.controller !== null && v.controller !== controller && v.controller === all[0]!.controller && v.brokers.length === 2);
       return ok ? all[0]!.controller! : undefined;
     }), 20_000, 'a new controller');
     expect(survivors.map((b) => b.nodeId)).toContain(next);

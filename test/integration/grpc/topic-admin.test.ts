@@ -103,7 +103,7 @@ describe('topic administration over gRPC', () => {
     const cluster = await client.call<{ clusterId: string; controllerId: number; brokers: Array<Record<string, unknown>> }>('TopicService', 'DescribeCluster', {});
     expect(cluster.clusterId).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(cluster.controllerId).toBe(0);
-    expect(cluster.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', kafkaPort: broker.kafkaPort, grpcPort: broker.grpcPort }]);
+    expect(cluster.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', kafkaPort: broker.kafkaPort, grpcPort: broker.grpcPort, httpPort: broker.httpPort, rack: '' }]);
   });
 
   it('keeps altered configs and added partitions across a restart', async () => {

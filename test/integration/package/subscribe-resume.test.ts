@@ -71,7 +71,8 @@ describe('subscribe resumes after a broken connection', () => {
     const grpcPort = await freePort();
     const args = ['--grpc-port', String(grpcPort), '--flush', 'always'];
     let broker = await spawnBroker({ dataDir, args });
-    const client = new RillClient(`127.0.0.1:${grpcPort}`, { reconnectTimeoutMs: 1_500 });
+    // Long enough for a broker process to restart on a loaded machine; it bounds only the give-up below.
+    const client = new RillClient(`127.0.0.1:${grpcPort}`, { reconnectTimeoutMs: 10_000 });
     try {
       await client.createTopic('killed', { partitions: 1 });
       await client.produce('killed', ['a', 'b', 'c']);
