@@ -21,6 +21,7 @@ import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
+import { createBrokerSecurity, openSaslServices, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
 
 export interface BrokerPorts {
   grpc: number;
@@ -53,7 +54,18 @@ export class Broker {
     private readonly kafka: KafkaServer,
     private readonly coordinator: GroupCoordinator,
     readonly ports: BrokerPorts,
+    private readonly security: BrokerSecurity,
   ) {}
+
+  /** Every Kafka listener by name (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL) with its bound port. */
+  get kafkaListeners(): Record<string, number> {
+    return Object.fromEntries(this.kafka.listeners.map((l) => [l.spec.name, l.port]));
+  }
+
+  /** Reads the TLS certificate, key and CA again (SIGHUP); open connections stay. False when nothing was reloaded. */
+  reloadTls(): boolean {
+    return this.security.reloadTls();
+  }
 
   static async start(config: BrokerConfig, logger: Logger, options: BrokerStartOptions = {}): Promise<Broker> {
     const started: Array<{ what: string; release: () => Promise<void> | void }> = [];
@@ -78,6 +90,8 @@ export class Broker {
     options: BrokerStartOptions,
     started: Array<{ what: string; release: () => Promise<void> | void }>,
   ): Promise<Broker> {
+    const security = createBrokerSecurity(config, logger);
+    started.push({ what: 'security', release: () => security.close() });
     await mkdir(config.dataDir, { recursive: true });
     const meta = await openMetaStore(join(config.dataDir, 'meta'), { logger: logger.child({ component: 'meta' }) });
     started.push({ what: 'meta', release: () => meta.close() });
@@ -95,6 +109,7 @@ export class Broker {
     });
     started.push({ what: 'registry', release: () => registry.close() });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
+    const sasl = await openSaslServices(config, meta, logger.child({ component: 'sasl' }));
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({
       offsets: groups,
@@ -111,7 +126,7 @@ export class Broker {
       connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
       processMetrics: options.processMetrics ?? true,
     });
-    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
+    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions, tls: security.tls });
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0, http: 0 };
     // Cluster mode (--etcd): membership, controller and topics come from etcd once the listeners are bound.
@@ -143,6 +158,7 @@ export class Broker {
         cluster,
         clusterId,
         autoCreateTopics: config.autoCreateTopics,
+        sasl,
       },
       logger.child({ component: 'kafka' }),
       {
@@ -150,14 +166,20 @@ export class Broker {
         frameTimeoutMs: config.kafkaRequestTimeoutMs,
         maxOutputBytes: config.kafkaMaxConnectionOutputBytes,
         queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+        tls: security.tls,
       },
     );
     started.push({ what: 'http', release: () => http.stop() });
     const httpPort = await http.start(config.host, config.httpPort);
     started.push({ what: 'grpc', release: () => grpc.stop(0) });
-    const grpcPort = await grpc.start(config.host, config.grpcPort);
+    const grpcPort = await grpc.start(config.host, config.grpcPort, security.tls);
     started.push({ what: 'kafka', release: () => kafka.stop(0) });
-    const kafkaPort = await kafka.start(config.host, config.kafkaPort);
+    let kafkaPort = 0;
+    for (const listener of security.listeners) {
+      const port = await kafka.listen(listener);
+      if (kafkaPort === 0) kafkaPort = port;
+    }
+    warnUnauthenticated(config, security.listeners, logger);
     Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     let sync: ClusterSync | undefined;
     if (coordination !== undefined) {
@@ -170,7 +192,7 @@ export class Broker {
       sync = clusterSync;
       logger.info({ nodeId: config.nodeId, controller: coordination.controllerId(), brokers: coordination.brokers().length }, 'joined the cluster');
     }
-    const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
+    const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort }, security);
     broker.cluster = coordination === undefined || sync === undefined ? undefined : { coordination, sync };
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
@@ -182,7 +204,7 @@ export class Broker {
     }, config.retentionCheckIntervalMs);
     broker.retentionTimer.unref();
     http.ready = true;
-    logger.info({ grpcPort, httpPort, kafkaPort, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
+    logger.info({ grpcPort, httpPort, kafkaPort, listeners: broker.kafkaListeners, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
     return broker;
   }
 
@@ -205,6 +227,7 @@ export class Broker {
     await this.registry.close();
     await this.meta.close();
     await this.http.stop();
+    this.security.close();
     this.logger.info('stopped');
   }
 }

@@ -13,6 +13,8 @@ import { produceService } from './produce-service.js';
 import { PreEncoded } from './record-encoder.js';
 import { addReflectionProtos, ReflectionService } from './reflection-service.js';
 import type { ServiceContext } from './service-context.js';
+import { grpcServerCredentials } from '../security/grpc-credentials.js';
+import type { TlsMaterial } from '../security/tls-material.js';
 import { topicService } from './topic-service.js';
 
 const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
@@ -47,9 +49,10 @@ export class GrpcServer {
     new ReflectionService(root, fileName).addToServer(this.server);
   }
 
-  start(host: string, port: number): Promise<number> {
+  /** Binds `host:port`, over TLS when `tls` is given (--tls-cert/--tls-key). */
+  start(host: string, port: number, tls?: TlsMaterial): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, actual) => {
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcServerCredentials(tls), (err, actual) => {
         if (err) return reject(err);
         for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
         resolve(actual);

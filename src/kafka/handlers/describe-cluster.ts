@@ -3,12 +3,13 @@
  */
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { kafkaEndpoint } from '../advertised-endpoint.js';
 
 export const describeClusterHandler: KafkaHandler = {
   apiKey: API_KEY.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
-  async handle(ctx) {
+  async handle(ctx, _body, _header, conn) {
     return {
       throttleTimeMs: 0,
       errorCode: 0,
@@ -16,7 +17,7 @@ export const describeClusterHandler: KafkaHandler = {
       endpointType: 1,
       clusterId: ctx.clusterId,
       controllerId: ctx.cluster.controllerId(),
-      brokers: ctx.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack })),
+      brokers: ctx.cluster.brokers().map((b) => ({ brokerId: b.nodeId, ...kafkaEndpoint(ctx, conn, b), rack: b.rack })),
     };
   },
 };

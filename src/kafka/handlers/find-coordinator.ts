@@ -4,15 +4,16 @@
  */
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { kafkaEndpoint } from '../advertised-endpoint.js';
 
 export const findCoordinatorHandler: KafkaHandler = {
   apiKey: API_KEY.FindCoordinator,
   minVersion: 0,
   maxVersion: 6,
-  async handle(ctx, body) {
+  async handle(ctx, body, _header, conn) {
     const req = body as { key: string; coordinatorKeys: string[] };
     const node = ctx.cluster.broker(ctx.cluster.selfId)!;
-    const self = { nodeId: node.nodeId, host: node.host, port: node.kafkaPort };
+    const self = { nodeId: node.nodeId, ...kafkaEndpoint(ctx, conn, node) };
     return {
       throttleTimeMs: 0,
       errorCode: 0,

@@ -25,6 +25,8 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
 import { syncGroupHandler } from './sync-group.js';
 
 const others: KafkaHandler[] = [
@@ -51,6 +53,8 @@ const others: KafkaHandler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   deleteGroupsHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
 ];
 
 const advertised = () => HANDLERS_LIST.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);

@@ -9,6 +9,9 @@ import type { Topic } from '../../cluster/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaContext, KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { kafkaEndpoint } from '../advertised-endpoint.js';
+
+
 
 interface MetadataRequest {
   topics: Array<{ topicId: string; name: string | null }> | null;
@@ -51,7 +54,7 @@ export const metadataHandler: KafkaHandler = {
   apiKey: API_KEY.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  async handle(ctx, body, header) {
+  async handle(ctx, body, header, conn) {
     const req = body as unknown as MetadataRequest;
     const v = header.apiVersion;
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
@@ -72,7 +75,7 @@ export const metadataHandler: KafkaHandler = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack })),
+      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, ...kafkaEndpoint(ctx, conn, b), rack: b.rack })),
       clusterId: ctx.clusterId,
       controllerId: ctx.cluster.controllerId(),
       topics,
