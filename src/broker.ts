@@ -21,7 +21,8 @@ import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
-import { createBrokerSecurity, openSaslServices, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
+import { createBrokerSecurity, openAuthorizer, openSaslServices, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
+import type { Authorizer } from './security/authorizer.js';
 
 export interface BrokerPorts {
   grpc: number;
@@ -40,6 +41,8 @@ export class Broker {
   private readonly shutdown = new AbortController();
   private retentionTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** The ACL authorizer (--authorizer on); the replication service calls `authorizeClusterAction` on it. */
+  authorizer: Authorizer | undefined;
   /** Cluster mode only. */
   private cluster: { coordination: Coordination; sync: ClusterSync } | undefined;
 
@@ -60,6 +63,14 @@ export class Broker {
   /** Every Kafka listener by name (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL) with its bound port. */
   get kafkaListeners(): Record<string, number> {
     return Object.fromEntries(this.kafka.listeners.map((l) => [l.spec.name, l.port]));
+  }
+
+  /**
+   * Whether `principal` may make inter-broker requests (replica fetch): ClusterAction on the
+   * cluster (CVE-2018-1288). True without an authorizer, as in Kafka.
+   */
+  authorizeClusterAction(principal: string, host = '*'): boolean {
+    return this.authorizer?.authorizeClusterAction(principal, host) ?? true;
   }
 
   /** Reads the TLS certificate, key and CA again (SIGHUP); open connections stay. False when nothing was reloaded. */
@@ -110,6 +121,7 @@ export class Broker {
     started.push({ what: 'registry', release: () => registry.close() });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
     const sasl = await openSaslServices(config, meta, logger.child({ component: 'sasl' }));
+    const authorizer = await openAuthorizer(config, meta, logger.child({ component: 'authorizer' }));
     const groups = new GroupOffsets(meta, registry);
     const coordinator = new GroupCoordinator({
       offsets: groups,
@@ -159,6 +171,7 @@ export class Broker {
         clusterId,
         autoCreateTopics: config.autoCreateTopics,
         sasl,
+        authorizer,
       },
       logger.child({ component: 'kafka' }),
       {
@@ -193,6 +206,7 @@ export class Broker {
       logger.info({ nodeId: config.nodeId, controller: coordination.controllerId(), brokers: coordination.brokers().length }, 'joined the cluster');
     }
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort }, security);
+    broker.authorizer = authorizer;
     broker.cluster = coordination === undefined || sync === undefined ? undefined : { coordination, sync };
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {

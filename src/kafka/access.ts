@@ -10,12 +10,16 @@
  */
 import type { OperationName, ResourceTypeName } from '../security/acl.js';
 import type { Authorizer } from '../security/authorizer.js';
+import type { ConnectionInfo } from './handler.js';
 
 export interface AccessCheck {
   resource: ResourceTypeName;
   name: string;
   operation: OperationName;
 }
+
+/** The name of a check that asks "on any topic at all" (Kafka's authorizeByResourceType, e.g. Write for InitProducerId). */
+export const ANY_TOPIC = '\u0000any';
 
 const keyOf = (resource: string, name: string, operation: string) => `${resource}\u0000${operation}\u0000${name}`;
 
@@ -30,7 +34,9 @@ export class AccessVerdicts {
     const verdicts = new Map<string, boolean>();
     for (const c of checks) {
       const key = keyOf(c.resource, c.name, c.operation);
-      if (!verdicts.has(key)) verdicts.set(key, authorizer.authorize({ principal, host, resource: c.resource, name: c.name, operation: c.operation }));
+      if (verdicts.has(key)) continue;
+      const request = { principal, host, resource: c.resource, name: c.name, operation: c.operation };
+      verdicts.set(key, c.name === ANY_TOPIC ? authorizer.authorizeAny(request) : authorizer.authorize(request));
     }
     return new AccessVerdicts(verdicts);
   }
@@ -54,4 +60,22 @@ export function clusterCheck(operation: OperationName): AccessCheck {
 
 export function groupCheck(name: string, operation: OperationName): AccessCheck {
   return { resource: 'Group', name, operation };
+}
+
+/** The verdict on a declared check of this request (always true without an authorizer). */
+export function allowed(conn: ConnectionInfo, resource: ResourceTypeName, name: string, operation: OperationName): boolean {
+  return (conn.access ?? AccessVerdicts.OPEN).allowed(resource, name, operation);
+}
+
+/**
+ * Like `allowed`, but a check that was not declared counts as denied instead of throwing: for
+ * names that can appear between the access check and the handler (a group or topic created
+ * meanwhile, a topic id resolved to a new name).
+ */
+export function allowedIfDeclared(conn: ConnectionInfo, resource: ResourceTypeName, name: string, operation: OperationName): boolean {
+  try {
+    return allowed(conn, resource, name, operation);
+  } catch {
+    return false;
+  }
 }

@@ -32,6 +32,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import { AccessVerdicts } from './access.js';
 import { kafkaError } from './error-codes.js';
 import type { Body, ConnectionInfo, KafkaContext, KafkaHandler } from './handler.js';
 import { APIS, API_KEY } from './protocol/api-registry.js';
@@ -228,7 +229,15 @@ export class KafkaConnection {
       }
     };
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const response = handler.handle(this.ctx, decoded.body, header, conn).then(
+    const authorizer = this.ctx.authorizer;
+    // The one authorisation choke point: what the handler declared is decided before it runs.
+    const authorized: Promise<void> =
+      authorizer === undefined
+        ? Promise.resolve()
+        : Promise.resolve(handler.access?.(this.ctx, decoded.body, header) ?? []).then((checks) => {
+            conn.access = AccessVerdicts.decide(authorizer, conn.principal ?? ANONYMOUS, conn.clientHost, checks);
+          });
+    const response = authorized.then(() => handler.handle(this.ctx, decoded.body, header, conn)).then(
       (body: Body | null) => {
         done();
         if (this.sasl !== undefined && PRE_AUTH_APIS.has(header.apiKey)) this.afterSaslStep(this.sasl);

@@ -85,6 +85,22 @@ export class Authorizer {
     return applies.some((b) => b.permissionType === PERMISSION.ALLOW && (b.operation === OPERATION.ALL || granting.includes(b.operation)));
   }
 
+  /**
+   * Whether the principal may do `operation` on some resource of the type (Kafka's
+   * authorizeByResourceType): an ALLOW for it of any pattern, unless a DENY on every name (`*`)
+   * of that type applies; with allow.everyone.if.no.acl.found, also when the type has no bindings.
+   */
+  authorizeAny(r: AccessRequest): boolean {
+    if (this.superUsers.has(r.principal)) return true;
+    const type = RESOURCE_CODES[r.resource];
+    const op = OPERATION_CODES[r.operation];
+    const ofType = this.acls.filter((b) => b.resourceType === type);
+    if (ofType.length === 0) return this.options.allowEveryoneIfNoAclFound;
+    const applies = ofType.filter((b) => (b.principal === r.principal || b.principal === 'User:*') && (b.host === r.host || b.host === '*') && (b.operation === op || b.operation === OPERATION.ALL));
+    if (applies.some((b) => b.permissionType === PERMISSION.DENY && b.patternType === 3 && b.resourceName === '*')) return false;
+    return applies.some((b) => b.permissionType === PERMISSION.ALLOW);
+  }
+
   /** Replica fetches and other inter-broker requests need ClusterAction on the cluster (CVE-2018-1288). */
   authorizeClusterAction(principal: string, host = '*'): boolean {
     return this.authorize({ principal, host, resource: 'Cluster', name: CLUSTER_NAME, operation: 'ClusterAction' });

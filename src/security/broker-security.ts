@@ -9,6 +9,7 @@ import type { MetaStore } from '../../storage/index.js';
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { isLoopback, resolveListeners, usesSasl, type ListenerSpec } from './listeners.js';
+import { Authorizer, parseSuperUsers } from './authorizer.js';
 import { SASL_MECHANISMS, type SaslServices } from './sasl-session.js';
 import { ScramStore } from './scram-store.js';
 import { TlsMaterial } from './tls-material.js';
@@ -84,4 +85,32 @@ export async function openSaslServices(config: BrokerConfig, meta: MetaStore, lo
     logger.info({ users: Object.keys(doc).length }, 'SASL users stored (salted SCRAM credentials)');
   }
   return { mechanisms: saslMechanismsOf(config), store, reauthMs: config.connectionsMaxReauthMs };
+}
+
+/** The ACL authorizer when `--authorizer on`; undefined otherwise (everything allowed, as Kafka without an authorizer). */
+export async function openAuthorizer(config: BrokerConfig, meta: MetaStore, logger: Logger): Promise<Authorizer | undefined> {
+  if (!config.authorizer) return undefined;
+  const superUsers = parseSuperUsers(config.superUsers);
+  for (const s of superUsers) if (!/^User:.+$/.test(s)) throw new Error(`--super-users: "${s}" is not User:<name>`);
+  const authorizer = await Authorizer.open(meta, { superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound });
+  logger.info({ superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound, acls: authorizer.list().length }, 'ACL authorizer on');
+  return authorizer;
+}
+
+/** --grpc-tokens: a JSON file `{ "<token>": "<user>", ... }` of static bearer tokens. */
+export async function readGrpcTokens(config: BrokerConfig): Promise<Map<string, string>> {
+  if (config.grpcTokens === undefined) return new Map();
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(config.grpcTokens, 'utf8'));
+  } catch (err) {
+    throw new Error(`--grpc-tokens ${config.grpcTokens}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error(`--grpc-tokens ${config.grpcTokens}: expected a JSON object { "token": "user", ... }`);
+  const tokens = new Map<string, string>();
+  for (const [token, user] of Object.entries(doc)) {
+    if (typeof user !== 'string' || user.length === 0 || token.length < 16) throw new Error(`--grpc-tokens ${config.grpcTokens}: each token must be at least 16 characters and name a user`);
+    tokens.set(token, user);
+  }
+  return tokens;
 }

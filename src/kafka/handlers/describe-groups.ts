@@ -2,18 +2,21 @@
  * DescribeGroups (15), v0–5: state, protocol and members (with their metadata and assignment)
  * of each group; unknown groups are reported Dead, as Kafka does.
  */
-import { toKafkaError } from '../error-codes.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, groupCheck } from '../access.js';
 
 export const describeGroupsHandler: KafkaHandler = {
   apiKey: API_KEY.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, body) {
+  access: (_ctx, body) => (body as { groups: string[] }).groups.map((g) => groupCheck(g, 'Describe')),
+  async handle(ctx, body, _header, conn) {
     const req = body as { groups: string[] };
     const groups = await Promise.all(
       req.groups.map(async (groupId) => {
+        if (!allowed(conn, 'Group', groupId, 'Describe')) return { errorCode: kafkaError('GROUP_AUTHORIZATION_FAILED'), groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
         try {
           const d = await ctx.coordinator.describeGroup(groupId);
           return {
