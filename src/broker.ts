@@ -21,7 +21,8 @@ import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
-import { createBrokerSecurity, openAuthorizer, openSaslServices, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
+import { createBrokerSecurity, openAuthorizer, openSaslServices, readGrpcTokens, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
+import { grpcAuthInterceptor } from './security/grpc-auth.js';
 import type { Authorizer } from './security/authorizer.js';
 
 export interface BrokerPorts {
@@ -157,7 +158,11 @@ export class Broker {
             httpPort: listening.http,
             rack: null,
           }));
-    const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
+    const grpcAuth = grpcAuthInterceptor({ store: sasl.store, authorizer, tokens: await readGrpcTokens(config), tls: security.tls, logger: logger.child({ component: 'grpc-auth' }) });
+    const grpc = new GrpcServer(
+      { registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster },
+      { interceptors: [grpcAuth] },
+    );
     const kafka: KafkaServer = new KafkaServer(
       {
         registry,

@@ -42,7 +42,7 @@ export class Channels {
 
   constructor(
     readonly bootstrap: string,
-    private readonly defaults: { deadlineMs: number; followLeader: boolean },
+    private readonly defaults: { deadlineMs: number; followLeader: boolean; security?: ChannelSecurity },
   ) {
     this.current = bootstrap;
   }
@@ -116,9 +116,38 @@ export class Channels {
     let clients = this.byAddress.get(address);
     if (clients === undefined) {
       const { services } = loadRillProtos();
-      clients = new Map(SERVICES.map((name) => [name, new services[name](address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)]));
+      const { credentials, options } = channelSecurity(this.defaults.security);
+      clients = new Map(SERVICES.map((name) => [name, new services[name](address, credentials, { ...CHANNEL_OPTIONS, ...options })]));
       this.byAddress.set(address, clients);
     }
     return clients;
   }
+}
+
+/** TLS and per-call credentials of a client (RillClientOptions' tlsCa, tlsCert, tlsKey, user, password, token). */
+export interface ChannelSecurity {
+  tlsCa?: Buffer | string | undefined;
+  tlsCert?: Buffer | string | undefined;
+  tlsKey?: Buffer | string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
+}
+
+const asBuffer = (v: Buffer | string | undefined) => (v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(v));
+
+/** The channel credentials and the client interceptor that adds `authorization` to every call. */
+function channelSecurity(s: ChannelSecurity | undefined): { credentials: grpc.ChannelCredentials; options: { interceptors?: grpc.Interceptor[] } } {
+  const ca = asBuffer(s?.tlsCa);
+  const credentials = ca === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(ca, asBuffer(s?.tlsKey) ?? null, asBuffer(s?.tlsCert) ?? null);
+  const header = s?.token !== undefined ? `Bearer ${s.token}` : s?.user !== undefined ? `Basic ${Buffer.from(`${s.user}:${s.password ?? ''}`).toString('base64')}` : undefined;
+  if (header === undefined) return { credentials, options: {} };
+  const authorization: grpc.Interceptor = (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start: (metadata, listener, next) => {
+        metadata.set('authorization', header);
+        next(metadata, listener);
+      },
+    });
+  return { credentials, options: { interceptors: [authorization] } };
 }

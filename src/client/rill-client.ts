@@ -48,7 +48,11 @@ export class RillClient {
 
   /** `address` is a broker's gRPC `host:port` (for example `startBroker().grpc`). */
   constructor(address: string, options: RillClientOptions = {}) {
-    this.channels = new Channels(address, { deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, followLeader: options.followLeader ?? true });
+    this.channels = new Channels(address, {
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      followLeader: options.followLeader ?? true,
+      security: { tlsCa: options.tlsCa, tlsCert: options.tlsCert, tlsKey: options.tlsKey, user: options.user, password: options.password, token: options.token },
+    });
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
   }
 

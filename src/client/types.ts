@@ -14,6 +14,15 @@ export interface RillClientOptions {
   followLeader?: boolean;
   /** How long `subscribe` keeps trying to resume after a broken connection before it throws (default 30 s). */
   reconnectTimeoutMs?: number;
+  /** Connect over TLS trusting this CA (PEM); with `tlsCert`/`tlsKey` also present a client certificate (mTLS). */
+  tlsCa?: Buffer | string;
+  tlsCert?: Buffer | string;
+  tlsKey?: Buffer | string;
+  /** `authorization: Basic` on every call (checked against the broker's SCRAM credentials). */
+  user?: string;
+  password?: string;
+  /** `authorization: Bearer` on every call (the broker's --grpc-tokens). */
+  token?: string;
 }
 
 export interface CallOptions {

@@ -35,8 +35,9 @@ export class GrpcServer {
   private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
 
-  constructor(ctx: ServiceContext) {
-    this.server = new grpc.Server(serverMessageLimits(ctx.registry.defaults['max.message.bytes']));
+  /** `interceptors` run before every method (the security layer's authentication and ACL checks). */
+  constructor(ctx: ServiceContext, options: { interceptors?: grpc.ServerInterceptor[] } = {}) {
+    this.server = new grpc.Server({ ...serverMessageLimits(ctx.registry.defaults['max.message.bytes']), ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }) });
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
     this.server.addService(services.ProduceService.service, produceService(ctx));
