@@ -27,6 +27,9 @@ import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
 import { ReplicaManager, replicaService, replicaServiceHandlers } from './replication/index.js';
+import { createBrokerSecurity, openAuthorizer, openSaslServices, readGrpcTokens, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
+import { grpcAuthInterceptor } from './security/grpc-auth.js';
+import type { Authorizer } from './security/authorizer.js';
 
 export interface BrokerPorts {
   grpc: number;
@@ -45,6 +48,8 @@ export class Broker {
   private readonly shutdown = new AbortController();
   private retentionTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** The ACL authorizer (--authorizer on); the replication service calls `authorizeClusterAction` on it. */
+  authorizer: Authorizer | undefined;
   /** Cluster mode only. */
   private cluster: { coordination: Coordination; sync: ClusterSync; replication: ReplicaManager } | undefined;
 
@@ -59,7 +64,26 @@ export class Broker {
     private readonly kafka: KafkaServer,
     private readonly coordinator: GroupCoordinator,
     readonly ports: BrokerPorts,
+    private readonly security: BrokerSecurity,
   ) {}
+
+  /** Every Kafka listener by name (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL) with its bound port. */
+  get kafkaListeners(): Record<string, number> {
+    return Object.fromEntries(this.kafka.listeners.map((l) => [l.spec.name, l.port]));
+  }
+
+  /**
+   * Whether `principal` may make inter-broker requests (replica fetch): ClusterAction on the
+   * cluster (CVE-2018-1288). True without an authorizer, as in Kafka.
+   */
+  authorizeClusterAction(principal: string, host = '*'): boolean {
+    return this.authorizer?.authorizeClusterAction(principal, host) ?? true;
+  }
+
+  /** Reads the TLS certificate, key and CA again (SIGHUP); open connections stay. False when nothing was reloaded. */
+  reloadTls(): boolean {
+    return this.security.reloadTls();
+  }
 
   static async start(config: BrokerConfig, logger: Logger, options: BrokerStartOptions = {}): Promise<Broker> {
     const started: Array<{ what: string; release: () => Promise<void> | void }> = [];
@@ -84,6 +108,8 @@ export class Broker {
     options: BrokerStartOptions,
     started: Array<{ what: string; release: () => Promise<void> | void }>,
   ): Promise<Broker> {
+    const security = createBrokerSecurity(config, logger);
+    started.push({ what: 'security', release: () => security.close() });
     await mkdir(config.dataDir, { recursive: true });
     const meta = await openMetaStore(join(config.dataDir, 'meta'), { logger: logger.child({ component: 'meta' }) });
     started.push({ what: 'meta', release: () => meta.close() });
@@ -102,6 +128,8 @@ export class Broker {
     });
     started.push({ what: 'registry', release: () => registry.close() });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
+    const sasl = await openSaslServices(config, meta, logger.child({ component: 'sasl' }));
+    const authorizer = await openAuthorizer(config, meta, logger.child({ component: 'authorizer' }));
     // Cluster mode replaces the local id with the cluster-wide one from etcd once it joins.
     let clusterId = await clusterIdOf(meta);
     const shutdown = new AbortController();
@@ -155,8 +183,12 @@ export class Broker {
       connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
       processMetrics: options.processMetrics ?? true,
     });
-    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions });
-    const grpc = new GrpcServer({ registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster });
+    const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions, tls: security.tls });
+    const grpcAuth = grpcAuthInterceptor({ store: sasl.store, authorizer, tokens: await readGrpcTokens(config), tls: security.tls, logger: logger.child({ component: 'grpc-auth' }) });
+    const grpc = new GrpcServer(
+      { registry, groups, coordinator, metrics, logger: logger.child({ component: 'grpc' }), nodeId: config.nodeId, shutdown: shutdown.signal, cluster },
+      { interceptors: [grpcAuth] },
+    );
     const kafka: KafkaServer = new KafkaServer(
       {
         registry,
@@ -171,6 +203,8 @@ export class Broker {
           return cluster.clusterId;
         },
         autoCreateTopics: config.autoCreateTopics,
+        sasl,
+        authorizer,
       },
       logger.child({ component: 'kafka' }),
       {
@@ -178,6 +212,7 @@ export class Broker {
         frameTimeoutMs: config.kafkaRequestTimeoutMs,
         maxOutputBytes: config.kafkaMaxConnectionOutputBytes,
         queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+        tls: security.tls,
       },
       coordination === undefined ? meta : new ProducerIdBlocks(coordination),
     );
@@ -187,9 +222,14 @@ export class Broker {
     started.push({ what: 'http', release: () => http.stop() });
     const httpPort = await http.start(config.host, config.httpPort);
     started.push({ what: 'grpc', release: () => grpc.stop(0) });
-    const grpcPort = await grpc.start(config.host, config.grpcPort);
+    const grpcPort = await grpc.start(config.host, config.grpcPort, security.tls);
     started.push({ what: 'kafka', release: () => kafka.stop(0) });
-    const kafkaPort = await kafka.start(config.host, config.kafkaPort);
+    let kafkaPort = 0;
+    for (const listener of security.listeners) {
+      const port = await kafka.listen(listener);
+      if (kafkaPort === 0) kafkaPort = port;
+    }
+    warnUnauthenticated(config, security.listeners, logger);
     Object.assign(listening, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
     let sync: ClusterSync | undefined;
     let replication: ReplicaManager | undefined;
@@ -231,7 +271,8 @@ export class Broker {
       // Cluster mode: follow the offsets partitions from now on; their loads wait for the in-sync replicas.
       void offsetsTopic.loadLedPartitions();
     }
-    const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort });
+    const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort }, security);
+    broker.authorizer = authorizer;
     broker.cluster = coordination === undefined || sync === undefined || replication === undefined ? undefined : { coordination, sync, replication };
     broker.shutdown.signal.addEventListener('abort', () => shutdown.abort());
     broker.retentionTimer = setInterval(() => {
@@ -244,7 +285,7 @@ export class Broker {
     broker.retentionTimer.unref();
     if (replication === undefined) http.ready = true;
     else void whenCaughtUp(replication, broker.shutdown.signal).then((caught) => (http.ready = caught));
-    logger.info({ grpcPort, httpPort, kafkaPort, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
+    logger.info({ grpcPort, httpPort, kafkaPort, listeners: broker.kafkaListeners, dataDir: config.dataDir, nodeId: config.nodeId }, 'ready');
     return broker;
   }
 
@@ -268,6 +309,7 @@ export class Broker {
     await this.registry.close();
     await this.meta.close();
     await this.http.stop();
+    this.security.close();
     this.logger.info('stopped');
   }
 }

@@ -52,7 +52,8 @@ export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 export const BrokerConfigSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
-  host: z.string().min(1).default('0.0.0.0'),
+  /** Loopback unless told otherwise: a broker reachable from elsewhere is a choice (--host 0.0.0.0, or --listeners). */
+  host: z.string().min(1).default('127.0.0.1'),
   advertisedHost: z.string().min(1).default('localhost'),
   grpcPort: port.default(9093),
   kafkaPort: port.default(9092),
@@ -116,6 +117,32 @@ export const BrokerConfigSchema = z.object({
   replicaFetchBackoffMs: z.coerce.number().int().min(10).default(200),
   /** Cluster mode: the host:port other brokers replicate from (default advertisedHost and the gRPC port). */
   advertisedReplicaAddress: z.string().min(3).optional(),
+  /** Kafka's listeners: `PROTOCOL://host:port,...` (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL); absent: PLAINTEXT on --host:--kafka-port. */
+  listeners: z.string().min(1).optional(),
+  /** Kafka's advertised.listeners: what Metadata tells clients of each listener (by protocol); absent: --advertised-host and the bound port. */
+  advertisedListeners: z.string().min(1).optional(),
+  /** PEM certificate chain for every TLS listener (Kafka SSL/SASL_SSL, and gRPC and HTTP when given). */
+  tlsCert: z.string().min(1).optional(),
+  /** PEM private key of tlsCert. */
+  tlsKey: z.string().min(1).optional(),
+  /** PEM CA bundle that client certificates must chain to (mTLS). */
+  tlsCa: z.string().min(1).optional(),
+  /** Kafka's ssl.client.auth: none, requested (a valid certificate names the principal) or required. */
+  sslClientAuth: z.enum(['none', 'requested', 'required']).default('none'),
+  /** Kafka's sasl.enabled.mechanisms, comma-separated. */
+  saslMechanisms: z.string().min(1).default('SCRAM-SHA-256,SCRAM-SHA-512,PLAIN'),
+  /** A JSON file `{ "user": "password", ... }`; its users' salted SCRAM credentials are stored at start. */
+  saslUsers: z.string().min(1).optional(),
+  /** Kafka's connections.max.reauth.ms (KIP-368): SASL sessions expire this long after authentication; 0 = never. */
+  connectionsMaxReauthMs: z.coerce.number().int().min(0).default(0),
+  /** Kafka's super.users: `User:a;User:b` (commas work too); they pass every ACL check. */
+  superUsers: z.string().optional(),
+  /** ACL authorisation on both front doors (Kafka's authorizer.class.name set). */
+  authorizer: z.preprocess((v) => (v === 'on' || v === 'true' ? true : v === 'off' || v === 'false' ? false : v), z.boolean({ invalid_type_error: 'expected on or off' })).default(false),
+  /** Kafka's allow.everyone.if.no.acl.found: a resource without any ACL is open to everyone. */
+  allowEveryoneIfNoAclFound: bool.default(false),
+  /** gRPC bearer tokens: a JSON file `{ "<token>": "<user>", ... }`. */
+  grpcTokens: z.string().min(1).optional(),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;

@@ -4,6 +4,7 @@
  * Commands throw; main.ts turns any failure into one line on stderr and an exit code.
  */
 import { Command } from 'commander';
+import { registerAcl } from './acl-command.js';
 import { registerCluster } from './cluster-command.js';
 import { packageVersion } from '../package-version.js';
 import { registerConsume } from './consume-command.js';
@@ -44,5 +45,6 @@ export function buildProgram(): Command {
   registerGroup(program);
   registerCluster(program);
   registerDump(program);
+  registerAcl(program);
   return program;
 }

@@ -19,7 +19,7 @@ const BROKER_FLAGS = {
   kafkaPort: ['--kafka-port <port>', 'Kafka protocol port (default 9092)'],
   httpPort: ['--http-port <port>', 'HTTP port for /healthz, /readyz, /metrics (default 9644)'],
   nodeId: ['--node-id <id>', 'broker id (default 0)'],
-  host: ['--host <host>', 'address to listen on (default 0.0.0.0)'],
+  host: ['--host <host>', 'address to listen on (default 127.0.0.1, loopback only; 0.0.0.0 for every interface)'],
   advertisedHost: ['--advertised-host <host>', 'host name clients are told to use (default localhost)'],
   logLevel: ['--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)'],
   logFormat: ['--log-format <format>', 'pretty|json|auto (default auto: pretty on a terminal, JSON otherwise)'],
@@ -105,6 +105,8 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      // SIGHUP reloads the TLS certificate and key (open connections stay), as file changes do.
+      process.on('SIGHUP', () => broker?.reloadTls());
       try {
         broker = await Broker.start(config, logger);
       } catch (err) {

@@ -45,6 +45,7 @@ export interface ChannelDefaults {
   deadlineMs: number;
   followLeader: boolean;
   waitForReady: boolean;
+  security?: ChannelSecurity;
 }
 
 export class Channels {
@@ -184,8 +185,9 @@ export class Channels {
     let clients = this.byAddress.get(address);
     if (clients === undefined) {
       const { services } = loadRillProtos();
+      const { credentials, options } = channelSecurity(this.defaults.security);
       // All four services share one channel per address (grpc-js pools by target and options).
-      clients = new Map(SERVICES.map((name) => [name, new services[name](address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)]));
+      clients = new Map(SERVICES.map((name) => [name, new services[name](address, credentials, { ...CHANNEL_OPTIONS, ...options })]));
       this.byAddress.set(address, clients);
     }
     return clients;
@@ -198,4 +200,32 @@ function noBroker(failures: readonly RillClientError[]): RillClientError {
   if (failures.length === 1) return first;
   const list = failures.map((f) => `${f.address} (${connectionReason(f)})`).join(', ');
   return new RillClientError('UNAVAILABLE', 'UNAVAILABLE', `UNAVAILABLE: no broker reachable: ${list}`, {}, { cause: first, details: list, unreachable: true });
+}
+
+/** TLS and per-call credentials of a client (RillClientOptions' tlsCa, tlsCert, tlsKey, user, password, token). */
+export interface ChannelSecurity {
+  tlsCa?: Buffer | string | undefined;
+  tlsCert?: Buffer | string | undefined;
+  tlsKey?: Buffer | string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
+}
+
+const asBuffer = (v: Buffer | string | undefined) => (v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(v));
+
+/** The channel credentials and the client interceptor that adds `authorization` to every call. */
+function channelSecurity(s: ChannelSecurity | undefined): { credentials: grpc.ChannelCredentials; options: { interceptors?: grpc.Interceptor[] } } {
+  const ca = asBuffer(s?.tlsCa);
+  const credentials = ca === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(ca, asBuffer(s?.tlsKey) ?? null, asBuffer(s?.tlsCert) ?? null);
+  const header = s?.token !== undefined ? `Bearer ${s.token}` : s?.user !== undefined ? `Basic ${Buffer.from(`${s.user}:${s.password ?? ''}`).toString('base64')}` : undefined;
+  if (header === undefined) return { credentials, options: {} };
+  const authorization: grpc.Interceptor = (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start: (metadata, listener, next) => {
+        metadata.set('authorization', header);
+        next(metadata, listener);
+      },
+    });
+  return { credentials, options: { interceptors: [authorization] } };
 }

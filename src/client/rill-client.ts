@@ -62,6 +62,7 @@ export class RillClient {
       deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
       followLeader: options.followLeader ?? true,
       waitForReady: options.waitForReady ?? true,
+      security: { tlsCa: options.tlsCa, tlsCert: options.tlsCert, tlsKey: options.tlsKey, user: options.user, password: options.password, token: options.token },
     });
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
   }

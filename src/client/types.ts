@@ -19,6 +19,15 @@ export interface RillClientOptions {
    * instead of failing at once (default true). The `rill` CLI turns it off to fail fast.
    */
   waitForReady?: boolean;
+  /** Connect over TLS trusting this CA (PEM); with `tlsCert`/`tlsKey` also present a client certificate (mTLS). */
+  tlsCa?: Buffer | string;
+  tlsCert?: Buffer | string;
+  tlsKey?: Buffer | string;
+  /** `authorization: Basic` on every call (checked against the broker's SCRAM credentials). */
+  user?: string;
+  password?: string;
+  /** `authorization: Bearer` on every call (the broker's --grpc-tokens). */
+  token?: string;
 }
 
 export interface CallOptions {

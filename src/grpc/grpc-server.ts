@@ -13,6 +13,8 @@ import { produceService } from './produce-service.js';
 import { PreEncoded } from './record-encoder.js';
 import { addReflectionProtos, ReflectionService } from './reflection-service.js';
 import type { ServiceContext } from './service-context.js';
+import { grpcServerCredentials } from '../security/grpc-credentials.js';
+import type { TlsMaterial } from '../security/tls-material.js';
 import { topicService } from './topic-service.js';
 
 const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
@@ -33,8 +35,9 @@ export class GrpcServer {
   private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
 
-  constructor(ctx: ServiceContext) {
-    this.server = new grpc.Server(serverMessageLimits(ctx.registry.defaults['max.message.bytes']));
+  /** `interceptors` run before every method (the security layer's authentication and ACL checks). */
+  constructor(ctx: ServiceContext, options: { interceptors?: grpc.ServerInterceptor[] } = {}) {
+    this.server = new grpc.Server({ ...serverMessageLimits(ctx.registry.defaults['max.message.bytes']), ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }) });
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
     this.server.addService(services.ProduceService.service, produceService(ctx));
@@ -52,9 +55,10 @@ export class GrpcServer {
     this.server.addService(service, implementation);
   }
 
-  start(host: string, port: number): Promise<number> {
+  /** Binds `host:port`, over TLS when `tls` is given (--tls-cert/--tls-key). */
+  start(host: string, port: number, tls?: TlsMaterial): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, actual) => {
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcServerCredentials(tls), (err, actual) => {
         if (err) return reject(err);
         for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
         resolve(actual);

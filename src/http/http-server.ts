@@ -7,7 +7,9 @@
  * error (`offline orders/0: corrupt log ...`) — unless `readyWithOfflinePartitions` is set, in
  * which case it answers 200 and still lists them. `?format=json` gives the same as JSON.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsMaterial } from '../security/tls-material.js';
 import type { AddressInfo } from 'node:net';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { BrokerMetrics } from './metrics.js';
@@ -17,6 +19,8 @@ export interface HttpServerOptions {
   /** Lets /readyz report offline partitions; without it /readyz looks only at start-up. */
   registry?: PartitionRegistry;
   readyWithOfflinePartitions?: boolean;
+  /** Serve HTTPS with the broker's certificate (reloaded with it). */
+  tls?: TlsMaterial | undefined;
 }
 
 export class HttpServer {
@@ -24,7 +28,7 @@ export class HttpServer {
   ready = false;
 
   constructor(metrics: BrokerMetrics, private readonly options: HttpServerOptions = {}) {
-    this.server = createServer((req, res) => {
+    const handler: RequestListener = (req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -38,7 +42,16 @@ export class HttpServer {
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
-    });
+    };
+    const tls = options.tls;
+    if (tls === undefined) {
+      this.server = createServer(handler);
+    } else {
+      const https = createHttpsServer(tls.serverOptions(), handler);
+      const unsubscribe = tls.subscribe((o) => https.setSecureContext(o));
+      https.once('close', unsubscribe);
+      this.server = https;
+    }
   }
 
   private readyz(_req: IncomingMessage, res: ServerResponse, json: boolean): void {

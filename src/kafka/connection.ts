@@ -20,20 +20,40 @@
  * or version — is logged and closes this connection only (as Kafka does), except an unsupported
  * ApiVersions version, which is answered with UNSUPPORTED_VERSION and a v0 body.
  *
+ * SASL listeners: until the client has authenticated, only ApiVersions, SaslHandshake and
+ * SaslAuthenticate are served (anything else closes the connection, as Kafka does), one request
+ * at a time, and frames above PRE_AUTH_MAX_FRAME_BYTES are refused before anything is buffered
+ * for them; after a v0 handshake the next frames are raw SASL tokens. A failed authentication is
+ * answered and then the connection closed. With re-authentication on (KIP-368), a request other
+ * than the SASL ones after the session expired closes the connection.
+ *
  * `drain` (the listener's stop): stop reading, end long polls (the handlers' `closed` signal),
  * write every response still owed, then close; after `timeoutMs` close anyway.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
+import { AccessVerdicts } from './access.js';
 import { kafkaError } from './error-codes.js';
-import type { Body, KafkaContext, KafkaHandler } from './handler.js';
+import type { Body, ConnectionInfo, KafkaContext, KafkaHandler } from './handler.js';
 import { APIS, API_KEY } from './protocol/api-registry.js';
 import { KafkaCodecError } from './protocol/codec-error.js';
 import { FrameSplitter, decodeRequest, encodeResponse, readRequestHeader } from './protocol/frames.js';
 import { Reader } from './protocol/reader.js';
 import type { RequestBytesPool } from './request-bytes-pool.js';
+import type { BoundListener } from './kafka-server.js';
+import { usesSasl } from '../security/listeners.js';
+import { ANONYMOUS } from '../security/principal.js';
+import { SaslSession } from '../security/sasl-session.js';
+import { certificateName } from '../security/tls-material.js';
+import type { TLSSocket } from 'node:tls';
 
 const MAX_IN_FLIGHT = 128;
+
+/** The largest frame an unauthenticated client may send on a SASL listener. */
+export const PRE_AUTH_MAX_FRAME_BYTES = 8 * 1024;
+
+/** What an unauthenticated SASL client may ask. */
+const PRE_AUTH_APIS: ReadonlySet<number> = new Set([API_KEY.ApiVersions, API_KEY.SaslHandshake, API_KEY.SaslAuthenticate]);
 
 export interface ConnectionLimits {
   maxFrameBytes: number;
@@ -56,6 +76,12 @@ export class KafkaConnection {
   private readonly closed = new AbortController();
   private readonly unsubscribePool: () => void;
   private onIdle: (() => void) | undefined;
+  /** `User:<name>`; set by a client certificate (SSL) or SASL. */
+  private principal: string;
+  /** SASL listeners only. */
+  private readonly sasl: SaslSession | undefined;
+  /** Close once every owed response is written (a failed authentication). */
+  private closeAfterFlush = false;
 
   constructor(
     private readonly socket: Socket,
@@ -64,8 +90,11 @@ export class KafkaConnection {
     private readonly logger: Logger,
     private readonly limits: ConnectionLimits,
     private readonly pool: RequestBytesPool,
+    private readonly bound?: BoundListener,
   ) {
-    this.splitter = new FrameSplitter(limits.maxFrameBytes);
+    this.principal = sslPrincipal(socket) ?? ANONYMOUS;
+    this.sasl = bound !== undefined && usesSasl(bound.spec.protocol) && ctx.sasl !== undefined ? new SaslSession(ctx.sasl) : undefined;
+    this.splitter = new FrameSplitter(this.sasl === undefined ? limits.maxFrameBytes : Math.min(PRE_AUTH_MAX_FRAME_BYTES, limits.maxFrameBytes));
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -153,11 +182,19 @@ export class KafkaConnection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (this.sasl?.raw === true && this.sasl.exchanging) return this.rawToken(this.sasl, frame);
     let header;
     try {
       header = readRequestHeader(new Reader(frame));
     } catch (err) {
       return this.refuse(err);
+    }
+    if (this.sasl !== undefined && !PRE_AUTH_APIS.has(header.apiKey)) {
+      if (this.sasl.principal === undefined) return this.refuse(new Error(`api ${header.apiKey} before SASL authentication`));
+      if (this.sasl.expired()) {
+        this.logger.info({ client: this.socket.remoteAddress, principal: this.sasl.principal }, 'closing kafka connection: SASL session expired (connections.max.reauth.ms)');
+        return this.close();
+      }
     }
     if (header.apiKey === API_KEY.ApiVersions && header.spec === undefined) {
       const body = { errorCode: kafkaError('UNSUPPORTED_VERSION'), apiKeys: this.advertised(), throttleTimeMs: 0 };
@@ -175,7 +212,12 @@ export class KafkaConnection {
     }
     const spec = header.spec;
     const started = process.hrtime.bigint();
-    const conn = { clientHost: this.socket.remoteAddress ?? '', closed: this.closed.signal };
+    const conn: ConnectionInfo = { clientHost: this.socket.remoteAddress ?? '', closed: this.closed.signal, principal: this.sasl?.principal ?? this.principal };
+    if (this.sasl !== undefined) conn.sasl = this.sasl;
+    if (this.bound?.advertise === true) {
+      const { spec, port } = this.bound;
+      conn.listener = { name: spec.name, advertisedHost: spec.advertisedHost, advertisedPort: spec.advertisedPort >= 0 ? spec.advertisedPort : port };
+    }
     const size = frame.length;
     this.pool.acquire(size);
     const isFetch = header.apiKey === API_KEY.Fetch;
@@ -187,9 +229,18 @@ export class KafkaConnection {
       }
     };
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const response = handler.handle(this.ctx, decoded.body, header, conn).then(
+    const authorizer = this.ctx.authorizer;
+    // The one authorisation choke point: what the handler declared is decided before it runs.
+    const authorized: Promise<void> =
+      authorizer === undefined
+        ? Promise.resolve()
+        : Promise.resolve(handler.access?.(this.ctx, decoded.body, header) ?? []).then((checks) => {
+            conn.access = AccessVerdicts.decide(authorizer, conn.principal ?? ANONYMOUS, conn.clientHost, checks);
+          });
+    const response = authorized.then(() => handler.handle(this.ctx, decoded.body, header, conn)).then(
       (body: Body | null) => {
         done();
+        if (this.sasl !== undefined && PRE_AUTH_APIS.has(header.apiKey)) this.afterSaslStep(this.sasl);
         this.ctx.metrics.request(`Kafka.${spec.name}`, 'OK', seconds());
         return body === null ? null : encodeResponse(spec, header.apiVersion, header.correlationId, body);
       },
@@ -202,6 +253,28 @@ export class KafkaConnection {
       },
     );
     this.enqueue(response, size);
+  }
+
+  /** A raw SASL token (after a v0 handshake): the answer is the server token, size-prefixed, no header. */
+  private rawToken(sasl: SaslSession, frame: Buffer): void {
+    const response = sasl.authenticate(frame).then((reply) => {
+      this.afterSaslStep(sasl);
+      if (reply === undefined) return null;
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(reply.length, 0);
+      return [size, reply];
+    });
+    this.enqueue(response);
+  }
+
+  /** After a SASL step: lift the pre-auth frame limit once authenticated; close after the answer once failed. */
+  private afterSaslStep(sasl: SaslSession): void {
+    if (sasl.authenticated) {
+      this.splitter.maxFrameBytes = this.limits.maxFrameBytes;
+    } else if (sasl.state === 'failed' && !this.closeAfterFlush) {
+      this.closeAfterFlush = true;
+      this.logger.warn({ client: this.socket.remoteAddress, why: sasl.failure }, 'kafka SASL authentication failed; closing the connection after the answer');
+    }
   }
 
   private enqueue(response: Promise<Buffer[] | null>, bytes = 0): void {
@@ -226,12 +299,15 @@ export class KafkaConnection {
       this.updateFlow();
     }
     this.writing = false;
+    if (this.closeAfterFlush && !this.socket.destroyed) this.socket.end(() => this.socket.destroy());
     this.onIdle?.();
   }
 
   /** Why new requests must wait now, or undefined when they may be dispatched. */
   private holdReason(): string | undefined {
-    if (this.draining) return 'draining';
+    if (this.draining || this.closeAfterFlush) return 'draining';
+    // Before authentication, one request at a time: each SASL step sees the state the previous left.
+    if (this.sasl !== undefined && !this.sasl.authenticated && this.queue.length > 0) return 'authenticating';
     if (this.queue.length >= MAX_IN_FLIGHT) return 'in-flight';
     if (this.socket.writableLength > this.limits.maxOutputBytes) return 'output';
     if (this.pool.exhausted) return 'pool';
@@ -273,4 +349,12 @@ export class KafkaConnection {
   private advertised(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
     return [...this.handlers.values()].map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);
   }
+}
+
+/** The principal of a verified client certificate (Kafka's SSL principal, mapped to its CN), if any. */
+function sslPrincipal(socket: Socket): string | undefined {
+  const tls = socket as Partial<TLSSocket>;
+  if (tls.encrypted !== true || tls.authorized !== true || tls.getPeerCertificate === undefined) return undefined;
+  const name = certificateName(tls.getPeerCertificate());
+  return name === undefined ? undefined : `User:${name}`;
 }

@@ -11,6 +11,9 @@ import type { Logger } from '../log.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { ProducerIdIssuer } from './producer-id-issuer.js';
 import type { RequestHeader } from './protocol/frames.js';
+import type { SaslServices, SaslSession } from '../security/sasl-session.js';
+import type { Authorizer } from '../security/authorizer.js';
+import type { AccessCheck, AccessVerdicts } from './access.js';
 
 export interface KafkaContext {
   registry: PartitionRegistry;
@@ -28,12 +31,24 @@ export interface KafkaContext {
   producerIds: ProducerIdIssuer;
   /** Incremental fetch sessions (KIP-227); owned by the listener. */
   fetchSessions: FetchSessionCache;
+  /** SASL mechanisms and credentials, for the SASL listeners; absent when SASL is not configured. */
+  sasl?: SaslServices | undefined;
+  /** ACL decisions (--authorizer on); absent: everything is allowed. */
+  authorizer?: Authorizer | undefined;
 }
 
 export interface ConnectionInfo {
   clientHost: string;
   /** Aborted when this connection closes (the broker's stop closes them all). */
   closed: AbortSignal;
+  /** The listener this connection came in on: Metadata and FindCoordinator name this broker by its advertised endpoint. */
+  listener?: { name: string; advertisedHost: string; advertisedPort: number };
+  /** Who the client is: `User:<name>` (SASL user, or a client certificate's CN), `User:ANONYMOUS` otherwise. */
+  principal?: string;
+  /** The SASL state of a connection on a SASL listener (SaslHandshake and SaslAuthenticate drive it). */
+  sasl?: SaslSession;
+  /** The verdicts on what the handler declared in `access`, decided before it runs. */
+  access?: AccessVerdicts;
 }
 
 export type Body = Record<string, unknown>;
@@ -42,5 +57,11 @@ export interface KafkaHandler {
   apiKey: number;
   minVersion: number;
   maxVersion: number;
+  /**
+   * Every (resource, name, operation) this request needs, for the authorizer; decided at the
+   * dispatcher before `handle`, which reads the verdicts from `conn.access`. Absent only for the
+   * APIs open to everyone (ApiVersions, the SASL ones).
+   */
+  access?(ctx: KafkaContext, body: Body, header: RequestHeader): AccessCheck[] | Promise<AccessCheck[]>;
   handle(ctx: KafkaContext, body: Body, header: RequestHeader, conn: ConnectionInfo): Promise<Body | null>;
 }

@@ -21,6 +21,8 @@ export interface BrokerProcess {
   kafkaPort: number;
   grpcAddress: string;
   child: ChildProcess;
+  /** The `ready` log line's fields (e.g. `listeners`: each Kafka listener's bound port by name). */
+  ready: Record<string, unknown>;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   kill(): Promise<void>;
@@ -74,6 +76,7 @@ export async function spawnBroker(options: { dataDir?: string; args?: string[]; 
     kafkaPort: ready.kafkaPort!,
     grpcAddress: `127.0.0.1:${ready.grpcPort}`,
     child,
+    ready,
     output: () => log,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;

@@ -12,10 +12,14 @@ type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 export class TestClient {
   private readonly clients = new Map<Service, AnyClient>();
 
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    options: grpc.ChannelOptions = {},
+  ) {
     const { services } = loadRillProtos();
     for (const name of ['TopicService', 'ProduceService', 'ConsumeService', 'GroupService'] as const) {
-      this.clients.set(name, new services[name](address, grpc.credentials.createInsecure(), clientChannelOptions()) as unknown as AnyClient);
+      this.clients.set(name, new services[name](address, credentials, { ...clientChannelOptions(), ...options }) as unknown as AnyClient);
     }
   }
 

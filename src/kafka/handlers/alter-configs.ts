@@ -8,9 +8,10 @@
  */
 import { checkTopicConfig, type Topic } from '../../cluster/index.js';
 import { BrokerError } from '../../errors.js';
-import { toKafkaError } from '../error-codes.js';
-import type { KafkaContext, KafkaHandler } from '../handler.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
+import type { Body, ConnectionInfo, KafkaContext, KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, clusterCheck, type AccessCheck } from '../access.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -30,10 +31,22 @@ interface AlterRequest<C> {
 
 type Changes = { set: Record<string, string>; remove: string[] };
 
-async function answer<C>(ctx: KafkaContext, req: AlterRequest<C>, changes: (topic: Topic, configs: C[]) => Changes) {
+/** AlterConfigs on each topic resource, or on the cluster for broker resources (Kafka's checks). */
+function alterChecks(body: Body): AccessCheck[] {
+  return (body as unknown as AlterRequest<unknown>).resources.map((r) =>
+    r.resourceType === TOPIC ? { resource: 'Topic' as const, name: r.resourceName, operation: 'AlterConfigs' as const } : clusterCheck('AlterConfigs'),
+  );
+}
+
+async function answer<C>(ctx: KafkaContext, conn: ConnectionInfo, req: AlterRequest<C>, changes: (topic: Topic, configs: C[]) => Changes) {
   const responses = [];
   for (const r of req.resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    const permitted = r.resourceType === TOPIC ? allowed(conn, 'Topic', r.resourceName, 'AlterConfigs') : allowed(conn, 'Cluster', 'kafka-cluster', 'AlterConfigs');
+    if (!permitted) {
+      responses.push({ ...base, errorCode: kafkaError(r.resourceType === TOPIC ? 'TOPIC_AUTHORIZATION_FAILED' : 'CLUSTER_AUTHORIZATION_FAILED'), errorMessage: null });
+      continue;
+    }
     try {
       if (r.resourceType === BROKER) throw new BrokerError('INVALID_REQUEST', 'broker configs are static in Rill: set them with rill serve flags, RILL_* or --config');
       if (r.resourceType !== TOPIC) throw new BrokerError('INVALID_REQUEST', `resource type ${r.resourceType} is not supported`);
@@ -61,8 +74,9 @@ export const alterConfigsHandler: KafkaHandler = {
   apiKey: API_KEY.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, body) {
-    return answer<{ name: string; value: string | null }>(ctx, body as never, (topic, configs) => {
+  access: (_ctx, body) => alterChecks(body),
+  handle(ctx, body, _header, conn) {
+    return answer<{ name: string; value: string | null }>(ctx, conn, body as never, (topic, configs) => {
       const set: Record<string, string> = {};
       for (const c of configs) {
         if (c.value === null) throw new BrokerError('INVALID_CONFIG', `config ${c.name} has a null value`);
@@ -80,8 +94,9 @@ export const incrementalAlterConfigsHandler: KafkaHandler = {
   apiKey: API_KEY.IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, body) {
-    return answer<{ name: string; configOperation: number; value: string | null }>(ctx, body as never, (topic, configs) => {
+  access: (_ctx, body) => alterChecks(body),
+  handle(ctx, body, _header, conn) {
+    return answer<{ name: string; configOperation: number; value: string | null }>(ctx, conn, body as never, (topic, configs) => {
       const set: Record<string, string> = {};
       const remove: string[] = [];
       for (const c of configs) {

@@ -14,6 +14,7 @@ import { BrokerError } from '../../errors.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaContext, KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, clusterCheck, topicChecks } from '../access.js';
 
 interface TopicRequest {
   name: string;
@@ -97,14 +98,18 @@ export const createTopicsHandler: KafkaHandler = {
   apiKey: API_KEY.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  async handle(ctx, body) {
+  // Kafka: Create on the cluster, or Create on the topic itself.
+  access: (_ctx, body) => [clusterCheck('Create'), ...topicChecks((body as unknown as CreateTopicsRequest).topics.map((t) => t.name), 'Create')],
+  async handle(ctx, body, _header, conn) {
     const req = body as unknown as CreateTopicsRequest;
+    const mayCreateAny = allowed(conn, 'Cluster', 'kafka-cluster', 'Create');
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics = [];
     for (const t of req.topics) {
       const result = { name: t.name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null as string | null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null as unknown };
       try {
+        if (!mayCreateAny && !allowed(conn, 'Topic', t.name, 'Create')) throw new Refusal(kafkaError('TOPIC_AUTHORIZATION_FAILED'), `not authorized to create topic "${t.name}"`);
         if ((counts.get(t.name) ?? 0) > 1) throw new Refusal(kafkaError('INVALID_REQUEST'), `topic "${t.name}" appears more than once in the request`);
         validateTopicName(t.name);
         const partitions = partitionCount(ctx, t);

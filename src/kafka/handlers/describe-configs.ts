@@ -8,6 +8,7 @@ import { describeTopicConfigs, type ConfigSource } from '../../cluster/index.js'
 import { kafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, clusterCheck } from '../access.js';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -26,10 +27,16 @@ export const describeConfigsHandler: KafkaHandler = {
   apiKey: API_KEY.DescribeConfigs,
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, body) {
+  access: (_ctx, body) =>
+    (body as unknown as DescribeConfigsRequest).resources.map((r) =>
+      r.resourceType === TOPIC ? { resource: 'Topic' as const, name: r.resourceName, operation: 'DescribeConfigs' as const } : clusterCheck('DescribeConfigs'),
+    ),
+  async handle(ctx, body, _header, conn) {
     const req = body as unknown as DescribeConfigsRequest;
     const results = req.resources.map((r) => {
       const base = { errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
+      const permitted = r.resourceType === TOPIC ? allowed(conn, 'Topic', r.resourceName, 'DescribeConfigs') : allowed(conn, 'Cluster', 'kafka-cluster', 'DescribeConfigs');
+      if (!permitted) return { ...base, errorCode: kafkaError(r.resourceType === TOPIC ? 'TOPIC_AUTHORIZATION_FAILED' : 'CLUSTER_AUTHORIZATION_FAILED'), configs: [] };
       const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
       const entry = (name: string, value: string, source: number, readOnly = false) => ({ name, value, readOnly, isDefault: source !== SOURCE_TOPIC, configSource: source, isSensitive: false, synonyms: [], configType: 0, documentation: null });
       if (r.resourceType === TOPIC) {

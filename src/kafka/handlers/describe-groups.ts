@@ -3,18 +3,21 @@
  * of each group; unknown groups are reported Dead, as Kafka does.
  * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
-import { toKafkaError } from '../error-codes.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, groupCheck } from '../access.js';
 
 export const describeGroupsHandler: KafkaHandler = {
   apiKey: API_KEY.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, body) {
+  access: (_ctx, body) => (body as { groups: string[] }).groups.map((g) => groupCheck(g, 'Describe')),
+  async handle(ctx, body, _header, conn) {
     const req = body as { groups: string[] };
     const groups = await Promise.all(
       req.groups.map(async (groupId) => {
+        if (!allowed(conn, 'Group', groupId, 'Describe')) return { errorCode: kafkaError('GROUP_AUTHORIZATION_FAILED'), groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
         try {
           await ctx.coordinator.checkCoordinator(groupId);
           const d = await ctx.coordinator.describeGroup(groupId);

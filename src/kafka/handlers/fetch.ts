@@ -26,11 +26,14 @@ import { readSlots, type FetchSlot } from '../fetch-read.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, nextEpoch, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { API_KEY } from '../protocol/api-registry.js';
 import { LeaderHints } from '../leader-hints.js';
+import { allowed, clusterCheck, topicChecks } from '../access.js';
 
 const EMPTY_RECORDS = Buffer.alloc(0);
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface FetchRequest {
+  replicaId?: number;
+  replicaState?: { replicaId: number };
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
@@ -100,6 +103,11 @@ function slotFor(ctx: KafkaContext, p: SessionPartition, byId: boolean): FetchSl
   };
 }
 
+/** A follower's fetch (replica id >= 0): inter-broker, needs ClusterAction (CVE-2018-1288). */
+function replicaIdOf(req: FetchRequest, version: number): number {
+  return version >= 15 ? (req.replicaState?.replicaId ?? -1) : (req.replicaId ?? -1);
+}
+
 function sessionError(errorCode: number): Record<string, unknown> {
   return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
 }
@@ -108,9 +116,33 @@ export const fetchHandler: KafkaHandler = {
   apiKey: API_KEY.Fetch,
   minVersion: 4,
   maxVersion: 17,
+  access(ctx, body, header) {
+    const req = body as unknown as FetchRequest;
+    const byId = header.apiVersion >= 13;
+    const names = new Set([...requested(ctx, req, byId).values()].map((p) => p.topic));
+    const session = header.apiVersion >= 7 && (req.sessionId ?? 0) !== 0 ? ctx.fetchSessions.get(req.sessionId!) : undefined;
+    for (const p of session?.partitions.values() ?? []) names.add(p.topic);
+    const checks = topicChecks(names, 'Read');
+    if (replicaIdOf(req, header.apiVersion) >= 0) checks.push(clusterCheck('ClusterAction'));
+    return checks;
+  },
   async handle(ctx, body, header, conn) {
     const req = body as unknown as FetchRequest;
     const byId = header.apiVersion >= 13;
+    if (replicaIdOf(req, header.apiVersion) >= 0 && !allowed(conn, 'Cluster', 'kafka-cluster', 'ClusterAction')) {
+      ctx.logger.warn({ client: conn.clientHost, principal: conn.principal, replicaId: replicaIdOf(req, header.apiVersion) }, 'replica fetch refused: no ClusterAction on the cluster');
+      const refused = kafkaError('CLUSTER_AUTHORIZATION_FAILED');
+      return {
+        throttleTimeMs: 0,
+        errorCode: refused,
+        sessionId: 0,
+        responses: req.topics.map((t) => ({
+          topic: t.topic,
+          topicId: t.topicId,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: refused, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: [], preferredReadReplica: -1, records: EMPTY_RECORDS })),
+        })),
+      };
+    }
     const sessionId = header.apiVersion >= 7 ? (req.sessionId ?? 0) : 0;
     const epoch = header.apiVersion >= 7 ? (req.sessionEpoch ?? FINAL_EPOCH) : FINAL_EPOCH;
     let session: FetchSession | undefined;
@@ -131,7 +163,11 @@ export const fetchHandler: KafkaHandler = {
       incremental = true;
     }
     const entries = [...partitions.entries()];
-    const slots = entries.map(([, p]) => slotFor(ctx, p, byId));
+    const slots = entries.map(([, p]) => {
+      const slot = slotFor(ctx, p, byId);
+      // Denied topics read nothing (and say nothing of whether they exist).
+      return allowed(conn, 'Topic', p.topic, 'Read') ? slot : { ...slot, log: undefined, errorCode: kafkaError('TOPIC_AUTHORIZATION_FAILED') };
+    });
     await readSlots(ctx.registry, slots, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes }, conn.closed);
 
     const responses: Array<{ topic: string; topicId: string; partitions: Array<Record<string, unknown>> }> = [];

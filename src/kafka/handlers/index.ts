@@ -5,7 +5,10 @@
 import type { KafkaHandler } from '../handler.js';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { createAclsHandler } from './create-acls.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteAclsHandler } from './delete-acls.js';
+import { describeAclsHandler } from './describe-acls.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
@@ -25,6 +28,8 @@ import { offsetCommitHandler } from './offset-commit.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
 import { syncGroupHandler } from './sync-group.js';
 
 const others: KafkaHandler[] = [
@@ -51,6 +56,11 @@ const others: KafkaHandler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   deleteGroupsHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
 ];
 
 const advertised = () => HANDLERS_LIST.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);

@@ -8,6 +8,7 @@
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { ANY_TOPIC, allowed, clusterCheck } from '../access.js';
 
 interface InitProducerIdRequest {
   transactionalId: string | null;
@@ -19,9 +20,12 @@ export const initProducerIdHandler: KafkaHandler = {
   apiKey: API_KEY.InitProducerId,
   minVersion: 0,
   maxVersion: 5,
+  // Kafka 3.x: IdempotentWrite on the cluster, or Write on any topic (KIP-679).
+  access: () => [clusterCheck('IdempotentWrite'), { resource: 'Topic', name: ANY_TOPIC, operation: 'Write' }],
   async handle(ctx, body, header, conn) {
     const req = body as unknown as InitProducerIdRequest;
     const failed = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
+    if (!allowed(conn, 'Cluster', 'kafka-cluster', 'IdempotentWrite') && !allowed(conn, 'Topic', ANY_TOPIC, 'Write')) return failed(kafkaError('CLUSTER_AUTHORIZATION_FAILED'));
     if (req.transactionalId !== null) return failed(kafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'));
     const presents = req.producerId >= 0n || req.producerEpoch >= 0;
     if (presents && (req.producerId < 0n || req.producerEpoch < 0)) return failed(kafkaError('INVALID_REQUEST'));

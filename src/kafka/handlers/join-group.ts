@@ -7,9 +7,10 @@
  */
 import { BrokerError } from '../../errors.js';
 import type { JoinGroupRequest as CoordinatorJoinRequest } from '../../groups/index.js';
-import { toKafkaError } from '../error-codes.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, groupCheck } from '../access.js';
 
 type JoinGroupRequest = Omit<CoordinatorJoinRequest, 'clientId' | 'clientHost' | 'requireKnownMemberId'>;
 
@@ -17,9 +18,11 @@ export const joinGroupHandler: KafkaHandler = {
   apiKey: API_KEY.JoinGroup,
   minVersion: 0,
   maxVersion: 9,
+  access: (_ctx, body) => [groupCheck(String(body.groupId), 'Read')],
   async handle(ctx, body, header, conn) {
     const req = body as unknown as JoinGroupRequest;
     const failed = (code: number, memberId = req.memberId) => ({ throttleTimeMs: 0, errorCode: code, generationId: -1, protocolType: null, protocolName: '', leader: '', memberId, members: [] });
+    if (!allowed(conn, 'Group', req.groupId, 'Read')) return failed(kafkaError('GROUP_AUTHORIZATION_FAILED'));
     try {
       await ctx.coordinator.checkCoordinator(req.groupId);
       const result = await ctx.coordinator.joinGroup({

@@ -2,9 +2,10 @@
  * LeaveGroup (13), v0–5: one member (v0–2) or several, by member id or group.instance.id (v3+).
  * Only the group's coordinator answers; others NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
  */
-import { toKafkaError } from '../error-codes.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, groupCheck } from '../access.js';
 
 interface LeaveGroupRequest {
   groupId: string;
@@ -16,8 +17,10 @@ export const leaveGroupHandler: KafkaHandler = {
   apiKey: API_KEY.LeaveGroup,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, body, header) {
+  access: (_ctx, body) => [groupCheck(String(body.groupId), 'Read')],
+  async handle(ctx, body, header, conn) {
     const req = body as unknown as LeaveGroupRequest;
+    if (!allowed(conn, 'Group', req.groupId, 'Read')) return { throttleTimeMs: 0, errorCode: kafkaError('GROUP_AUTHORIZATION_FAILED'), members: [] };
     const leaving = header.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
     try {
       await ctx.coordinator.checkCoordinator(req.groupId);

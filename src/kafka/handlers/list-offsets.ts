@@ -12,6 +12,7 @@ import { toKafkaError, kafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { lookupMaxTimestamp, lookupTimestamp, type TimestampAndOffset } from '../offset-lookup.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, topicChecks } from '../access.js';
 import { mapPartitions } from './per-partition.js';
 
 interface ListOffsetsRequest {
@@ -32,10 +33,12 @@ export const listOffsetsHandler: KafkaHandler = {
   apiKey: API_KEY.ListOffsets,
   minVersion: 1,
   maxVersion: 9,
-  async handle(ctx, body) {
+  access: (_ctx, body) => topicChecks((body as unknown as ListOffsetsRequest).topics.map((t) => t.name), 'Describe'),
+  async handle(ctx, body, _header, conn) {
     const req = body as unknown as ListOffsetsRequest;
     const topics = await mapPartitions(req.topics, async (topic, p) => {
       const failed = (errorCode: number) => ({ partitionIndex: p.partitionIndex, errorCode, ...NOT_FOUND });
+      if (!allowed(conn, 'Topic', topic, 'Describe')) return failed(kafkaError('TOPIC_AUTHORIZATION_FAILED'));
       try {
         const log = ctx.registry.partition(topic, p.partitionIndex);
         log.checkLeader(p.currentLeaderEpoch ?? -1);

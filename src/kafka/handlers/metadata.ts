@@ -7,8 +7,12 @@
 import { BrokerError } from '../../errors.js';
 import { isInternalTopicName, type Topic } from '../../cluster/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
-import type { KafkaContext, KafkaHandler } from '../handler.js';
+import type { ConnectionInfo, KafkaContext, KafkaHandler } from '../handler.js';
+import { allowed, allowedIfDeclared, clusterCheck, topicChecks } from '../access.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { kafkaEndpoint } from '../advertised-endpoint.js';
+
+
 
 interface MetadataRequest {
   topics: Array<{ topicId: string; name: string | null }> | null;
@@ -35,9 +39,14 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
   };
 }
 
-async function resolve(ctx: KafkaContext, name: string, autoCreate: boolean): Promise<Record<string, unknown>> {
+const unauthorized = (name: string | null, topicId = ZERO_UUID) => ({ errorCode: kafkaError('TOPIC_AUTHORIZATION_FAILED'), name, topicId, partitions: [] });
+
+async function resolve(ctx: KafkaContext, conn: ConnectionInfo, name: string, autoCreate: boolean): Promise<Record<string, unknown>> {
+  if (!allowed(conn, 'Topic', name, 'Describe')) return unauthorized(name);
   const existing = ctx.registry.findTopic(name);
   if (existing !== undefined) return describe(ctx, existing);
+  // Kafka: auto-creation needs Create on the cluster or on the topic.
+  if (autoCreate && !allowed(conn, 'Cluster', 'kafka-cluster', 'Create') && !allowed(conn, 'Topic', name, 'Create')) return unauthorized(name);
   if (!autoCreate) return { errorCode: kafkaError('UNKNOWN_TOPIC_OR_PARTITION'), name, topicId: ZERO_UUID, partitions: [] };
   try {
     return describe(ctx, await ctx.registry.createTopic(name, 0, {}));
@@ -51,28 +60,40 @@ export const metadataHandler: KafkaHandler = {
   apiKey: API_KEY.Metadata,
   minVersion: 0,
   maxVersion: 12,
-  async handle(ctx, body, header) {
+  access(ctx, body, header) {
+    const req = body as unknown as MetadataRequest;
+    const all = req.topics === null || (header.apiVersion === 0 && req.topics.length === 0);
+    if (all) return topicChecks(ctx.registry.listTopics().map((t) => t.name), 'Describe');
+    const names = req.topics!.map((t) => t.name ?? ctx.registry.topicById(t.topicId)?.name ?? '');
+    return [...topicChecks(names, 'Describe'), ...topicChecks(names, 'Create'), clusterCheck('Create')];
+  },
+  async handle(ctx, body, header, conn) {
     const req = body as unknown as MetadataRequest;
     const v = header.apiVersion;
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     const autoCreate = ctx.autoCreateTopics && (v < 4 || req.allowAutoTopicCreation);
     let topics: Array<Record<string, unknown>>;
     if (all) {
-      topics = ctx.registry.listTopics().map((t) => describe(ctx, t));
+      // Only the topics the principal may Describe (one created since the access check is not shown).
+      topics = ctx.registry
+        .listTopics()
+        .filter((t) => allowedIfDeclared(conn, 'Topic', t.name, 'Describe'))
+        .map((t) => describe(ctx, t));
     } else {
       topics = [];
       for (const t of req.topics!) {
         if (t.name === null || t.name === undefined) {
           const byId = ctx.registry.topicById(t.topicId);
-          topics.push(byId === undefined ? { errorCode: kafkaError('UNKNOWN_TOPIC_ID'), name: null, topicId: t.topicId, partitions: [] } : describe(ctx, byId));
+          if (byId !== undefined && !allowedIfDeclared(conn, 'Topic', byId.name, 'Describe')) topics.push(unauthorized(null, t.topicId));
+          else topics.push(byId === undefined ? { errorCode: kafkaError('UNKNOWN_TOPIC_ID'), name: null, topicId: t.topicId, partitions: [] } : describe(ctx, byId));
         } else {
-          topics.push(await resolve(ctx, t.name, autoCreate));
+          topics.push(await resolve(ctx, conn, t.name, autoCreate));
         }
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.kafkaPort, rack: b.rack })),
+      brokers: ctx.cluster.brokers().map((b) => ({ nodeId: b.nodeId, ...kafkaEndpoint(ctx, conn, b), rack: b.rack })),
       clusterId: ctx.clusterId,
       controllerId: ctx.cluster.controllerId(),
       topics,

@@ -8,9 +8,10 @@
  * for every partition otherwise); offsets go to `__consumer_offsets` and the view the gRPC
  * GroupService reads.
  */
-import { toKafkaError } from '../error-codes.js';
+import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
+import { allowed, groupCheck, topicChecks } from '../access.js';
 
 interface OffsetCommitRequest {
   groupId: string;
@@ -24,16 +25,23 @@ export const offsetCommitHandler: KafkaHandler = {
   apiKey: API_KEY.OffsetCommit,
   minVersion: 2,
   maxVersion: 9,
-  async handle(ctx, body) {
+  access: (_ctx, body) => {
     const req = body as unknown as OffsetCommitRequest;
-    const offsets = req.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' })),
-    );
-    const placed = await ctx.coordinator.checkCoordinator(req.groupId).then(
+    return [groupCheck(req.groupId, 'Read'), ...topicChecks(req.topics.map((t) => t.name), 'Read')];
+  },
+  async handle(ctx, body, _header, conn) {
+    const req = body as unknown as OffsetCommitRequest;
+    // Kafka: no Read on the group fails every partition; no Read on a topic fails its partitions only.
+    const groupDenied = !allowed(conn, 'Group', req.groupId, 'Read');
+    const refusal = (t: string) => (groupDenied ? kafkaError('GROUP_AUTHORIZATION_FAILED') : allowed(conn, 'Topic', t, 'Read') ? 0 : kafkaError('TOPIC_AUTHORIZATION_FAILED'));
+    const offsets = req.topics
+      .filter((t) => refusal(t.name) === 0)
+      .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '' })));
+    const placed = offsets.length === 0 ? null : await ctx.coordinator.checkCoordinator(req.groupId).then(
       () => null,
       (err: unknown) => err,
     );
-    const results = placed !== null ? offsets.map(() => ({ error: placed })) : await ctx.coordinator.commitOffsets({
+    const results = offsets.length === 0 ? [] : placed !== null ? offsets.map(() => ({ error: placed })) : await ctx.coordinator.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,
       memberId: req.memberId,
@@ -46,6 +54,8 @@ export const offsetCommitHandler: KafkaHandler = {
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
+          const refused = refusal(t.name);
+          if (refused !== 0) return { partitionIndex: p.partitionIndex, errorCode: refused };
           const error: unknown = results[i++]?.error ?? null;
           return { partitionIndex: p.partitionIndex, errorCode: error === null ? 0 : toKafkaError(error).code };
         }),

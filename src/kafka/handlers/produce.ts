@@ -13,6 +13,7 @@ import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
 import { LeaderHints } from '../leader-hints.js';
+import { allowed, topicChecks } from '../access.js';
 
 interface ProduceRequest {
   acks: number;
@@ -27,6 +28,7 @@ export const produceHandler: KafkaHandler = {
   apiKey: API_KEY.Produce,
   minVersion: 3,
   maxVersion: 11,
+  access: (_ctx, body) => topicChecks((body as unknown as ProduceRequest).topicData.map((t) => t.name), 'Write'),
   async handle(ctx, body, _header, conn) {
     const req = body as unknown as ProduceRequest;
     const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
@@ -37,6 +39,7 @@ export const produceHandler: KafkaHandler = {
         partitionResponses: await Promise.all(
           topic.partitionData.map(async (p) => {
             const base = { index: p.index, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null };
+            if (!allowed(conn, 'Topic', topic.name, 'Write')) return { ...base, errorCode: kafkaError('TOPIC_AUTHORIZATION_FAILED') };
             if (!validAcks) return { ...base, errorCode: kafkaError('INVALID_REQUIRED_ACKS'), errorMessage: `acks must be 0, 1 or -1, not ${req.acks}` };
             if (p.records === null || p.records.length === 0) return { ...base, errorCode: kafkaError('INVALID_RECORD'), errorMessage: 'no records' };
             // Kafka's ReplicaManager: clients never append to internal topics (the coordinator writes __consumer_offsets).

@@ -6,6 +6,7 @@ import * as admin from './messages/admin-messages.js';
 import * as configs from './messages/config-messages.js';
 import * as core from './messages/core-messages.js';
 import * as groups from './messages/group-messages.js';
+import * as security from './messages/security-messages.js';
 import { inRange, type MessageSchema } from './schema.js';
 
 export interface ApiSpec {
@@ -35,13 +36,18 @@ export const API_KEY = {
   SyncGroup: 14,
   DescribeGroups: 15,
   ListGroups: 16,
+  SaslHandshake: 17,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
+  SaslAuthenticate: 36,
   AlterConfigs: 33,
   IncrementalAlterConfigs: 44,
   DeleteGroups: 42,
@@ -69,6 +75,11 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.DeleteRecords, 'DeleteRecords', 0, 2, admin.DeleteRecordsRequest, admin.DeleteRecordsResponse),
     api(API_KEY.InitProducerId, 'InitProducerId', 0, 5, admin.InitProducerIdRequest, admin.InitProducerIdResponse),
     api(API_KEY.OffsetForLeaderEpoch, 'OffsetForLeaderEpoch', 0, 4, admin.OffsetForLeaderEpochRequest, admin.OffsetForLeaderEpochResponse),
+    api(API_KEY.SaslHandshake, 'SaslHandshake', 0, 1, security.SaslHandshakeRequest, security.SaslHandshakeResponse),
+    api(API_KEY.SaslAuthenticate, 'SaslAuthenticate', 0, 2, security.SaslAuthenticateRequest, security.SaslAuthenticateResponse),
+    api(API_KEY.DescribeAcls, 'DescribeAcls', 0, 3, security.DescribeAclsRequest, security.DescribeAclsResponse),
+    api(API_KEY.CreateAcls, 'CreateAcls', 0, 3, security.CreateAclsRequest, security.CreateAclsResponse),
+    api(API_KEY.DeleteAcls, 'DeleteAcls', 0, 3, security.DeleteAclsRequest, security.DeleteAclsResponse),
     api(API_KEY.DescribeConfigs, 'DescribeConfigs', 0, 4, admin.DescribeConfigsRequest, admin.DescribeConfigsResponse),
     api(API_KEY.AlterConfigs, 'AlterConfigs', 0, 2, configs.AlterConfigsRequest, configs.AlterConfigsResponse),
     api(API_KEY.IncrementalAlterConfigs, 'IncrementalAlterConfigs', 0, 1, configs.IncrementalAlterConfigsRequest, configs.IncrementalAlterConfigsResponse),

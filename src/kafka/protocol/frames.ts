@@ -16,7 +16,8 @@ export class FrameSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** May be changed between pushes (a SASL connection's limit grows once it is authenticated). */
+  constructor(public maxFrameBytes: number) {}
 
   /** Adds a chunk; returns the frames (without their size prefix) now complete. */
   push(chunk: Buffer): Buffer[] {
