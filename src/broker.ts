@@ -26,7 +26,8 @@ import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
-import { ReplicaManager, replicaService, replicaServiceHandlers } from './replication/index.js';
+import { ReplicaManager, replicaService, replicaServiceHandlers, type InterBrokerLink } from './replication/index.js';
+import * as grpcJs from '@grpc/grpc-js';
 import { createBrokerSecurity, openAuthorizer, openSaslServices, readGrpcTokens, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
 import { grpcAuthInterceptor } from './security/grpc-auth.js';
 import type { Authorizer } from './security/authorizer.js';
@@ -256,6 +257,7 @@ export class Broker {
         fetchMaxBytes: config.replicaFetchMaxBytes,
         fetchResponseMaxBytes: config.replicaFetchResponseMaxBytes,
         fetchBackoffMs: config.replicaFetchBackoffMs,
+        link: interBrokerLink(config, security),
       });
       started.push({ what: 'replication', release: () => replicas.stop() });
       const clusterSync = new ClusterSync(coordination, registry, config.nodeId, logger.child({ component: 'cluster-sync' }), config.defaultReplicationFactor, replicas);
@@ -339,4 +341,22 @@ async function whenCaughtUp(replication: ReplicaManager, stopped: AbortSignal): 
     await new Promise((resolve) => setTimeout(resolve, 100).unref());
   }
   return false;
+}
+
+/**
+ * How followers reach leaders' gRPC ports: over TLS with this broker's own certificate (its mTLS
+ * principal) when the listeners use TLS, and with `--inter-broker-user` Basic credentials when
+ * given. The authorizer requires ClusterAction on the cluster for replication.
+ */
+function interBrokerLink(config: BrokerConfig, security: BrokerSecurity): InterBrokerLink {
+  const tls = security.tls;
+  const pem = (v: unknown): Buffer | null => (v === undefined || v === null ? null : Buffer.from(Array.isArray(v) ? v.map(String).join('\n') : String(v)));
+  return {
+    credentials: () => {
+      if (tls === undefined) return grpcJs.credentials.createInsecure();
+      const o = tls.contextOptions;
+      return grpcJs.credentials.createSsl(pem(o.ca), pem(o.key), pem(o.cert));
+    },
+    ...(config.interBrokerUser === undefined ? {} : { authorization: `Basic ${Buffer.from(`${config.interBrokerUser}:${config.interBrokerPassword ?? ''}`).toString('base64')}` }),
+  };
 }

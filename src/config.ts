@@ -115,6 +115,9 @@ export const BrokerConfigSchema = z.object({
   replicaFetchResponseMaxBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Cluster mode: replica.fetch.backoff.ms — the pause after a failed follower fetch. */
   replicaFetchBackoffMs: z.coerce.number().int().min(10).default(200),
+  /** Cluster mode: the SCRAM user (and password) this broker replicates as, when the brokers' gRPC ports require authentication. */
+  interBrokerUser: z.string().min(1).optional(),
+  interBrokerPassword: z.string().optional(),
   /** Cluster mode: the host:port other brokers replicate from (default advertisedHost and the gRPC port). */
   advertisedReplicaAddress: z.string().min(3).optional(),
   /** Kafka's listeners: `PROTOCOL://host:port,...` (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL); absent: PLAINTEXT on --host:--kafka-port. */

@@ -4,3 +4,4 @@ export type { ReplicaManagerOptions, ReplicationStats } from './replica-manager.
 export { replicaServiceHandlers } from './replica-service.js';
 export type { ReplicaServiceDeps } from './replica-service.js';
 export { replicaService } from './replica-protos.js';
+export type { InterBrokerLink } from './replica-fetcher.js';

@@ -46,6 +46,14 @@ export interface FetcherOptions {
   requestTimeoutMs: number;
   /** Told after each batch of appended bytes (metrics). */
   onAppended?(partition: Partition, bytes: number): void;
+  /** How this broker reaches the others: TLS when the cluster's listeners use it, and call credentials. */
+  link?: InterBrokerLink;
+}
+
+/** The inter-broker channel: TLS credentials (the broker's own certificate, for mTLS) and an `authorization` header. */
+export interface InterBrokerLink {
+  credentials: () => grpc.ChannelCredentials;
+  authorization?: string;
 }
 
 interface Fetching {
@@ -81,7 +89,21 @@ export class ReplicaFetcher {
 
   constructor(private readonly options: FetcherOptions) {
     const Client = replicaService();
-    this.client = new Client(options.address, grpc.credentials.createInsecure(), {
+    const authorization = options.link?.authorization;
+    const interceptors: grpc.Interceptor[] =
+      authorization === undefined
+        ? []
+        : [
+            (callOptions, nextCall) =>
+              new grpc.InterceptingCall(nextCall(callOptions), {
+                start: (metadata, listener, next) => {
+                  metadata.set('authorization', authorization);
+                  next(metadata, listener);
+                },
+              }),
+          ];
+    this.client = new Client(options.address, options.link?.credentials() ?? grpc.credentials.createInsecure(), {
+      interceptors,
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.max_receive_message_length': -1,

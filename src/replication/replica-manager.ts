@@ -14,7 +14,7 @@ import type { Partition, PartitionRegistry } from '../cluster/index.js';
 import type { ReplicationHooks } from '../cluster/partition.js';
 import type { BrokerEndpoint, Coordination } from '../coordination/index.js';
 import type { Logger } from '../log.js';
-import { ReplicaFetcher } from './replica-fetcher.js';
+import { ReplicaFetcher, type InterBrokerLink } from './replica-fetcher.js';
 
 export interface ReplicaManagerOptions {
   selfId: number;
@@ -27,6 +27,8 @@ export interface ReplicaManagerOptions {
   fetchMaxBytes: number;
   fetchResponseMaxBytes: number;
   fetchBackoffMs: number;
+  /** TLS and credentials towards the other brokers (plaintext and anonymous without). */
+  link?: InterBrokerLink;
 }
 
 export interface ReplicationStats {
@@ -138,6 +140,7 @@ export class ReplicaManager {
           partitionMaxBytes: this.options.fetchMaxBytes,
           backoffMs: this.options.fetchBackoffMs,
           requestTimeoutMs: 10_000,
+          ...(this.options.link === undefined ? {} : { link: this.options.link }),
         });
         this.fetchers.set(k, fetcher);
       }

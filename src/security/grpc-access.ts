@@ -73,6 +73,9 @@ const RULES: ReadonlyMap<string, Rule> = new Map([
   ['/rill.v1.GroupService/DescribeGroup', groupRule('Describe')],
   ['/rill.v1.GroupService/DeleteGroup', groupRule('Delete')],
   ['/rill.v1.GroupService/ResetOffsets', allOf(groupRule('Read'), topicRule('Read'))],
+  // Broker-to-broker replication: Kafka's inter-broker requests need ClusterAction (CVE-2018-1288).
+  ['/rill.internal.v1.ReplicaService/Fetch', clusterRule('ClusterAction')],
+  ['/rill.internal.v1.ReplicaService/EpochEndOffsets', clusterRule('ClusterAction')],
 ]);
 
 /** Services anyone may use: health checks and reflection carry no data. */
