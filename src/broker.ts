@@ -89,6 +89,8 @@ export class Broker {
       recoverTruncate: config.recoverTruncate,
       minFreeBytes: config.minFreeBytes,
       producerIdExpirationMs: config.producerIdExpirationMs,
+      recoveryThreads: config.recoveryThreadsPerDataDir,
+      maxOpenSegmentFiles: config.maxOpenSegmentFiles,
       nodeId: config.nodeId,
       cleaner: { ioMaxBytesPerSecond: config.cleanerIoMaxBytesPerSecond, dedupeBufferBytes: config.cleanerDedupeBufferBytes, backoffMs: config.cleanerBackoffMs },
       ...(options.io === undefined ? {} : { io: options.io }),

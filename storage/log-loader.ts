@@ -63,6 +63,7 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     .filter((b): b is string => b !== undefined)
     .map((b) => BigInt(b))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const present: ReadonlySet<string> = new Set(names);
   const recoveryPoint = (await readOffsetFile(io, join(dir, RECOVERY_POINT_FILE))) ?? 0n;
   const savedStart = (await readOffsetFile(io, join(dir, LOG_START_FILE))) ?? 0n;
 
@@ -71,7 +72,7 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     for (let i = 0; i < bases.length; i += 1) {
       const base = bases[i]!;
       const previous = segments.at(-1);
-      const { segment, stop } = await Segment.open(settings, base, base < recoveryPoint, nowMs);
+      const { segment, stop } = await Segment.open(settings, base, base < recoveryPoint, nowMs, present);
       segments.push(segment);
       let problem = stop.problem;
       if (problem === undefined && previous !== undefined && base < previous.nextOffset) {

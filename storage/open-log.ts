@@ -5,6 +5,8 @@
  * directory; whatever was opened is closed again. Runs before the log serves anyone.
  */
 import { join } from 'node:path';
+import { FilePool } from './file-pool.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { nodeIo, type StorageIo } from './io/storage-io.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { Log } from './log.js';
@@ -17,6 +19,10 @@ import type { OpenLogOptions, PartitionLog } from './types.js';
 
 export interface OpenLogIoOptions extends OpenLogOptions {
   io?: StorageIo;
+  /** The data dir's shared handle pool (over the same `io`); default a pool of this log's own. */
+  files?: FilePool;
+  /** The data dir's one timer for flush=interval logs; default a scheduler of this log's own. */
+  flushScheduler?: FlushScheduler;
 }
 
 /** Opens (and recovers) a log; an I/O failure on the way is an IO_ERROR naming the directory. */
@@ -34,6 +40,7 @@ async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog
   const clock = options.clock ?? Date.now;
   const settings: SegmentSettings = {
     io,
+    files: options.files ?? new FilePool(io),
     dir: options.dir,
     indexIntervalBytes: options.config.indexIntervalBytes,
     maxBatchBytes: options.config.maxBatchBytes,
@@ -46,7 +53,8 @@ async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog
     const logEnd = loaded.segments.at(-1)!.nextOffset;
     await epochs.truncateFromEnd(logEnd);
     const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset);
-    return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers);
+    const scheduler = options.flushScheduler ?? new FlushScheduler(clock);
+    return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers.state, scheduler, producers.snapshotEnd);
   } catch (err) {
     await Promise.allSettled(loaded.segments.map((s) => s.close()));
     throw err;

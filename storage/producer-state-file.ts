@@ -16,7 +16,7 @@ export async function loadProducerState(
   dir: string,
   segments: readonly Segment[],
   logStart: bigint,
-): Promise<ProducerState> {
+): Promise<{ state: ProducerState; snapshotEnd: bigint | undefined }> {
   const logEnd = segments.at(-1)!.nextOffset;
   const data = await io.readFile(join(dir, FILE));
   const snapshot = data === undefined ? undefined : ProducerState.fromSnapshot(data);
@@ -31,9 +31,41 @@ export async function loadProducerState(
       return false;
     });
   }
-  return state;
+  // The file on disk already says all there is to say when it covers the whole log (or there is no log to replay).
+  const snapshotEnd = (usable && snapshot.offset === logEnd) || (data === undefined && logStart === logEnd) ? logEnd : undefined;
+  return { state, snapshotEnd };
 }
 
 export function saveProducerState(io: StorageIo, dir: string, state: ProducerState, coversOffset: bigint): Promise<void> {
   return io.writeFileAtomic(join(dir, FILE), state.toSnapshot(coversOffset));
+}
+
+/**
+ * Where a log's producer-state file stands: `save` writes it for the current log end, `saveIfStale`
+ * only when the log end moved or the state changed (evictions) since, so an idle partition
+ * closes without writing it.
+ */
+export class ProducerSnapshotFile {
+  constructor(
+    private readonly io: StorageIo,
+    private readonly dir: string,
+    private readonly state: ProducerState,
+    /** The log end the file was last written (or found) for; undefined when it must be written again. */
+    private savedEnd: bigint | undefined,
+  ) {}
+
+  /** The state changed without the log end moving (evictions, expiry). */
+  changed(): void {
+    this.savedEnd = undefined;
+  }
+
+  async save(logEnd: bigint): Promise<void> {
+    this.savedEnd = undefined;
+    await saveProducerState(this.io, this.dir, this.state, logEnd);
+    this.savedEnd = logEnd;
+  }
+
+  async saveIfStale(logEnd: bigint): Promise<void> {
+    if (this.savedEnd !== logEnd) await this.save(logEnd);
+  }
 }
