@@ -53,8 +53,8 @@ function rssMiB(pid: number): number {
 }
 
 function start(dataDir?: string): Promise<BrokerProcess> {
-  const env: Record<string, string> = profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROF_DIR}` } : {};
-  return spawnBroker({ ...(dataDir === undefined ? {} : { dataDir }), timeoutMs: 600_000, env });
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  return spawnBroker({ ...(dataDir === undefined ? {} : { dataDir }), timeoutMs: 600_000, nodeArgs });
 }
 
 async function createTopic(admin: KafkaWireClient, name: string, partitions: number): Promise<void> {

@@ -5,19 +5,32 @@
  * handle on first use and may be closed again by the pool when more than `maxOpen` are open —
  * least recently used first, never while an operation is running on it, never while pinned.
  *
- * Durability: a handle with writes not yet covered by a successful `datasync` is synced before
- * the pool closes it (so no write's fate is left to an fd nobody will fsync again); if that sync
- * fails, the file keeps the error and every later operation on it rejects with it, so the
- * owner's next write or sync takes its log offline (fsyncgate: an error is never lost by
- * reopening). A reopen never creates the file: a file unlinked under us is an ENOENT error.
+ * Durability: clean handles (every write covered by a successful `datasync`) are closed first.
+ * When only dirty ones are idle, one is closed without a sync: its dirty pages stay in the page
+ * cache and the next `datasync`, on a reopened descriptor, covers them — Linux (≥ 4.16, errseq)
+ * reports a writeback error nobody has seen to the next opener's fsync, and this pool holds at
+ * most one descriptor per file, so an error is not lost by reopening (fsyncgate). A failed close
+ * is kept and rejects every later operation on the file, so its log goes offline. A reopen never
+ * creates the file: a file unlinked under us is an ENOENT error.
  *
  * Concurrency: PooledFile operations may overlap (positioned I/O, as StorageFile allows); the
  * pool's bookkeeping is synchronous on the event loop.
  */
 import type { StorageFile, StorageIo } from './io/storage-io.js';
 
-/** Default handle budget of a pool (well below a typical 20k–1M descriptor limit). */
-export const DEFAULT_MAX_OPEN_FILES = 4096;
+import { readFileSync } from 'node:fs';
+
+/** The handle budget when none is given: ¾ of the process's descriptor limit (Linux), else 4096. */
+export function defaultMaxOpenFiles(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(/^Max open files\s+(\d+)/.exec(line ?? '')?.[1]);
+    if (Number.isFinite(soft) && soft > 0) return Math.max(64, Math.floor(soft * 0.75));
+  } catch {
+    // not Linux: fall through
+  }
+  return 4096;
+}
 
 export class FilePool {
   /** Files holding an open handle, least recently used first (Set keeps insertion order). */
@@ -25,7 +38,7 @@ export class FilePool {
 
   constructor(
     readonly io: StorageIo,
-    readonly maxOpen: number = DEFAULT_MAX_OPEN_FILES,
+    readonly maxOpen: number = defaultMaxOpenFiles(),
   ) {}
 
   /** A file of this pool; no handle is opened until it is used. `create`: the file may be missing and is created on first use. */
@@ -56,14 +69,17 @@ export class FilePool {
     this.open.delete(file);
   }
 
+  /** Closes least recently used idle handles, clean ones first, until the budget holds. */
   private trim(): void {
     let excess = this.open.size - this.maxOpen;
-    for (const file of this.open) {
-      if (excess <= 0) break;
-      if (!file.evictable) continue;
-      this.open.delete(file);
-      void file.evict();
-      excess -= 1;
+    for (const dirtyToo of [false, true]) {
+      for (const file of this.open) {
+        if (excess <= 0) return;
+        if (!file.evictable || (!dirtyToo && file.dirty)) continue;
+        this.open.delete(file);
+        void file.evict();
+        excess -= 1;
+      }
     }
   }
 }
@@ -138,21 +154,20 @@ export class PooledFile implements StorageFile {
     await handle?.close();
   }
 
-  /** Internal to FilePool: closes the idle handle, syncing it first when it holds unsynced writes. */
+  /** Writes not yet covered by a successful datasync. */
+  get dirty(): boolean {
+    return this.writes > this.syncedWrites;
+  }
+
+  /** Internal to FilePool: closes the idle handle (see the module comment for dirty ones). */
   async evict(): Promise<void> {
     const handle = this.handle;
     if (handle === undefined || !this.evictable) return;
     this.handle = undefined;
     try {
-      if (this.writes > this.syncedWrites) {
-        const covers = this.writes;
-        await handle.datasync();
-        if (covers > this.syncedWrites) this.syncedWrites = covers;
-      }
+      await handle.close();
     } catch (err) {
       this.failure ??= err as Error;
-    } finally {
-      await handle.close().catch(() => undefined);
     }
   }
 

@@ -27,6 +27,8 @@ export interface LoadedSegments {
   segments: Segment[];
   recoveryPoint: bigint;
   logStartOffset: bigint;
+  /** The names the directory held when it was listed (so callers skip reading files that are not there). */
+  present: ReadonlySet<string>;
 }
 
 export interface LoadOptions {
@@ -39,11 +41,12 @@ export interface LoadOptions {
 export async function loadSegments(settings: SegmentSettings, options: LoadOptions): Promise<LoadedSegments> {
   const { io, dir } = settings;
   const { nowMs, logger } = options;
-  if (!(await io.exists(dir))) {
+  let names = await io.readdir(dir).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
     await io.mkdirp(dir);
     await io.syncDir(join(dir, '..'));
-  }
-  let names = await io.readdir(dir);
+    return [];
+  });
   for (const name of names.filter((n) => n.endsWith('.tmp'))) await io.unlink(join(dir, name));
   // The cleaner's swap (cleaner/clean-log.ts): a `.swap` is a complete, synced replacement —
   // finish it; a `.cleaned` may be partial — drop it. The old segment is intact either way.
@@ -64,8 +67,9 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     .map((b) => BigInt(b))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const present: ReadonlySet<string> = new Set(names);
-  const recoveryPoint = (await readOffsetFile(io, join(dir, RECOVERY_POINT_FILE))) ?? 0n;
-  const savedStart = (await readOffsetFile(io, join(dir, LOG_START_FILE))) ?? 0n;
+  const readIfPresent = async (name: string) => (present.has(name) ? await readOffsetFile(io, join(dir, name)) : undefined);
+  const recoveryPoint = (await readIfPresent(RECOVERY_POINT_FILE)) ?? 0n;
+  const savedStart = (await readIfPresent(LOG_START_FILE)) ?? 0n;
 
   const segments: Segment[] = [];
   try {
@@ -130,7 +134,7 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
   }
   let logStartOffset = savedStart > segments[0]!.baseOffset ? savedStart : segments[0]!.baseOffset;
   if (logStartOffset > logEnd) logStartOffset = logEnd;
-  return { segments, recoveryPoint: recoveryPoint > logEnd ? logEnd : recoveryPoint, logStartOffset };
+  return { segments, recoveryPoint: recoveryPoint > logEnd ? logEnd : recoveryPoint, logStartOffset, present };
 }
 
 /** Describes the first valid batch after the damage (this file or a later segment), if any. */

@@ -16,9 +16,11 @@ export async function loadProducerState(
   dir: string,
   segments: readonly Segment[],
   logStart: bigint,
+  /** The directory's names when listed: a missing snapshot costs no read. */
+  present?: ReadonlySet<string>,
 ): Promise<{ state: ProducerState; snapshotEnd: bigint | undefined }> {
   const logEnd = segments.at(-1)!.nextOffset;
-  const data = await io.readFile(join(dir, FILE));
+  const data = present === undefined || present.has(FILE) ? await io.readFile(join(dir, FILE)) : undefined;
   const snapshot = data === undefined ? undefined : ProducerState.fromSnapshot(data);
   const usable = snapshot !== undefined && snapshot.offset <= logEnd;
   const state = usable ? snapshot.state : new ProducerState();

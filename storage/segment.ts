@@ -131,16 +131,18 @@ export class Segment {
     if (!usable && missing('.index')) segment.offsetIndex.fileRemoved();
     if (!usable && missing('.timeindex')) segment.timeIndex.fileRemoved();
     segment.maxTimestamp = segment.timeIndex.maxTimestamp;
-    if (fileBytes >= BATCH_HEADER_BYTES) {
+    const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
+    // The first batch's timestamp: read here unless the scan below starts with that batch.
+    if (start > 0 && fileBytes >= BATCH_HEADER_BYTES) {
       const first = await segment.readAt(0, BATCH_HEADER_BYTES).catch(() => undefined);
       if (first?.readInt8(BATCH_FIELD.magic) === 2) segment.noteFirstBatch(first.readBigInt64BE(BATCH_FIELD.maxTimestamp), nowMs);
     }
-    const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
     segment.size = start;
     const stop = await scanBatches(file, start, fileBytes, { verify: true, maxBatchBytes: settings.maxBatchBytes }, (b) => {
       if (b.header.baseOffset < segment.nextOffset) {
         return `batch offset ${b.header.baseOffset} goes backwards (expected ≥ ${segment.nextOffset})`;
       }
+      if (b.position === 0) segment.noteFirstBatch(b.header.maxTimestamp, nowMs);
       segment.track(b, b.position);
       return undefined;
     });

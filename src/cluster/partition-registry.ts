@@ -24,6 +24,7 @@ import {
   FilePool,
   FlushScheduler,
   LogCleaner,
+  defaultMaxOpenFiles,
   emptyDir,
   deletedDirTopicId,
   finishDirDeletion,
@@ -81,7 +82,7 @@ export interface RegistryOptions {
   io?: StorageIo;
   /** num.recovery.threads.per.data.dir: partition logs opened at once (default 16). */
   recoveryThreads?: number;
-  /** Segment file descriptors kept open at most across every log (default 4096). */
+  /** Segment file descriptors kept open at most across every log (default or 0: ¾ of the descriptor limit). */
   maxOpenSegmentFiles?: number;
 }
 
@@ -117,7 +118,7 @@ export class PartitionRegistry {
 
   private constructor(private readonly options: RegistryOptions) {
     this.io = options.io ?? nodeIo;
-    this.files = new FilePool(this.io, options.maxOpenSegmentFiles);
+    this.files = new FilePool(this.io, options.maxOpenSegmentFiles === undefined || options.maxOpenSegmentFiles === 0 ? defaultMaxOpenFiles() : options.maxOpenSegmentFiles);
     this.diskGuard = new DiskGuard({
       io: this.io,
       dir: options.dataDir,
