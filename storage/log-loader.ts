@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { findValidBatchAfter } from './batch-scanner.js';
 import { readOffsetFile } from './checkpoint-file.js';
 import type { StorageIo } from './io/storage-io.js';
-import { Segment, type SegmentSettings } from './segment.js';
+import { Segment, type EpochStart, type SegmentSettings } from './segment.js';
 import { StorageError } from './storage-error.js';
 import type { StorageLogger } from './types.js';
 
@@ -29,6 +29,8 @@ export interface LoadedSegments {
   logStartOffset: bigint;
   /** The names the directory held when it was listed (so callers skip reading files that are not there). */
   present: ReadonlySet<string>;
+  /** The leader epochs the scanned batches carry (first batch of each), below the recovered log end. */
+  epochStarts: EpochStart[];
 }
 
 export interface LoadOptions {
@@ -72,12 +74,14 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
   const savedStart = (await readIfPresent(LOG_START_FILE)) ?? 0n;
 
   const segments: Segment[] = [];
+  const epochStarts: EpochStart[] = [];
   try {
     for (let i = 0; i < bases.length; i += 1) {
       const base = bases[i]!;
       const previous = segments.at(-1);
-      const { segment, stop } = await Segment.open(settings, base, base < recoveryPoint, nowMs, present);
+      const { segment, stop, epochStarts: found } = await Segment.open(settings, base, base < recoveryPoint, nowMs, present);
       segments.push(segment);
+      epochStarts.push(...found);
       let problem = stop.problem;
       if (problem === undefined && previous !== undefined && base < previous.nextOffset) {
         problem = `segment starts at offset ${base}, inside the previous segment (which ends at ${previous.nextOffset})`;
@@ -134,7 +138,13 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
   }
   let logStartOffset = savedStart > segments[0]!.baseOffset ? savedStart : segments[0]!.baseOffset;
   if (logStartOffset > logEnd) logStartOffset = logEnd;
-  return { segments, recoveryPoint: recoveryPoint > logEnd ? logEnd : recoveryPoint, logStartOffset, present };
+  return {
+    segments,
+    recoveryPoint: recoveryPoint > logEnd ? logEnd : recoveryPoint,
+    logStartOffset,
+    present,
+    epochStarts: epochStarts.filter((e) => e.offset < logEnd),
+  };
 }
 
 /** Describes the first valid batch after the damage (this file or a later segment), if any. */

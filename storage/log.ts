@@ -543,6 +543,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     const end = this.logEndOffset;
     // Every byte below the recovery point was synced before it moved there: nothing to sync.
     if (end !== this.recoveryPoint) await this.active.sync();
+    await this.epochs.flush(); // before the recovery point passes the batches that carry them
     await this.active.persistIndexes();
     if (end > this.recoveryPoint) {
       this.recoveryPoint = end;

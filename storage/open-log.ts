@@ -21,10 +21,6 @@ import type { OpenLogOptions, PartitionLog } from './types.js';
 
 export interface OpenLogIoOptions extends OpenLogOptions {
   io?: StorageIo;
-  /** The data dir's shared handle pool (over the same `io`); default a pool of this log's own. */
-  files?: FilePool;
-  /** The data dir's one timer for flush=interval logs; default a scheduler of this log's own. */
-  flushScheduler?: FlushScheduler;
 }
 
 /** Opens (and recovers) a log; an I/O failure on the way is an IO_ERROR naming the directory. */
@@ -54,6 +50,9 @@ async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog
     if (loaded.present.has(EPOCH_FILE)) await epochs.load();
     const logEnd = loaded.segments.at(-1)!.nextOffset;
     await epochs.truncateFromEnd(logEnd);
+    // Epochs of batches above the recovery point may not have reached the checkpoint file before a crash.
+    for (const found of loaded.epochStarts) await epochs.assign(found.epoch, found.offset);
+    await epochs.flush();
     const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset, loaded.present);
     const scheduler = options.flushScheduler ?? new FlushScheduler(clock);
     return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers.state, scheduler, producers.snapshotEnd);

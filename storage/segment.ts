@@ -28,6 +28,12 @@ function wholeBatchesEnd(buf: Buffer, first: number, maxBytes: number, bound: bi
   return forEachBatch(buf, (frame) => frame.position + frame.size - first <= maxBytes && frame.baseOffset < bound, second);
 }
 
+/** A leader epoch's first batch among the batches a scan read (recovery re-assigns them). */
+export interface EpochStart {
+  epoch: number;
+  offset: bigint;
+}
+
 export interface SegmentSettings {
   io: StorageIo;
   /** The data dir's handle pool: a segment's `.log` holds a descriptor only while it is in use. */
@@ -107,7 +113,7 @@ export class Segment {
     nowMs: number,
     /** The names in the directory (from the caller's readdir), so missing index files cost no lookup. */
     present?: ReadonlySet<string>,
-  ): Promise<{ segment: Segment; stop: ScanStop; stopOffset: bigint }> {
+  ): Promise<{ segment: Segment; stop: ScanStop; stopOffset: bigint; epochStarts: EpochStart[] }> {
     const file = settings.files.file(join(settings.dir, segmentFileName(baseOffset, '.log')), { create: true });
     const fileBytes = await file.size();
     const [offsetPath, timePath] = Segment.indexPaths(settings, baseOffset);
@@ -138,15 +144,18 @@ export class Segment {
       if (first?.readInt8(BATCH_FIELD.magic) === 2) segment.noteFirstBatch(first.readBigInt64BE(BATCH_FIELD.maxTimestamp), nowMs);
     }
     segment.size = start;
+    const epochStarts: EpochStart[] = [];
     const stop = await scanBatches(file, start, fileBytes, { verify: true, maxBatchBytes: settings.maxBatchBytes }, (b) => {
       if (b.header.baseOffset < segment.nextOffset) {
         return `batch offset ${b.header.baseOffset} goes backwards (expected ≥ ${segment.nextOffset})`;
       }
       if (b.position === 0) segment.noteFirstBatch(b.header.maxTimestamp, nowMs);
+      const epoch = b.header.partitionLeaderEpoch;
+      if (epoch >= 0 && epoch > (epochStarts.at(-1)?.epoch ?? -1)) epochStarts.push({ epoch, offset: b.header.baseOffset });
       segment.track(b, b.position);
       return undefined;
     });
-    return { segment, stop, stopOffset: segment.nextOffset };
+    return { segment, stop, stopOffset: segment.nextOffset, epochStarts };
   }
 
   /** Writes `buf` (already validated, offsets assigned) at the end and indexes its batches. */
