@@ -57,9 +57,9 @@ function start(dataDir?: string): Promise<BrokerProcess> {
   return spawnBroker({ ...(dataDir === undefined ? {} : { dataDir }), timeoutMs: 600_000, nodeArgs });
 }
 
-async function createTopic(admin: KafkaWireClient, name: string, partitions: number): Promise<void> {
+async function createTopic(admin: KafkaWireClient, name: string, partitions: number, flush = 'never'): Promise<void> {
   const body = await admin.request(API_KEY.CreateTopics, 4, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [{ name: 'flush', value: 'never' }] }],
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [{ name: 'flush', value: flush }] }],
     timeoutMs: 600_000,
     validateOnly: false,
   });
@@ -127,6 +127,20 @@ async function kcat(broker: BrokerProcess, topic: string, file: string): Promise
   return { rate: KCAT_LINES / seconds, cpuPerMillion: (cpu / KCAT_LINES) * 1e6 };
 }
 
+/** One batch of 10 records of 100 B to every partition of `topic` (16 partitions a request, 64 requests in flight). */
+async function touchEvery(broker: BrokerProcess, topic: string, partitions: number): Promise<void> {
+  const client = await KafkaWireClient.connect(broker.kafkaPort);
+  const batch = await encodeRecordBatch(Array.from({ length: 10 }, () => ({ key: null, value: Buffer.alloc(100, 0x62) })));
+  const pending: Array<Promise<unknown>> = [];
+  for (let p = 0; p < partitions; p += BATCHES_PER_REQUEST) {
+    const partitionData = Array.from({ length: Math.min(BATCHES_PER_REQUEST, partitions - p) }, (_, i) => ({ index: p + i, records: batch }));
+    pending.push(client.request(API_KEY.Produce, 7, { transactionalId: null, acks: -1, timeoutMs: 60_000, topicData: [{ name: topic, partitionData }] }));
+    if (pending.length >= IN_FLIGHT) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  client.close();
+}
+
 /** SIGTERM to exit, in ms. */
 async function timedStop(broker: BrokerProcess): Promise<number> {
   const begun = process.hrtime.bigint();
@@ -189,6 +203,31 @@ async function main(): Promise<void> {
     figures.push(figure(`clean stop, ${total} partitions (ms vs empty broker; goal < 1000 ms at 10,000)`, stopMs, 'ms', emptyStop));
     figures.push(figure(`restart to ready, ${total} partitions (ms vs empty broker; goal < 2000 ms at 10,000)`, restarted.ms, 'ms', emptyStart.ms));
     figures.push(figure(`RSS after restart, ${total} partitions (MiB vs empty broker)`, restarted.rss, 'MiB', emptyStart.rss));
+    }
+    {
+      // Goal 2's case: 10,000 small partitions of the default flush=always, one small batch each.
+      let small = await start();
+      try {
+        const smallAdmin = await KafkaWireClient.connect(small.kafkaPort);
+        progress('10,000 small partitions (flush=always, one batch of 10 records each): create, produce, stop, restart');
+        await createTopic(smallAdmin, 'small', 10_000, 'always');
+        smallAdmin.close();
+        await touchEvery(small, 'small', 10_000);
+        const smallStop = await timedStop(small);
+        const smallStart = await timedStart(small.dataDir);
+        small = smallStart.broker;
+        const secondStop = await timedStop(small);
+        const secondStart = await timedStart(small.dataDir);
+        small = secondStart.broker;
+        figures.push(figure('clean stop, 10,000 small partitions after producing (ms vs empty broker; goal < 1000 ms)', smallStop, 'ms', emptyStop));
+        figures.push(figure('restart to ready, 10,000 small partitions (ms vs empty broker; goal < 2000 ms)', smallStart.ms, 'ms', emptyStart.ms));
+        figures.push(figure('clean stop, 10,000 small partitions, idle since the restart (ms vs empty broker; goal < 1000 ms)', secondStop, 'ms', emptyStop));
+        figures.push(figure('second restart to ready, 10,000 small partitions (ms vs empty broker; goal < 2000 ms)', secondStart.ms, 'ms', emptyStart.ms));
+        figures.push(figure('RSS after restart, 10,000 small partitions (MiB vs empty broker)', secondStart.rss, 'MiB', emptyStart.rss));
+      } finally {
+        await small.stop();
+        await removeDataDir(small.dataDir);
+      }
     }
     if (huge) {
       const hugeBroker = await start();

@@ -41,7 +41,7 @@ import { Segment, type SegmentSettings } from './segment.js';
 import { isStorageError, StorageError } from './storage-error.js';
 import { deletesByRetention, isCompacted } from './types.js';
 import { LogReader } from './log-reader.js';
-import { ProducerSnapshotFile } from './producer-state-file.js';
+import { ProducerSnapshotFile, type SnapshotOnDisk } from './producer-state-file.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -98,10 +98,10 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     readonly epochs: LeaderEpochCache,
     readonly producers: ProducerState,
     private readonly flushScheduler: FlushScheduler, // the data dir's one timer for flush=interval logs
-    producerSnapshotEnd?: bigint,
+    producerSnapshot: { end: bigint | undefined; onDisk: SnapshotOnDisk | undefined },
   ) {
     this.dir = options.dir;
-    this.producerFile = new ProducerSnapshotFile(io, this.dir, producers, producerSnapshotEnd);
+    this.producerFile = new ProducerSnapshotFile(io, this.dir, producers, producerSnapshot.end, producerSnapshot.onDisk);
     this.config = { ...options.config };
     this.logger = options.logger;
     this.diskGuard = options.diskGuard;
@@ -420,7 +420,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
         await this.guard(async () => {
           await this.checkpoint();
           await this.active.saveIndexes();
-          await this.producerFile.saveIfStale(this.logEndOffset);
+          await this.producerFile.saveIfStale(this.logEndOffset, { logStart: this.startOffset, activeBase: this.active.baseOffset, activeBytes: this.active.size });
         });
       }
       await Promise.allSettled(this.segments.map((s) => s.close()));

@@ -55,7 +55,10 @@ async function openLogUnwrapped(options: OpenLogIoOptions): Promise<PartitionLog
     await epochs.flush();
     const producers = await loadProducerState(io, options.dir, loaded.segments, loaded.logStartOffset, loaded.present);
     const scheduler = options.flushScheduler ?? new FlushScheduler(clock);
-    return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers.state, scheduler, producers.snapshotEnd);
+    return new Log(options, io, clock, settings, loaded.segments, loaded.recoveryPoint, loaded.logStartOffset, epochs, producers.state, scheduler, {
+      end: producers.snapshotEnd,
+      onDisk: producers.onDisk,
+    });
   } catch (err) {
     await Promise.allSettled(loaded.segments.map((s) => s.close()));
     throw err;
