@@ -50,6 +50,7 @@ bench: build
 	node dist/bench/kafka.js $(BENCH_FLAGS)
 	node dist/bench/compaction.js $(BENCH_FLAGS)
 	node dist/bench/recovery.js $(BENCH_FLAGS)
+	node dist/bench/partitions.js $(BENCH_FLAGS)
 	node --expose-gc dist/bench/embedded.js $(BENCH_FLAGS)
 
 clean:
