@@ -80,8 +80,8 @@ export const BrokerConfigSchema = z.object({
    * creation. Node has no recovery threads; this bounds the logs whose async I/O is in flight together (default 16).
    */
   recoveryThreadsPerDataDir: z.coerce.number().int().min(1).default(16),
-  /** How many segment file descriptors the data dir keeps open at most; idle ones are closed and reopened on use. */
-  maxOpenSegmentFiles: z.coerce.number().int().min(16).default(4096),
+  /** How many segment file descriptors the data dir keeps open at most; idle ones are closed and reopened on use (0 = ¾ of the descriptor limit). */
+  maxOpenSegmentFiles: z.coerce.number().int().min(0).default(0),
   /** producer.id.expiration.ms: idempotent producer ids idle this long are forgotten. */
   producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
   /** Kafka's offsets.retention.minutes: how long a group without members keeps its committed offsets. */
