@@ -122,6 +122,8 @@ export class Broker {
       recoverTruncate: config.recoverTruncate,
       minFreeBytes: config.minFreeBytes,
       producerIdExpirationMs: config.producerIdExpirationMs,
+      recoveryThreads: config.recoveryThreadsPerDataDir,
+      maxOpenSegmentFiles: config.maxOpenSegmentFiles,
       nodeId: config.nodeId,
       replicated: config.etcd !== undefined,
       cleaner: { ioMaxBytesPerSecond: config.cleanerIoMaxBytesPerSecond, dedupeBufferBytes: config.cleanerDedupeBufferBytes, backoffMs: config.cleanerBackoffMs },

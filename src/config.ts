@@ -78,6 +78,13 @@ export const BrokerConfigSchema = z.object({
   cleanerDedupeBufferBytes: z.coerce.number().int().min(64 * 1024).default(128 * 1024 * 1024),
   /** log.cleaner.backoff.ms: how often the cleaner looks for a log to clean. */
   cleanerBackoffMs: z.coerce.number().int().min(10).default(15_000),
+  /**
+   * num.recovery.threads.per.data.dir: how many partition logs are opened (recovered) at once at start-up and topic
+   * creation. Node has no recovery threads; this bounds the logs whose async I/O is in flight together (default 16).
+   */
+  recoveryThreadsPerDataDir: z.coerce.number().int().min(1).default(16),
+  /** How many segment file descriptors the data dir keeps open at most; idle ones are closed and reopened on use (0 = ¾ of the descriptor limit). */
+  maxOpenSegmentFiles: z.coerce.number().int().min(0).default(0),
   /** producer.id.expiration.ms: idempotent producer ids idle this long are forgotten. */
   producerIdExpirationMs: z.coerce.number().int().min(1).default(24 * 60 * 60 * 1000),
   /** Kafka's offsets.retention.minutes: how long a group without members keeps its committed offsets. */

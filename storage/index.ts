@@ -11,6 +11,8 @@ export { readBatchHeader, validateBatches, BATCH_HEADER_BYTES } from './record-b
 export { encodeRecordBatch, decodeRecordBatches } from './record-codec.js';
 export { crc32c } from './crc32c.js';
 export { DiskGuard } from './disk-guard.js';
+export { FilePool, PooledFile, defaultMaxOpenFiles } from './file-pool.js';
+export { FlushScheduler } from './flush-scheduler.js';
 export type { DiskGuardOptions } from './disk-guard.js';
 export { removeLogDir, markDirDeleted, finishDirDeletion, emptyDir, sweepDeletedDirs, readPartitionTopicId, deletedDirTopicId, isDeletedDirName, PARTITION_METADATA_FILE } from './log-dir.js';
 export { nodeIo } from './io/storage-io.js';

@@ -1,8 +1,13 @@
 /**
  * LeaderEpochCache: the (leader epoch, start offset) history of one partition, persisted in
  * `leader-epoch-checkpoint` as text: a version line `0`, a count line, then `epoch startOffset`
- * lines. Epochs and start offsets strictly increase. Mutated only under the log's append lock;
- * every change is written atomically before the append that caused it is acknowledged.
+ * lines. Epochs and start offsets strictly increase. Mutated only under the log's append lock.
+ *
+ * Durability (Kafka's KAFKA-15046): a new epoch is not synced on the append path — that cost two
+ * fsyncs on the first append of every partition. It is written (atomically) by `flush`, which the
+ * log runs before its recovery point moves past it (the recovery checkpoint, roll, close);
+ * truncations write at once. Every batch above the recovery point carries its epoch and is
+ * re-read at open, which assigns the epochs found there again, so a crash loses none.
  */
 import type { StorageIo } from './io/storage-io.js';
 import type { EpochEndOffset } from './types.js';
@@ -14,6 +19,8 @@ interface EpochEntry {
 
 export class LeaderEpochCache {
   private entries: EpochEntry[] = [];
+  /** Entries assigned since the file was last written. */
+  private dirty = false;
 
   constructor(
     private readonly io: StorageIo,
@@ -35,11 +42,18 @@ export class LeaderEpochCache {
     return this.entries.at(-1)?.epoch ?? -1;
   }
 
-  /** Notes that `epoch` starts at `startOffset`, if it is newer than the latest; persists it. */
-  async assign(epoch: number, startOffset: bigint): Promise<void> {
-    if (epoch <= this.latestEpoch) return;
-    this.entries.push({ epoch, startOffset });
-    await this.save();
+  /** Notes that `epoch` starts at `startOffset`, if it is newer than the latest; written by the next `flush`. */
+  assign(epoch: number, startOffset: bigint): Promise<void> {
+    if (epoch > this.latestEpoch) {
+      this.entries.push({ epoch, startOffset });
+      this.dirty = true;
+    }
+    return Promise.resolve();
+  }
+
+  /** Writes the file when epochs were assigned since it was last written. */
+  async flush(): Promise<void> {
+    if (this.dirty) await this.save();
   }
 
   /** Drops epochs that start at or after `offset` (truncation). */
@@ -60,6 +74,12 @@ export class LeaderEpochCache {
 
   private async save(): Promise<void> {
     const lines = ['0', String(this.entries.length), ...this.entries.map((e) => `${e.epoch} ${e.startOffset}`)];
-    await this.io.writeFileAtomic(this.path, Buffer.from(`${lines.join('\n')}\n`));
+    this.dirty = false;
+    try {
+      await this.io.writeFileAtomic(this.path, Buffer.from(`${lines.join('\n')}\n`));
+    } catch (err) {
+      this.dirty = true;
+      throw err;
+    }
   }
 }

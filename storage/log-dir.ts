@@ -33,10 +33,11 @@ export async function readPartitionTopicId(dir: string, io: StorageIo = nodeIo):
 
 /**
  * Ties `dir` to `topicId`: writes partition.metadata when it has none; TOPIC_ID_MISMATCH when it
- * belongs to another topic (a directory left by a deleted topic of the same name).
+ * belongs to another topic (a directory left by a deleted topic of the same name). `mayExist`
+ * false: the caller's listing of the directory showed no such file, so it is not read.
  */
-export async function claimPartitionDir(dir: string, topicId: string, io: StorageIo): Promise<void> {
-  const found = await readPartitionTopicId(dir, io);
+export async function claimPartitionDir(dir: string, topicId: string, io: StorageIo, mayExist = true): Promise<void> {
+  const found = mayExist ? await readPartitionTopicId(dir, io) : undefined;
   if (found === topicId) return;
   if (found !== undefined) {
     throw new StorageError('TOPIC_ID_MISMATCH', `${dir} belongs to topic id ${found}, not ${topicId}`);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { findValidBatchAfter } from './batch-scanner.js';
 import { readOffsetFile } from './checkpoint-file.js';
 import type { StorageIo } from './io/storage-io.js';
-import { Segment, type SegmentSettings } from './segment.js';
+import { Segment, type EpochStart, type SegmentSettings } from './segment.js';
 import { StorageError } from './storage-error.js';
 import type { StorageLogger } from './types.js';
 
@@ -27,6 +27,10 @@ export interface LoadedSegments {
   segments: Segment[];
   recoveryPoint: bigint;
   logStartOffset: bigint;
+  /** The names the directory held when it was listed (so callers skip reading files that are not there). */
+  present: ReadonlySet<string>;
+  /** The leader epochs the scanned batches carry (first batch of each), below the recovered log end. */
+  epochStarts: EpochStart[];
 }
 
 export interface LoadOptions {
@@ -39,11 +43,12 @@ export interface LoadOptions {
 export async function loadSegments(settings: SegmentSettings, options: LoadOptions): Promise<LoadedSegments> {
   const { io, dir } = settings;
   const { nowMs, logger } = options;
-  if (!(await io.exists(dir))) {
+  let names = await io.readdir(dir).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
     await io.mkdirp(dir);
     await io.syncDir(join(dir, '..'));
-  }
-  let names = await io.readdir(dir);
+    return [];
+  });
   for (const name of names.filter((n) => n.endsWith('.tmp'))) await io.unlink(join(dir, name));
   // The cleaner's swap (cleaner/clean-log.ts): a `.swap` is a complete, synced replacement —
   // finish it; a `.cleaned` may be partial — drop it. The old segment is intact either way.
@@ -63,16 +68,20 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     .filter((b): b is string => b !== undefined)
     .map((b) => BigInt(b))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const recoveryPoint = (await readOffsetFile(io, join(dir, RECOVERY_POINT_FILE))) ?? 0n;
-  const savedStart = (await readOffsetFile(io, join(dir, LOG_START_FILE))) ?? 0n;
+  const present: ReadonlySet<string> = new Set(names);
+  const readIfPresent = async (name: string) => (present.has(name) ? await readOffsetFile(io, join(dir, name)) : undefined);
+  const recoveryPoint = (await readIfPresent(RECOVERY_POINT_FILE)) ?? 0n;
+  const savedStart = (await readIfPresent(LOG_START_FILE)) ?? 0n;
 
   const segments: Segment[] = [];
+  const epochStarts: EpochStart[] = [];
   try {
     for (let i = 0; i < bases.length; i += 1) {
       const base = bases[i]!;
       const previous = segments.at(-1);
-      const { segment, stop } = await Segment.open(settings, base, base < recoveryPoint, nowMs);
+      const { segment, stop, epochStarts: found } = await Segment.open(settings, base, base < recoveryPoint, nowMs, present);
       segments.push(segment);
+      epochStarts.push(...found);
       let problem = stop.problem;
       if (problem === undefined && previous !== undefined && base < previous.nextOffset) {
         problem = `segment starts at offset ${base}, inside the previous segment (which ends at ${previous.nextOffset})`;
@@ -129,7 +138,13 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
   }
   let logStartOffset = savedStart > segments[0]!.baseOffset ? savedStart : segments[0]!.baseOffset;
   if (logStartOffset > logEnd) logStartOffset = logEnd;
-  return { segments, recoveryPoint: recoveryPoint > logEnd ? logEnd : recoveryPoint, logStartOffset };
+  return {
+    segments,
+    recoveryPoint: recoveryPoint > logEnd ? logEnd : recoveryPoint,
+    logStartOffset,
+    present,
+    epochStarts: epochStarts.filter((e) => e.offset < logEnd),
+  };
 }
 
 /** Describes the first valid batch after the damage (this file or a later segment), if any. */

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
 import { writeAppendGroup, type AppendHost, type Placed, type QueuedAppend } from './append-group.js';
 import { writeOffsetFile } from './checkpoint-file.js';
+import type { FlushScheduler, ScheduledFlush } from './flush-scheduler.js';
 import { GroupCommit } from './group-commit.js';
 import type { StorageIo } from './io/storage-io.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -40,7 +41,7 @@ import { Segment, type SegmentSettings } from './segment.js';
 import { isStorageError, StorageError } from './storage-error.js';
 import { deletesByRetention, isCompacted } from './types.js';
 import { LogReader } from './log-reader.js';
-import { saveProducerState } from './producer-state-file.js';
+import { ProducerSnapshotFile, type SnapshotOnDisk } from './producer-state-file.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -63,7 +64,7 @@ const MAX_READ_RETRIES = 3;
 const RECOVERY_CHECKPOINT_MS = 1000;
 
 /** One partition's log; opened through open-log.ts (`openLog`). */
-export class Log implements PartitionLog, AppendHost {
+export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   readonly dir: string;
   config: LogConfig;
   offlineError: Error | null = null;
@@ -77,13 +78,13 @@ export class Log implements PartitionLog, AppendHost {
   private writes = 0;
   private readonly hwListeners = new Set<(hw: bigint) => void>();
   private readonly reader: LogReader;
-  private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly logger: StorageLogger | undefined;
   private readonly diskGuard: DiskGuardLike | undefined;
   private checkpointQueued = false;
   private lastCheckpointMs = 0;
   private readonly producerIdExpirationMs: number;
+  private readonly producerFile: ProducerSnapshotFile;
 
   constructor(
     options: OpenLogOptions,
@@ -96,18 +97,18 @@ export class Log implements PartitionLog, AppendHost {
     /** Internal to storage/ (the group writer, append-group.ts), as are the non-private helpers below. */
     readonly epochs: LeaderEpochCache,
     readonly producers: ProducerState,
+    private readonly flushScheduler: FlushScheduler, // the data dir's one timer for flush=interval logs
+    producerSnapshot: { end: bigint | undefined; onDisk: SnapshotOnDisk | undefined },
   ) {
     this.dir = options.dir;
+    this.producerFile = new ProducerSnapshotFile(io, this.dir, producers, producerSnapshot.end, producerSnapshot.onDisk);
     this.config = { ...options.config };
     this.logger = options.logger;
     this.diskGuard = options.diskGuard;
     this.producerIdExpirationMs = options.producerIdExpirationMs ?? 24 * 60 * 60 * 1000;
     this.autoHighWatermark = options.autoHighWatermark ?? true;
     this.hw = this.autoHighWatermark ? this.logEndOffset : this.startOffset;
-    this.groupCommit = new GroupCommit(
-      () => this.syncActive(),
-      () => this.writes,
-    );
+    this.groupCommit = new GroupCommit(() => this.syncActive(), () => this.writes);
     this.reader = new LogReader(() => this.segments);
     this.scheduleFlush();
   }
@@ -128,17 +129,13 @@ export class Log implements PartitionLog, AppendHost {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
   }
 
-  get segmentCount(): number {
-    return this.segments.length;
-  }
+  get segmentCount(): number { return this.segments.length; }
 
   get latestEpoch(): number {
     return this.epochs.latestEpoch;
   }
 
-  private get active(): Segment {
-    return this.segments.at(-1)!;
-  }
+  private get active(): Segment { return this.segments.at(-1)!; }
 
   async append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
     this.checkWritable();
@@ -324,7 +321,7 @@ export class Log implements PartitionLog, AppendHost {
       this.startOffset = offset;
       await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset));
       await this.removeOldestWhile((oldest, next) => next !== undefined && next.baseOffset <= offset);
-      this.producers.evictBelow(this.startOffset);
+      if (this.producers.evictBelow(this.startOffset) > 0) this.producerFile.changed();
       return this.startOffset;
     });
   }
@@ -359,6 +356,7 @@ export class Log implements PartitionLog, AppendHost {
         await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), this.startOffset));
       }
       const evicted = this.producers.evictBelow(this.startOffset) + this.producers.expire(now, this.producerIdExpirationMs);
+      if (evicted > 0) this.producerFile.changed();
       if (evicted > 0) this.logger?.info({ dir: this.dir, producers: evicted }, 'expired idle producer ids');
       if (removed > 0) this.logger?.info({ dir: this.dir, segments: removed, logStart: this.startOffset.toString() }, 'retention deleted segments');
       return removed;
@@ -431,12 +429,13 @@ export class Log implements PartitionLog, AppendHost {
     await this.appendLock.run(async () => {
       if (this.closed) return;
       this.closed = true;
-      if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+      this.flushScheduler.unschedule(this);
       if (this.offlineError === null) {
+        // Only what changed is written: an idle partition closes without a single write.
         await this.guard(async () => {
           await this.checkpoint();
           await this.active.saveIndexes();
-          await this.saveProducers();
+          await this.producerFile.saveIfStale(this.logEndOffset, { logStart: this.startOffset, activeBase: this.active.baseOffset, activeBytes: this.active.size });
         });
       }
       await Promise.allSettled(this.segments.map((s) => s.close()));
@@ -557,7 +556,9 @@ export class Log implements PartitionLog, AppendHost {
    */
   private async checkpoint(): Promise<void> {
     const end = this.logEndOffset;
-    await this.active.sync();
+    // Every byte below the recovery point was synced before it moved there: nothing to sync.
+    if (end !== this.recoveryPoint) await this.active.sync();
+    await this.epochs.flush(); // before the recovery point passes the batches that carry them
     await this.active.persistIndexes();
     if (end > this.recoveryPoint) {
       this.recoveryPoint = end;
@@ -582,7 +583,7 @@ export class Log implements PartitionLog, AppendHost {
   }
 
   private saveProducers(): Promise<void> {
-    return saveProducerState(this.io, this.dir, this.producers, this.logEndOffset);
+    return this.producerFile.save(this.logEndOffset);
   }
 
   /**
@@ -602,13 +603,12 @@ export class Log implements PartitionLog, AppendHost {
   }
 
   private scheduleFlush(): void {
-    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.config.flush !== 'interval') return;
-    this.flushTimer = setInterval(() => {
-      if (this.closed || this.offlineError !== null) return;
-      this.flush().catch((err: unknown) => this.logger?.error({ dir: this.dir, err }, 'interval flush failed'));
-    }, this.config.flushIntervalMs);
-    this.flushTimer.unref();
+    if (this.config.flush === 'interval' && !this.closed) this.flushScheduler.schedule(this, this.config.flushIntervalMs);
+    else this.flushScheduler.unschedule(this);
+  }
+
+  flushNow(): void { // the scheduler's call (flush=interval)
+    if (this.closed || this.offlineError !== null) return;
+    this.flush().catch((err: unknown) => this.logger?.error({ dir: this.dir, err }, 'interval flush failed'));
   }
 }

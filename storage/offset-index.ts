@@ -71,6 +71,7 @@ export class OffsetIndex {
   }
 
   async save(io: StorageIo): Promise<void> {
+    if (this.file.holds(this.count)) return;
     const data = Buffer.allocUnsafe(this.count * ENTRY_BYTES);
     for (let i = 0; i < this.count; i += 1) this.encode(i, data, i * ENTRY_BYTES);
     await this.file.saveWhole(io, data, this.count);
@@ -82,6 +83,11 @@ export class OffsetIndex {
   }
 
   /** The file was unlinked or must be let go (close, delete). */
+  /** The file was just unlinked. */
+  fileRemoved(): void {
+    this.file.markAbsent();
+  }
+
   forgetFile(): Promise<void> {
     return this.file.forget();
   }

@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { BATCH_FIELD, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, forEachBatch } from './batch-format.js';
 import { scanBatches, type ScanStop } from './batch-scanner.js';
-import type { StorageFile, StorageIo } from './io/storage-io.js';
+import type { FilePool, PooledFile } from './file-pool.js';
+import type { StorageIo } from './io/storage-io.js';
 import { OffsetIndex } from './offset-index.js';
 import { readBatchHeader, type BatchSpan } from './record-batch.js';
 import { StorageError } from './storage-error.js';
@@ -27,8 +28,16 @@ function wholeBatchesEnd(buf: Buffer, first: number, maxBytes: number, bound: bi
   return forEachBatch(buf, (frame) => frame.position + frame.size - first <= maxBytes && frame.baseOffset < bound, second);
 }
 
+/** A leader epoch's first batch among the batches a scan read (recovery re-assigns them). */
+export interface EpochStart {
+  epoch: number;
+  offset: bigint;
+}
+
 export interface SegmentSettings {
   io: StorageIo;
+  /** The data dir's handle pool: a segment's `.log` holds a descriptor only while it is in use. */
+  files: FilePool;
   dir: string;
   indexIntervalBytes: number;
   maxBatchBytes: number;
@@ -52,7 +61,7 @@ export class Segment {
 
   private constructor(
     readonly baseOffset: bigint,
-    readonly file: StorageFile,
+    readonly file: PooledFile,
     private readonly settings: SegmentSettings,
     private offsetIndex: OffsetIndex,
     private timeIndex: TimeIndex,
@@ -71,7 +80,7 @@ export class Segment {
    * appended to it, so an acknowledged append never sits in a file a power cut can unlink.
    */
   static async create(settings: SegmentSettings, baseOffset: bigint, nowMs: number): Promise<Segment> {
-    const file = await settings.io.open(join(settings.dir, segmentFileName(baseOffset, '.log')));
+    const file = await settings.files.create(join(settings.dir, segmentFileName(baseOffset, '.log')));
     try {
       if ((await file.size()) > 0) {
         await file.truncate(0);
@@ -85,7 +94,10 @@ export class Segment {
       await file.close();
       throw err;
     }
-    return new Segment(baseOffset, file, settings, ...Segment.freshIndexes(settings, baseOffset), nowMs);
+    const [offsetIndex, timeIndex] = Segment.freshIndexes(settings, baseOffset);
+    offsetIndex.fileRemoved();
+    timeIndex.fileRemoved();
+    return new Segment(baseOffset, file, settings, offsetIndex, timeIndex, nowMs);
   }
 
   /**
@@ -99,13 +111,16 @@ export class Segment {
     baseOffset: bigint,
     trustIndexes: boolean,
     nowMs: number,
-  ): Promise<{ segment: Segment; stop: ScanStop; stopOffset: bigint }> {
-    const file = await settings.io.open(join(settings.dir, segmentFileName(baseOffset, '.log')));
+    /** The names in the directory (from the caller's readdir), so missing index files cost no lookup. */
+    present?: ReadonlySet<string>,
+  ): Promise<{ segment: Segment; stop: ScanStop; stopOffset: bigint; epochStarts: EpochStart[] }> {
+    const file = settings.files.file(join(settings.dir, segmentFileName(baseOffset, '.log')), { create: true });
     const fileBytes = await file.size();
     const [offsetPath, timePath] = Segment.indexPaths(settings, baseOffset);
     let offsetIndex: OffsetIndex | undefined;
     let timeIndex: TimeIndex | undefined;
-    if (trustIndexes) {
+    const missing = (suffix: '.index' | '.timeindex') => present !== undefined && !present.has(segmentFileName(baseOffset, suffix));
+    if (trustIndexes && !missing('.index') && !missing('.timeindex')) {
       offsetIndex = await OffsetIndex.load(settings.io, offsetPath, fileBytes);
       const maxRel = offsetIndex?.last()?.relOffset ?? 0;
       timeIndex = offsetIndex && (await TimeIndex.load(settings.io, timePath, maxRel));
@@ -119,21 +134,28 @@ export class Segment {
       usable ? timeIndex! : new TimeIndex(timePath),
       nowMs,
     );
+    if (!usable && missing('.index')) segment.offsetIndex.fileRemoved();
+    if (!usable && missing('.timeindex')) segment.timeIndex.fileRemoved();
     segment.maxTimestamp = segment.timeIndex.maxTimestamp;
-    if (fileBytes >= BATCH_HEADER_BYTES) {
+    const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
+    // The first batch's timestamp: read here unless the scan below starts with that batch.
+    if (start > 0 && fileBytes >= BATCH_HEADER_BYTES) {
       const first = await segment.readAt(0, BATCH_HEADER_BYTES).catch(() => undefined);
       if (first?.readInt8(BATCH_FIELD.magic) === 2) segment.noteFirstBatch(first.readBigInt64BE(BATCH_FIELD.maxTimestamp), nowMs);
     }
-    const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
     segment.size = start;
+    const epochStarts: EpochStart[] = [];
     const stop = await scanBatches(file, start, fileBytes, { verify: true, maxBatchBytes: settings.maxBatchBytes }, (b) => {
       if (b.header.baseOffset < segment.nextOffset) {
         return `batch offset ${b.header.baseOffset} goes backwards (expected ≥ ${segment.nextOffset})`;
       }
+      if (b.position === 0) segment.noteFirstBatch(b.header.maxTimestamp, nowMs);
+      const epoch = b.header.partitionLeaderEpoch;
+      if (epoch >= 0 && epoch > (epochStarts.at(-1)?.epoch ?? -1)) epochStarts.push({ epoch, offset: b.header.baseOffset });
       segment.track(b, b.position);
       return undefined;
     });
-    return { segment, stop, stopOffset: segment.nextOffset };
+    return { segment, stop, stopOffset: segment.nextOffset, epochStarts };
   }
 
   /** Writes `buf` (already validated, offsets assigned) at the end and indexes its batches. */
@@ -246,6 +268,8 @@ export class Segment {
     const [offsetPath, timePath] = Segment.indexPaths(this.settings, this.baseOffset);
     await this.settings.io.unlink(offsetPath);
     await this.settings.io.unlink(timePath);
+    this.offsetIndex.fileRemoved();
+    this.timeIndex.fileRemoved();
   }
 
   /**
@@ -300,6 +324,11 @@ export class Segment {
     await this.offsetIndex.forgetFile();
     await this.timeIndex.forgetFile();
     await this.file.close();
+  }
+
+  /** Keeps the `.log` handle open until close: readers must go on seeing this file after the cleaner renames another over its path. */
+  holdFile(): Promise<void> {
+    return this.file.pin();
   }
 
   /**

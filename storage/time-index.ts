@@ -80,6 +80,7 @@ export class TimeIndex {
   }
 
   async save(io: StorageIo): Promise<void> {
+    if (this.file.holds(this.timestamps.length)) return;
     const data = Buffer.allocUnsafe(this.timestamps.length * ENTRY_BYTES);
     for (let i = 0; i < this.timestamps.length; i += 1) this.encode(i, data, i * ENTRY_BYTES);
     await this.file.saveWhole(io, data, this.timestamps.length);
@@ -88,6 +89,11 @@ export class TimeIndex {
   /** Appends the entries not yet on disk and syncs the file (the recovery checkpoint). */
   persist(io: StorageIo): Promise<void> {
     return this.file.persist(io, this.timestamps.length, (i, into, at) => this.encode(i, into, at));
+  }
+
+  /** The file was just unlinked. */
+  fileRemoved(): void {
+    this.file.markAbsent();
   }
 
   forgetFile(): Promise<void> {

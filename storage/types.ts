@@ -8,6 +8,8 @@
  * concurrently with appends; `truncateTo`, `deleteRecordsBefore`, `applyRetention` and `close` are
  * queued behind in-flight appends.
  */
+import type { FilePool } from './file-pool.js';
+import type { FlushScheduler } from './flush-scheduler.js';
 
 export type FlushMode = 'always' | 'interval' | 'never';
 
@@ -94,6 +96,10 @@ export interface OpenLogOptions {
   diskGuard?: DiskGuardLike;
   /** Producer ids idle this long are forgotten (producer.id.expiration.ms, default 1 day). */
   producerIdExpirationMs?: number;
+  /** The data dir's shared handle pool (over the same io as the log); default a pool of this log's own. */
+  files?: FilePool;
+  /** The data dir's one timer for flush=interval logs; default a scheduler of this log's own. */
+  flushScheduler?: FlushScheduler;
 }
 
 /** What a log needs of the data dir's DiskGuard. */

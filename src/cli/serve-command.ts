@@ -29,6 +29,8 @@ const BROKER_FLAGS = {
   shutdownTimeoutMs: ['--shutdown-timeout-ms <ms>', 'how long in-flight requests get at shutdown (default 10000)'],
   recoverTruncate: ['--recover-truncate', 'log.recovery.truncate: cut corrupt log tails at start-up (logging what is dropped) instead of taking the partition offline'],
   minFreeBytes: ['--min-free-bytes <bytes>', 'rill.storage.min.free.bytes: refuse writes below this much free disk (default 1 GiB, at most 5% of the disk)'],
+  recoveryThreadsPerDataDir: ['--recovery-threads-per-data-dir <n>', 'num.recovery.threads.per.data.dir: partition logs opened at once at start-up (default 16)'],
+  maxOpenSegmentFiles: ['--max-open-segment-files <n>', 'segment file descriptors kept open at most; idle ones are reopened on use (default 0 = ¾ of the process descriptor limit)'],
   producerIdExpirationMs: ['--producer-id-expiration-ms <ms>', 'producer.id.expiration.ms: forget idle idempotent producers (default 1 day)'],
   cleanerIoMaxBytesPerSecond: ['--cleaner-io-max-bytes-per-second <n>', 'log.cleaner.io.max.bytes.per.second: the compaction cleaner’s I/O budget (default -1 = unlimited)'],
   cleanerDedupeBufferBytes: ['--cleaner-dedupe-buffer-bytes <bytes>', 'log.cleaner.dedupe.buffer.size: memory for one cleaning pass (default 128 MiB)'],

@@ -21,7 +21,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   DiskGuard,
+  FilePool,
+  FlushScheduler,
   LogCleaner,
+  defaultMaxOpenFiles,
   emptyDir,
   deletedDirTopicId,
   finishDirDeletion,
@@ -79,6 +82,10 @@ export interface RegistryOptions {
   replicated?: boolean;
   /** The file system of the partition logs (default the real one; the library's memory storage passes a SimFs). */
   io?: StorageIo;
+  /** num.recovery.threads.per.data.dir: partition logs opened at once (default 16). */
+  recoveryThreads?: number;
+  /** Segment file descriptors kept open at most across every log (default or 0: ¾ of the descriptor limit). */
+  maxOpenSegmentFiles?: number;
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -107,9 +114,13 @@ export class PartitionRegistry {
   /** The one background cleaner of compacted topics. */
   readonly cleaner: LogCleaner;
   private readonly io: StorageIo;
+  /** The data dir's one pool of segment file handles and one timer of flush=interval logs, shared by every log. */
+  private readonly files: FilePool;
+  private readonly flushScheduler = new FlushScheduler();
 
   private constructor(private readonly options: RegistryOptions) {
     this.io = options.io ?? nodeIo;
+    this.files = new FilePool(this.io, options.maxOpenSegmentFiles === undefined || options.maxOpenSegmentFiles === 0 ? defaultMaxOpenFiles() : options.maxOpenSegmentFiles);
     this.diskGuard = new DiskGuard({
       io: this.io,
       dir: options.dataDir,
@@ -166,12 +177,23 @@ export class PartitionRegistry {
     }
     await sweepDeletedDirs(dataDir, this.io);
     const byName = new Map(live.map((r) => [r.name, r]));
-    for (const name of names) {
-      const match = PARTITION_DIR.exec(name);
-      if (match === null || isDeletedDirName(name)) continue;
+    const candidates = names.filter((name) => PARTITION_DIR.test(name) && !isDeletedDirName(name));
+    // The topic-id reads go `recoveryThreads` at a time; removals one by one afterwards.
+    const ids = new Array<string | undefined>(candidates.length);
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < candidates.length) {
+        const i = next;
+        next += 1;
+        ids[i] = await readPartitionTopicId(join(dataDir, candidates[i]!), this.io).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.recoveryThreads ?? 16) }, reader));
+    for (const [i, name] of candidates.entries()) {
+      const match = PARTITION_DIR.exec(name)!;
       const dir = join(dataDir, name);
       const owner = byName.get(match[1]!);
-      const id = await readPartitionTopicId(dir, this.io).catch(() => undefined);
+      const id = ids[i];
       const orphan = owner === undefined || Number(match[2]) >= owner.partitionCount || (id !== undefined && id !== owner.topicId);
       if (!orphan) continue;
       logger.warn({ dir, topicId: id }, 'removing a partition directory no topic owns');
@@ -488,32 +510,56 @@ export class PartitionRegistry {
     return stored ?? { name: topic.name, topicId: topic.topicId, partitionCount: topic.partitionCount, configs: { ...topic.configs }, createdAtMs: Date.now() };
   }
 
+  /**
+   * Opens (recovers) partitions `from`.. of a topic, `recoveryThreads` at a time (Kafka's
+   * num.recovery.threads.per.data.dir). A log that cannot be recovered becomes an offline log; any
+   * other failure closes the logs already opened and rejects.
+   */
   private async openLogs(record: TopicRecord, from = 0): Promise<PartitionLog[]> {
     const config = toLogConfig(effectiveTopicConfig(this.options.defaults, record.configs));
-    const logs: PartitionLog[] = [];
-    for (let p = from; p < record.partitionCount; p += 1) {
+    const logs: PartitionLog[] = new Array<PartitionLog>(record.partitionCount - from);
+    const openOne = async (p: number): Promise<PartitionLog> => {
       const logger = this.options.logger.child({ component: 'log', topic: record.name, partition: p });
       const dir = this.partitionDir(record, p);
       try {
-        logs.push(
-          await openLog({
-            dir,
-            config,
-            logger,
-            topicId: record.topicId,
-            recoverTruncate: this.options.recoverTruncate ?? false,
-            // Replicated partitions: Partition drives the high watermark from the ISR.
-            autoHighWatermark: this.options.replicated !== true,
-            diskGuard: this.diskGuard,
-            io: this.io,
-            ...(this.options.producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs: this.options.producerIdExpirationMs }),
-          }),
-        );
+        return await openLog({
+          dir,
+          config,
+          logger,
+          topicId: record.topicId,
+          recoverTruncate: this.options.recoverTruncate ?? false,
+          // Replicated partitions: Partition drives the high watermark from the ISR.
+          autoHighWatermark: this.options.replicated !== true,
+          diskGuard: this.diskGuard,
+          io: this.io,
+          files: this.files,
+          flushScheduler: this.flushScheduler,
+          ...(this.options.producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs: this.options.producerIdExpirationMs }),
+        });
       } catch (err) {
         if (!isStorageError(err)) throw err;
         logger.error({ err }, 'partition offline: its log could not be recovered');
-        logs.push(offlineLog(dir, err));
+        return offlineLog(dir, err);
       }
+    };
+    let next = from;
+    let failure: { err: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      while (next < record.partitionCount && failure === undefined) {
+        const p = next;
+        next += 1;
+        try {
+          logs[p - from] = await openOne(p);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+    };
+    const threads = Math.max(1, Math.min(this.options.recoveryThreads ?? 16, record.partitionCount - from));
+    await Promise.all(Array.from({ length: threads }, worker));
+    if (failure !== undefined) {
+      await Promise.allSettled(logs.filter((l) => l !== undefined).map((l) => l.close()));
+      throw failure.err;
     }
     return logs;
   }

@@ -150,6 +150,7 @@ async function swapIn(ctx: CleanerContext, segment: Segment, cleanedPath: string
     }
     const swapPath = join(dir, `${stem}.log.swap`);
     await segment.removeIndexFiles();
+    await segment.holdFile();
     await io.rename(cleanedPath, swapPath);
     await io.syncDir(dir);
     await io.rename(swapPath, join(dir, `${stem}.log`));

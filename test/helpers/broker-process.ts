@@ -36,12 +36,14 @@ export async function removeDataDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-export async function spawnBroker(options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
+export async function spawnBroker(
+  options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string>; /** node's own flags (benchmarks: --cpu-prof) */ nodeArgs?: string[] } = {},
+): Promise<BrokerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the build first (make build)`);
   const dataDir = options.dataDir ?? (await newDataDir());
   // RILL_BROKER_NODE_ARGS: extra node flags for profiling benchmarks (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
-  const nodeArgs = (process.env.RILL_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
-  const args = [...nodeArgs, MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', ...(options.args ?? [])];
+  const envNodeArgs = (process.env.RILL_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+  const args = [...envNodeArgs, ...(options.nodeArgs ?? []), MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', ...(options.args ?? [])];
   // Tests are not about free space: a nearly full CI disk must not make every write refused.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { RILL_MIN_FREE_BYTES: '0', ...process.env, ...options.env } });
   let log = '';

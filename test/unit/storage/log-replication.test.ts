@@ -3,8 +3,8 @@
  * follower stores the leader's batches with their offsets and epochs (appendAsFollower).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isStorageError, type PartitionLog } from '../../../storage/index.js';
-import { batchOf, openTestLog, readAllValues, tempDir } from '../../helpers/storage-fixtures.js';
+import { isStorageError, openLog, SimFs, seededRandom, type PartitionLog } from '../../../storage/index.js';
+import { batchOf, openTestLog, readAllValues, smallConfig, tempDir } from '../../helpers/storage-fixtures.js';
 
 describe('leader epochs and follower appends', () => {
   let dir: string;
@@ -61,5 +61,31 @@ describe('leader epochs and follower appends', () => {
     const follower = await open('follower');
     await expect(follower.appendAsFollower(second.records)).rejects.toSatisfy((e: unknown) => isStorageError(e, 'OFFSET_MISMATCH'));
     expect(follower.logEndOffset).toBe(0n);
+  });
+
+  // Kafka (KAFKA-15046) no longer fsyncs the epoch checkpoint on the append path; recovery
+  // re-assigns the epochs of the batches above the recovery point, so a power cut loses none.
+  it('keeps every leader epoch across a power cut that came before the epoch checkpoint was written', async () => {
+    const fs = new SimFs();
+    await fs.io.mkdirp('/data');
+    await fs.io.syncDir('/');
+    let now = 1_000_000;
+    const options = { dir: '/data/t-0', config: smallConfig({ flush: 'always' }), io: fs.io, clock: () => now };
+    const log = await openLog(options);
+    await log.append(await batchOf(['e0']), { leaderEpoch: 0 });
+    await log.append(await batchOf(['e2a', 'e2b']), { leaderEpoch: 2 });
+    await log.append(await batchOf(['e5']), { leaderEpoch: 5 });
+    now += 10; // the clock has not reached the next recovery checkpoint
+    const survivor = fs.afterPowerCut(seededRandom(7));
+    const recovered = await openLog({ ...options, io: survivor.io });
+    logs.push(recovered);
+    expect(await readAllValues(recovered)).toEqual(['e0', 'e2a', 'e2b', 'e5']);
+    expect(recovered.latestEpoch).toBe(5);
+    expect(recovered.endOffsetForEpoch(0)).toEqual({ leaderEpoch: 0, endOffset: 1n });
+    expect(recovered.endOffsetForEpoch(2)).toEqual({ leaderEpoch: 2, endOffset: 3n });
+    expect(recovered.endOffsetForEpoch(4)).toEqual({ leaderEpoch: 2, endOffset: 3n });
+    expect(recovered.endOffsetForEpoch(5)).toEqual({ leaderEpoch: 5, endOffset: 4n });
+    // An append at an older epoch is still fenced after the restart.
+    await expect(recovered.append(await batchOf(['stale']), { leaderEpoch: 3 })).rejects.toSatisfy((e: unknown) => isStorageError(e, 'FENCED_LEADER_EPOCH'));
   });
 });
