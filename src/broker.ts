@@ -134,7 +134,7 @@ export class Broker {
     const sasl = await openSaslServices(config, meta, logger.child({ component: 'sasl' }));
     const authorizer = await openAuthorizer(config, meta, logger.child({ component: 'authorizer' }));
     // Cluster mode replaces the local id with the cluster-wide one from etcd once it joins.
-    let clusterId = await clusterIdOf(meta);
+    let clusterId = await storedIdOf(meta, 'cluster-id');
     const shutdown = new AbortController();
     const listening = { grpc: 0, kafka: 0, http: 0 };
     // Cluster mode (--etcd): membership, controller and topics come from etcd once the listeners are bound.
@@ -245,7 +245,7 @@ export class Broker {
         grpcPort,
         httpPort,
         ...(config.advertisedReplicaAddress === undefined ? {} : { replicaAddress: config.advertisedReplicaAddress }),
-        dataDirId: await dataDirIdOf(meta),
+        dataDirId: await storedIdOf(meta, 'data-dir-id'),
       });
       clusterId = await coordination.ensureClusterId(clusterId);
       const replicas = new ReplicaManager({
@@ -318,21 +318,16 @@ export class Broker {
   }
 }
 
-/** The cluster id: generated once, kept in the metadata store. */
-async function clusterIdOf(meta: MetaStore): Promise<string> {
-  const stored = await meta.getValue('cluster-id');
+/**
+ * A random id generated once and kept in the metadata store: `cluster-id` (the local cluster id,
+ * replaced by etcd's in cluster mode) and `data-dir-id` (tells a restart of this broker from
+ * another broker with its node id).
+ */
+async function storedIdOf(meta: MetaStore, key: 'cluster-id' | 'data-dir-id'): Promise<string> {
+  const stored = await meta.getValue(key);
   if (stored !== undefined) return stored.toString('utf8');
   const id = randomBytes(16).toString('base64url');
-  await meta.putValue('cluster-id', Buffer.from(id));
-  return id;
-}
-
-/** This data dir's own id (generated once): tells a restart of this broker from another broker with its id. */
-async function dataDirIdOf(meta: MetaStore): Promise<string> {
-  const stored = await meta.getValue('data-dir-id');
-  if (stored !== undefined) return stored.toString('utf8');
-  const id = randomBytes(12).toString('base64url');
-  await meta.putValue('data-dir-id', Buffer.from(id));
+  await meta.putValue(key, Buffer.from(id));
   return id;
 }
 

@@ -36,18 +36,20 @@ export interface RillProtos {
 
 let cached: RillProtos | undefined;
 
+/** How every .proto of Rill is loaded (the public API and the internal replication service alike). */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+};
+
 export function loadRillProtos(): RillProtos {
   if (cached !== undefined) return cached;
-  const definition = protoLoader.loadSync(PROTO_FILES, {
-    includeDirs: [protoRoot()],
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    arrays: true,
-    objects: true,
-    oneofs: true,
-  });
+  const definition = protoLoader.loadSync(PROTO_FILES, { includeDirs: [protoRoot()], ...PROTO_LOADER_OPTIONS });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as { rill: { v1: RillProtos['services'] } };
   cached = { definition, services: pkg.rill.v1 };
   return cached;

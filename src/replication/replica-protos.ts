@@ -5,7 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { protoRoot } from '../grpc/load-protos.js';
+import { PROTO_LOADER_OPTIONS, protoRoot } from '../grpc/load-protos.js';
 
 export interface PartitionFetchMessage {
   topic: string;
@@ -69,16 +69,7 @@ let cached: grpc.ServiceClientConstructor | undefined;
 /** The ReplicaService client constructor (its `.service` is the server-side definition). */
 export function replicaService(): grpc.ServiceClientConstructor {
   if (cached !== undefined) return cached;
-  const definition = protoLoader.loadSync(['rill/internal/v1/replica.proto'], {
-    includeDirs: [protoRoot()],
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: true,
-    arrays: true,
-    objects: true,
-    oneofs: true,
-  });
+  const definition = protoLoader.loadSync(['rill/internal/v1/replica.proto'], { includeDirs: [protoRoot()], ...PROTO_LOADER_OPTIONS });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as { rill: { internal: { v1: { ReplicaService: grpc.ServiceClientConstructor } } } };
   cached = pkg.rill.internal.v1.ReplicaService;
   return cached;
