@@ -316,6 +316,11 @@ export class Partition {
   private recordFollowerFetch(replicaId: number, offset: bigint): void {
     const replicas = this.leaderReplicas;
     if (this.replication === undefined || replicas === undefined) return;
+    // A fetch past the log end (a follower with a divergent tail) is no evidence of what it holds:
+    // refused before it counts, as Kafka only records successful follower reads.
+    if (offset > this.log.logEndOffset) {
+      throw new BrokerError('OFFSET_OUT_OF_RANGE', `broker ${replicaId} fetches ${this.name} at ${offset}, past the leader's log end ${this.log.logEndOffset}`);
+    }
     if (!replicas.recordFetch(replicaId, offset, this.log.logEndOffset, this.now())) {
       throw new BrokerError('INVALID_REQUEST', `broker ${replicaId} is not a replica of ${this.name} (replicas: ${this.state.replicas.join(',')})`);
     }

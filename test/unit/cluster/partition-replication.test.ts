@@ -100,6 +100,9 @@ describe('Partition (replicated)', () => {
     await new Promise((r) => setImmediate(r));
     expect(proposals).toEqual([[1, 2], [1, 2, 3]]);
     expect(await codeOf(partition.fetch(0n, { maxBytes: 100, replicaId: 9 }))).toBe('INVALID_REQUEST');
+    // A follower ahead of the leader (a divergent tail) does not count as caught up.
+    expect(await codeOf(partition.fetch(5n, { maxBytes: 100, replicaId: 2 }))).toBe('OFFSET_OUT_OF_RANGE');
+    expect(partition.followerLag().find((l) => l.replica === 2)!.records).toBe(0n);
   });
 
   it('fences a follower write made under a stale epoch, and takes the leader high watermark capped by its own end', async () => {
