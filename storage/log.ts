@@ -239,21 +239,26 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     return () => this.hwListeners.delete(listener);
   }
 
-  truncateTo(offset: bigint): Promise<void> {
+  truncateTo(offset: bigint): Promise<void> { return this.cut(offset, false); }
+
+  restartAt(offset: bigint): Promise<void> {
+    if (offset < 0n) return Promise.reject(new StorageError('INVALID_ARGUMENT', `cannot restart the log at ${offset}`));
+    return this.cut(offset, true);
+  }
+
+  /** truncateTo (records at and above `offset` go), or with `restart` restartAt (all go; the log starts empty at `offset`). */
+  private cut(offset: bigint, restart: boolean): Promise<void> {
     return this.appendLock.run(async () => {
       this.checkUsable();
-      if (offset >= this.logEndOffset) return;
+      if (!restart && offset >= this.logEndOffset) return;
       await this.guard(async () => {
-        const full = offset <= this.segments[0]!.baseOffset;
+        const full = restart || offset <= this.segments[0]!.baseOffset;
         const keep = full ? [] : this.segments.filter((s, i) => i === 0 || s.baseOffset < offset);
         const last = keep.at(-1);
         const cutAt = last === undefined ? undefined : await last.positionOf(offset);
         const newEnd = full ? offset : (cutAt?.baseOffset ?? last!.nextOffset);
         // The recovery point goes down first: a crash mid-way then re-scans instead of trusting.
-        if (this.recoveryPoint > newEnd) {
-          this.recoveryPoint = newEnd;
-          await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), newEnd);
-        }
+        if (this.recoveryPoint > newEnd) await this.setRecoveryPoint(newEnd);
         if (full) {
           await this.truncateFullyAndStartAt(offset);
         } else {
@@ -266,34 +271,14 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
           await this.io.syncDir(this.dir);
         }
         const end = this.logEndOffset;
-        if (this.startOffset > end) {
-          this.startOffset = end;
-          await writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), end);
-        }
+        if (this.startOffset > end) await this.setLogStart(end);
         if (this.hw > end) this.hw = end;
-        if (this.recoveryPoint > end) {
-          this.recoveryPoint = end;
-          await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), end);
-        }
+        // After a restart the empty log is durable at its start: nothing below it is left to scan.
+        if (this.recoveryPoint > end || (restart && this.recoveryPoint < end)) await this.setRecoveryPoint(end);
         this.producers.truncateTo(end);
         // A snapshot from above the new end must never be replayed on top of new appends.
         await this.saveProducers();
         await this.epochs.truncateFromEnd(end);
-      });
-    });
-  }
-
-  restartAt(offset: bigint): Promise<void> {
-    return this.appendLock.run(async () => {
-      this.checkUsable();
-      if (offset < 0n) throw new StorageError('INVALID_ARGUMENT', `cannot restart the log at ${offset}`);
-      await this.guard(async () => {
-        this.recoveryPoint = offset;
-        await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), offset);
-        await this.truncateFullyAndStartAt(offset);
-        this.producers.truncateTo(offset);
-        await this.saveProducers();
-        await this.epochs.truncateFromEnd(offset);
       });
     });
   }
@@ -305,8 +290,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     const old = this.segments;
     for (const segment of old) await segment.delete();
     await this.io.syncDir(this.dir);
-    this.startOffset = offset;
-    await writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset);
+    await this.setLogStart(offset);
     this.segments = [await Segment.create(this.settings, offset, this.clock())];
     this.hw = offset;
   }
@@ -318,8 +302,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
         throw new StorageError('OFFSET_OUT_OF_RANGE', `cannot delete records before ${offset}: above the high watermark ${this.hw}`);
       }
       if (offset <= this.startOffset) return this.startOffset;
-      this.startOffset = offset;
-      await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset));
+      await this.guard(() => this.setLogStart(offset));
       await this.removeOldestWhile((oldest, next) => next !== undefined && next.baseOffset <= offset);
       if (this.producers.evictBelow(this.startOffset) > 0) this.producerFile.changed();
       return this.startOffset;
@@ -351,9 +334,9 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
         return true;
       });
       if (removed > 0 && this.segments[0]!.baseOffset > this.startOffset) {
-        this.startOffset = this.segments[0]!.baseOffset;
-        if (this.hw < this.startOffset) this.hw = this.startOffset;
-        await this.guard(() => writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), this.startOffset));
+        const first = this.segments[0]!.baseOffset;
+        if (this.hw < first) this.hw = first;
+        await this.guard(() => this.setLogStart(first));
       }
       const evicted = this.producers.evictBelow(this.startOffset) + this.producers.expire(now, this.producerIdExpirationMs);
       if (evicted > 0) this.producerFile.changed();
@@ -408,14 +391,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
         this.segments = this.segments.map((s) => (s === old ? fresh : s));
         return true;
       },
-      openSegment: async (baseOffset) => {
-        const { segment, stop } = await Segment.open(this.settings, baseOffset, false, this.clock());
-        if (stop.problem !== undefined) {
-          await segment.close();
-          throw new StorageError('CORRUPT_LOG', `cleaned segment ${segment.logPath} fails its own check at byte ${stop.position}: ${stop.problem}`);
-        }
-        return segment;
-      },
+      openSegment: (baseOffset) => Segment.openWhole(this.settings, baseOffset, this.clock()),
     };
   }
 
@@ -560,10 +536,19 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     if (end !== this.recoveryPoint) await this.active.sync();
     await this.epochs.flush(); // before the recovery point passes the batches that carry them
     await this.active.persistIndexes();
-    if (end > this.recoveryPoint) {
-      this.recoveryPoint = end;
-      await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), end);
-    }
+    if (end > this.recoveryPoint) await this.setRecoveryPoint(end);
+  }
+
+  /** Moves the log start offset and writes its checkpoint file. */
+  private async setLogStart(offset: bigint): Promise<void> {
+    this.startOffset = offset;
+    await writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset);
+  }
+
+  /** Moves the recovery point and writes its checkpoint file. */
+  private async setRecoveryPoint(offset: bigint): Promise<void> {
+    this.recoveryPoint = offset;
+    await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), offset);
   }
 
   async maybeRoll(incomingBytes: number, incomingMaxTimestamp: bigint): Promise<void> {

@@ -100,6 +100,14 @@ export class Segment {
     return new Segment(baseOffset, file, settings, offsetIndex, timeIndex, nowMs);
   }
 
+  /** Opens a segment that must be whole (a freshly written one): CORRUPT_LOG, closed again, when its own scan stops early. */
+  static async openWhole(settings: SegmentSettings, baseOffset: bigint, nowMs: number): Promise<Segment> {
+    const { segment, stop } = await Segment.open(settings, baseOffset, false, nowMs);
+    if (stop.problem === undefined) return segment;
+    await segment.close();
+    throw new StorageError('CORRUPT_LOG', `segment ${segment.logPath} fails its own check at byte ${stop.position}: ${stop.problem}`);
+  }
+
   /**
    * Opens an existing segment. With `trustIndexes`, saved indexes are used when they look sane
    * and only the bytes after the last index entry are scanned; otherwise the whole file is. The
