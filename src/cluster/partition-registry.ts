@@ -583,9 +583,7 @@ export class PartitionRegistry {
   private admin<T>(work: () => Promise<T>): Promise<T> {
     const run = this.adminQueue.then(work, work);
     this.adminQueue = run.catch(() => undefined);
-    return run.catch((err: unknown) => {
-      throw toBrokerError(err);
-    });
+    return this.viaAdmin(() => run);
   }
 }
 
