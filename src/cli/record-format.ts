@@ -15,17 +15,11 @@
  * Pure functions.
  */
 import { isUtf8 } from 'node:buffer';
+import type { ConsumedRecord } from '../client/index.js';
 import { usageError } from './cli-error.js';
 
-export interface PrintableRecord {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  timestampMs: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Array<{ key: string; value: Buffer | null }>;
-}
+/** What the CLI prints: a record as `rill/client` delivers it. */
+export type PrintableRecord = ConsumedRecord;
 
 export const ENCODINGS = ['text', 'base64', 'hex'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
