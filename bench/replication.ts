@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   }
   figures.push(figure('single node acks=1 (records/s)', baseline.rate, 'records/s', baseline.rate));
 
-  const cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000, args: ['--flush', 'never'] });
+  const cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000, args: ['--flush', 'never'], replicaProxy: false });
   try {
     // One topic per phase: an acks=1 phase leaves the followers behind, which must not slow the next.
     for (const topic of ['rep-all', 'rep-one', 'rep']) await createTopic(cluster.brokers[0]!.process().kafkaPort, topic, 3);

@@ -227,7 +227,17 @@ export interface BrokerCluster {
 }
 
 /** Starts etcd and `size` real brokers (`rill serve --etcd ...`, ids 1..size); every wait has a deadline. */
-export async function startBrokerCluster(options: { size: number; leaseTtlMs?: number; args?: string[] }): Promise<BrokerCluster> {
+export async function startBrokerCluster(options: {
+  size: number;
+  leaseTtlMs?: number;
+  args?: string[];
+  /**
+   * false: brokers replicate straight from each other's gRPC port, not through `replicaProxy`
+   * (benchmarks: the proxy runs in this process, beside the load generator); `isolate` then cuts
+   * only the etcd link.
+   */
+  replicaProxy?: boolean;
+}): Promise<BrokerCluster> {
   const etcd = await startEtcd();
   const brokers: ClusterBroker[] = [];
   const leaseTtlMs = options.leaseTtlMs ?? 2000;
@@ -257,7 +267,8 @@ export async function startBrokerCluster(options: { size: number; leaseTtlMs?: n
       let proc: BrokerProcess | undefined;
       let stopped = false;
       const spawnIt = async () => {
-        proc = await spawnBroker({ dataDir, args: [...argsFor(nodeId, proxy), '--advertised-replica-address', replicaProxy.address] });
+        const advertised = options.replicaProxy === false ? [] : ['--advertised-replica-address', replicaProxy.address];
+        proc = await spawnBroker({ dataDir, args: [...argsFor(nodeId, proxy), ...advertised] });
         replicaTarget.port = proc.grpcPort;
       };
       const broker: ClusterBroker = {
