@@ -6,7 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { Broker } from '../broker.js';
+import { Broker, type BrokerStartOptions } from '../broker.js';
 import { BROKER_OPTIONS, ConfigError, flagName, loadConfig, type BrokerConfig, type BrokerOption } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { CliError, usageError } from './cli-error.js';
@@ -57,6 +57,17 @@ const TOPIC_FLAGS = {
 } as const;
 
 const camel = (flag: string) => flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+let startOptions: BrokerStartOptions = {};
+
+/**
+ * Test seam: what the next `rill serve` of this process passes to Broker.start besides its
+ * config — a fault-injecting file system for the disk-failure tests (test/helpers/faulty-serve).
+ * A normal `rill` process never calls it.
+ */
+export function setServeStartOptions(options: BrokerStartOptions): void {
+  startOptions = options;
+}
 
 export function registerServe(program: Command): void {
   const serve = program
@@ -110,7 +121,7 @@ export function registerServe(program: Command): void {
       // SIGHUP reloads the TLS certificate and key (open connections stay), as file changes do.
       process.on('SIGHUP', () => broker?.reloadTls());
       try {
-        broker = await Broker.start(config, logger);
+        broker = await Broker.start(config, logger, startOptions);
       } catch (err) {
         logger.debug({ err }, 'start-up failed');
         await lock.release();

@@ -27,6 +27,8 @@ export interface ClusterMetadata {
   broker(nodeId: number): BrokerNode | undefined;
   /** The broker leading `partition`, or undefined (offline, or no leader). */
   leaderOf(partition: Partition): BrokerNode | undefined;
+  /** The replicas of `partition` whose log failed (Kafka Metadata's offline_replicas). */
+  offlineReplicas(partition: Partition): number[];
 }
 
 export function singleNodeMetadata(clusterId: string, self: () => BrokerNode): ClusterMetadata {
@@ -39,5 +41,6 @@ export function singleNodeMetadata(clusterId: string, self: () => BrokerNode): C
     brokers: () => [self()],
     broker: (nodeId) => (nodeId === self().nodeId ? self() : undefined),
     leaderOf: (partition) => (partition.leaderId === self().nodeId ? self() : undefined),
+    offlineReplicas: (partition) => (partition.role === 'offline' ? [self().nodeId] : []),
   };
 }

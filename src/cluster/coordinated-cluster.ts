@@ -45,6 +45,7 @@ export function coordinatedMetadata(clusterId: () => string, selfId: number, coo
     brokers: nodes,
     broker,
     leaderOf: (partition) => (partition.leaderId < 0 ? undefined : broker(partition.leaderId)),
+    offlineReplicas: (partition) => coordination.offlineReplicas(partition.topic, partition.index),
   };
 }
 

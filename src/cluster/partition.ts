@@ -40,6 +40,8 @@ export interface ReplicationHooks {
   /** Told of every accepted ISR change this leader proposed (metrics). */
   onIsrChange?(kind: 'shrink' | 'expand', topic: string, partition: number): void;
   onProposalError?(err: unknown, topic: string, partition: number): void;
+  /** Told when a write fails and takes this partition's log offline (the broker reports it, KIP-112). */
+  onLogOffline?(partition: Partition): void;
 }
 
 export interface AppendOptions {
@@ -69,6 +71,7 @@ export class Partition {
   private state: PartitionState;
   private readonly stateListeners = new Set<(state: PartitionState, previous: PartitionState) => void>();
   private replication: ReplicationHooks | undefined;
+  private offlineReported = false;
   /** Leader only (replicated): the followers' fetch states of this leadership. */
   private leaderReplicas: LeaderReplicas | undefined;
   /** Leader only: the log end its own appends made durable (its LEO as counted for the high watermark). */
@@ -200,6 +203,15 @@ export class Partition {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** A failed write: when it took the log offline, the broker is told (once per log) so it can report the replica. */
+  private writeFailed(err: unknown): BrokerError {
+    if (this.log.offlineError !== null && !this.offlineReported) {
+      this.offlineReported = true;
+      this.replication?.onLogOffline?.(this);
+    }
+    return toBrokerError(err);
+  }
+
   /** Refuses an offline partition (KAFKA_STORAGE_ERROR with the error that took it offline). */
   checkOnline(): void {
     const offline = this.log.offlineError;
@@ -244,7 +256,7 @@ export class Partition {
     try {
       result = await this.log.append(batches, { leaderEpoch: this.state.leaderEpoch });
     } catch (err) {
-      throw toBrokerError(err);
+      throw this.writeFailed(err);
     }
     if (this.replication !== undefined && this.leaderReplicas !== undefined) {
       const end = result.lastOffset + 1n;
@@ -381,7 +393,7 @@ export class Partition {
     try {
       if (batches.length > 0) await this.log.appendAsFollower(batches);
     } catch (err) {
-      throw toBrokerError(err);
+      throw this.writeFailed(err);
     }
     const end = this.log.logEndOffset;
     this.log.setHighWatermark(leaderHighWatermark < end ? leaderHighWatermark : end);
@@ -394,7 +406,7 @@ export class Partition {
     try {
       await this.log.truncateTo(offset);
     } catch (err) {
-      throw toBrokerError(err);
+      throw this.writeFailed(err);
     }
   }
 
@@ -404,7 +416,7 @@ export class Partition {
     try {
       await this.log.restartAt(offset);
     } catch (err) {
-      throw toBrokerError(err);
+      throw this.writeFailed(err);
     }
   }
 

@@ -9,6 +9,7 @@ import type { BrokerEndpoint, PartitionAssignment, TopicDefinition } from './coo
 import {
   brokerValue,
   controllerValue,
+  offlineReplicasValue,
   partitionValue,
   producerIdsValue,
   replyValue,
@@ -43,6 +44,8 @@ export class ClusterView {
   producerIds: Registered<{ next: string }> | undefined;
   readonly requests = new Map<string, ControllerRequest>();
   readonly replies = new Map<string, ControllerReply>();
+  /** Per broker, the replicas (`topic/partition`) whose log failed there: not eligible for leader or ISR. */
+  readonly offlineReplicas = new Map<number, ReadonlySet<string>>();
 
   constructor(
     private readonly keys: EtcdKeys,
@@ -58,6 +61,7 @@ export class ClusterView {
     this.producerIds = undefined;
     this.requests.clear();
     this.replies.clear();
+    this.offlineReplicas.clear();
   }
 
   /** Applies a put; returns false when the key is not one of ours or its value is invalid. */
@@ -85,6 +89,11 @@ export class ClusterView {
         this.requests.set(kv.key.slice(k.requests.length), requestValue.parse(JSON.parse(kv.value)));
       } else if (kv.key.startsWith(k.replies)) {
         this.replies.set(kv.key.slice(k.replies.length), replyValue.parse(JSON.parse(kv.value)));
+      } else if (kv.key.startsWith(k.offlineReplicas)) {
+        const id = Number(kv.key.slice(k.offlineReplicas.length));
+        if (!Number.isInteger(id) || id < 0) throw new Error(`not a broker id: ${kv.key}`);
+        const value = offlineReplicasValue.parse(JSON.parse(kv.value));
+        this.offlineReplicas.set(id, new Set(value.replicas.map((r) => `${r.topic}/${r.partition}`)));
       } else {
         return false;
       }
@@ -109,6 +118,20 @@ export class ClusterView {
     } else if (key === k.producerIds) this.producerIds = undefined;
     else if (key.startsWith(k.requests)) this.requests.delete(key.slice(k.requests.length));
     else if (key.startsWith(k.replies)) this.replies.delete(key.slice(k.replies.length));
+    else if (key.startsWith(k.offlineReplicas)) this.offlineReplicas.delete(Number(key.slice(k.offlineReplicas.length)));
+  }
+
+  /** `live` without the brokers whose replica of this partition is offline (the same set when none is). */
+  liveFor(live: ReadonlySet<number>, topic: string, partition: number): ReadonlySet<number> {
+    if (this.offlineReplicas.size === 0) return live;
+    const name = `${topic}/${partition}`;
+    let out: Set<number> | undefined;
+    for (const [id, replicas] of this.offlineReplicas) {
+      if (!replicas.has(name) || !live.has(id)) continue;
+      out ??= new Set(live);
+      out.delete(id);
+    }
+    return out ?? live;
   }
 
   brokerList(): BrokerEndpoint[] {

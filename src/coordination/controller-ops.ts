@@ -153,7 +153,9 @@ export class ControllerOps {
   }
 
   /**
-   * Brings every partition in line with the live brokers (elections, ISR shrink). Returns the
+   * Brings every partition in line with the live brokers (elections, ISR shrink); a broker that
+   * reported its replica of a partition offline (a failed log, KIP-112) counts as dead for that
+   * partition only. Returns the
    * number of partitions changed; a partition whose CAS lost is retried on the next pass.
    */
   async reconcile(depth = 0): Promise<number> {
@@ -163,7 +165,7 @@ export class ControllerOps {
     let stale = 0n;
     for (const a of view.assignmentList()) {
       const unclean = view.topics.get(a.topic)?.value.configs[UNCLEAN_LEADER_ELECTION] === 'true';
-      const next = nextPartitionState(a, live, unclean);
+      const next = nextPartitionState(a, view.liveFor(live, a.topic, a.partition), unclean);
       if (next === undefined) continue;
       const res = await this.ctx.txn([{ key: keys.partition(a.topic, a.partition), target: 'Mod', value: a.version }], [
         { type: 'put', key: keys.partition(a.topic, a.partition), value: JSON.stringify(stateOf(next)) },

@@ -73,6 +73,14 @@ export interface Coordination {
    * broker gets the stored one. The single-node coordinator returns `proposed`.
    */
   ensureClusterId(proposed: string): Promise<string>;
+  /**
+   * Tells the controller which of this broker's replicas have a failed log (KIP-112): they leave
+   * the ISR and lose the leadership; the report replaces the previous one and ends with this
+   * broker's session (a restart opens its logs afresh). The single-node coordinator ignores it.
+   */
+  reportOfflineReplicas(replicas: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
+  /** The brokers that reported their replica of this partition offline, as last seen. */
+  offlineReplicas(topic: string, partition: number): number[];
   /** A block of never-before-handed-out producer ids (controller-allocated in etcd); returns the first id. */
   allocateProducerIds(count: number): Promise<bigint>;
 }

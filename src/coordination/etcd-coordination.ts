@@ -68,6 +68,8 @@ class EtcdCoordination implements Coordination {
   private campaignTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private sessionOpenedAt = 0;
+  /** This broker's replicas with a failed log, as last reported (written again by every new session). */
+  private ownOffline: Array<{ topic: string; partition: number }> = [];
   /** Until when a fresh controller treats absent brokers as alive (0: no grace). */
   private graceUntil = 0;
 
@@ -166,6 +168,25 @@ class EtcdCoordination implements Coordination {
     const stored = await this.call(session.client.get(key).string(), 'ensureClusterId');
     if (stored === null || stored.length === 0) throw new CoordinationError('UNAVAILABLE', 'the cluster id could not be read back from etcd');
     return stored;
+  }
+
+  offlineReplicas(topic: string, partition: number): number[] {
+    const name = `${topic}/${partition}`;
+    const ids: number[] = [];
+    for (const [id, replicas] of this.view.offlineReplicas) if (replicas.has(name)) ids.push(id);
+    return ids.sort((a, b) => a - b);
+  }
+
+  async reportOfflineReplicas(replicas: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    this.ownOffline = replicas.map((r) => ({ topic: r.topic, partition: r.partition }));
+    await this.writeOfflineReplicas(this.requireSession());
+  }
+
+  /** The offline report under the session's lease (gone with the session, written again by a new one). */
+  private async writeOfflineReplicas(session: EtcdSession): Promise<void> {
+    const key = this.keys.offlineReplicasOf(this.self!.nodeId);
+    if (this.ownOffline.length === 0) await this.call(session.client.delete().key(key).exec(), 'reportOfflineReplicas');
+    else await this.call(session.client.put(key).value(JSON.stringify({ replicas: this.ownOffline })).lease(session.leaseId).exec(), 'reportOfflineReplicas');
   }
 
   async allocateProducerIds(count: number): Promise<bigint> {
@@ -348,6 +369,7 @@ class EtcdCoordination implements Coordination {
     session.activate();
     this.log.info({ nodeId: self.nodeId, lease: session.leaseId, revision: this.view.revision.toString() }, 'registered with etcd');
     this.notify();
+    if (this.ownOffline.length > 0) await this.writeOfflineReplicas(session).catch((error: unknown) => this.log.warn({ err: error }, 'could not report the offline replicas again'));
     // start() resolves after one election attempt, so the first broker of a cluster is its controller.
     await this.campaign();
   }
@@ -393,7 +415,7 @@ class EtcdCoordination implements Coordination {
     let changed = false;
     for (const event of res.events) {
       const key = event.kv.key.toString();
-      if (key.startsWith(this.keys.brokers)) brokersChanged = true;
+      if (key.startsWith(this.keys.brokers) || key.startsWith(this.keys.offlineReplicas)) brokersChanged = true;
       if (event.type === 'Put') {
         if (!this.view.put(rawKv(event.kv))) continue;
         if (key.startsWith(this.keys.requests)) {

@@ -9,6 +9,8 @@
  *   <root>cluster-id                    the cluster id (plain text, written once by the first broker)
  *   <root>requests/<id>                 ControllerRequest, under the requester's lease
  *   <root>replies/<id>                  ControllerReply, under the requester's lease
+ *   <root>offline-replicas/<id>         { replicas: [{ topic, partition }] }: the broker's replicas
+ *                                       whose log failed (KIP-112), under the broker's lease
  * Topic names never hold '/', so the trailing '/' of a topic's partition prefix is unambiguous.
  */
 import { z } from 'zod';
@@ -31,6 +33,8 @@ export class EtcdKeys {
   request(id: string): string { return `${this.requests}${id}`; }
   get replies(): string { return `${this.root}replies/`; }
   reply(id: string): string { return `${this.replies}${id}`; }
+  get offlineReplicas(): string { return `${this.root}offline-replicas/`; }
+  offlineReplicasOf(id: number): string { return `${this.offlineReplicas}${id}`; }
 }
 
 const nodeId = z.number().int().min(0);
@@ -62,6 +66,8 @@ export const partitionValue = z.object({
   isr: z.array(nodeId),
   replicas: z.array(nodeId).min(1),
 });
+
+export const offlineReplicasValue = z.object({ replicas: z.array(z.object({ topic: z.string().min(1), partition: z.number().int().min(0) })) });
 
 export const producerIdsValue = z.object({ next: z.string().regex(/^\d+$/) });
 

@@ -89,6 +89,10 @@ export function singleNodeCoordination(self: BrokerEndpoint, options: { firstPro
       if (isr.length !== 1 || isr[0] !== self.nodeId) throw new CoordinationError('INVALID_REQUEST', `the ISR of a single broker is [${self.nodeId}]`);
       return (versions.get(name) ?? '0') === expectedVersion && partition >= 0;
     },
+    offlineReplicas: () => [],
+    async reportOfflineReplicas() {
+      // One broker: an offline partition has no other replica to move to.
+    },
     async allocateProducerIds(count) {
       if (!Number.isInteger(count) || count < 1) throw new CoordinationError('INVALID_REQUEST', `a producer id block holds at least 1 id, got ${count}`);
       const first = nextProducerId;

@@ -7,7 +7,8 @@
  *   per leader broker and address), re-assigning it at each new epoch so the fetcher truncates
  *   first, and takes it away when this broker leads it, leaves its replicas, or the leader is gone.
  * One timer per broker (not per partition) checks the led partitions' ISRs every
- * replica.lag.time.max.ms / 2. Metrics counters for ISR changes live here.
+ * replica.lag.time.max.ms / 2, and reports replicas whose log failed (KIP-112). Metrics counters
+ * for ISR changes live here.
  * Single event-loop use; `stop()` closes every fetcher and the timer.
  */
 import type { Partition, PartitionRegistry } from '../cluster/index.js';
@@ -48,6 +49,8 @@ export class ReplicaManager {
   private readonly timer: NodeJS.Timeout;
   private readonly hooks: ReplicationHooks;
   private stopped = false;
+  /** The offline replicas last reported (`topic/partition,…`); undefined: report on the next check. */
+  private reportedOffline: string | undefined = '';
   readonly stats: ReplicationStats = { isrShrinks: 0, isrExpands: 0, leaderElections: 0 };
   private readonly adopted = new WeakSet<Partition>();
 
@@ -62,6 +65,7 @@ export class ReplicaManager {
         log.info({ topic, partition, change: kind }, kind === 'shrink' ? 'ISR shrunk' : 'ISR expanded');
       },
       onProposalError: (err, topic, partition) => log.warn({ err, topic, partition }, 'ISR change proposal failed'),
+      onLogOffline: () => setImmediate(() => this.reportOffline()),
     };
     const every = Math.max(50, Math.min(5_000, Math.floor(options.replicaLagTimeMaxMs / 2)));
     this.timer = setInterval(() => this.checkIsrs(), every);
@@ -150,6 +154,28 @@ export class ReplicaManager {
 
   private checkIsrs(): void {
     for (const topic of this.options.registry.listTopics()) for (const partition of topic.partitions) partition.checkIsr();
+    this.reportOffline();
+  }
+
+  /**
+   * KIP-112: the replicas whose log failed here (at runtime, or could not be recovered at start)
+   * go to the controller, which takes them out of the ISR and moves their leadership; reported
+   * again only when the set changes, retried on the next ISR tick when the write fails.
+   */
+  private reportOffline(): void {
+    if (this.stopped) return;
+    const offline: Array<{ topic: string; partition: number }> = [];
+    for (const topic of this.options.registry.listTopics()) {
+      for (const p of topic.partitions) if (p.offlineError !== null && p.replicas.includes(this.options.selfId)) offline.push({ topic: p.topic, partition: p.index });
+    }
+    const key = offline.map((r) => `${r.topic}/${r.partition}`).join(',');
+    if (key === this.reportedOffline) return;
+    this.reportedOffline = key;
+    if (offline.length > 0) this.options.logger.error({ replicas: key }, 'reporting replicas with a failed log to the controller');
+    this.options.coordination.reportOfflineReplicas(offline).catch((err: unknown) => {
+      this.reportedOffline = undefined;
+      this.options.logger.warn({ err }, 'could not report the offline replicas; retrying');
+    });
   }
 
   async stop(): Promise<void> {

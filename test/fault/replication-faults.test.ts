@@ -7,10 +7,15 @@
  * `RILL_REPLICATION_FAULT_RUNS` repeats each scenario (1 in `make test`, more in
  * `make test-faults`, with fault timing drawn from the printed seed `RILL_FAULT_SEED`); a summary
  * table (scenario, runs, acknowledged, lost, duplicated, failover ms p50/max) is printed at the end.
+ * The brokers run `rill serve` on the fault-injecting file system (test/helpers/faulty-serve), so
+ * the disk-failure scenarios can make one broker's writes to their topics fail with EIO.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../storage/index.js';
-import { eventually } from '../helpers/broker-process.js';
+import { eventually, FAULTY_SERVE } from '../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../helpers/cluster.js';
 import { partitionsSeenBy, type PartitionView } from '../helpers/partition-views.js';
 import { AcksAllLoad, checkHistory, readPartition } from '../helpers/replication-workload.js';
@@ -97,8 +102,17 @@ describe('replication under faults', () => {
     }
   };
 
+  let faults: string;
+  /** While broker `id`'s trigger file exists, its writes to the logs of `*-disk-*` topics fail with EIO. */
+  const diskFails = (id: number) => join(faults, `disk-${id}`);
   beforeAll(async () => {
-    cluster = await startBrokerCluster({ size: 3, leaseTtlMs: LEASE_MS, args: ['--replica-lag-time-max-ms', String(LAG_MS), '--flush', 'never'] });
+    faults = await mkdtemp(join(tmpdir(), 'rill-disk-faults-'));
+    cluster = await startBrokerCluster({
+      size: 3,
+      leaseTtlMs: LEASE_MS,
+      args: ['--replica-lag-time-max-ms', String(LAG_MS), '--flush', 'never'],
+      spawnFor: (id) => ({ main: FAULTY_SERVE, env: { RILL_FAULT_IO_TRIGGER: diskFails(id), RILL_FAULT_IO_MATCH: '-disk-' } }),
+    });
   }, 60_000);
   afterAll(async () => {
     const pct = (xs: number[], q: number) => (xs.length === 0 ? '-' : String([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]));
@@ -108,6 +122,7 @@ describe('replication under faults', () => {
         .join('\n'),
     );
     await cluster?.stop();
+    if (faults !== undefined) await rm(faults, { recursive: true, force: true });
   });
 
   it('leader crash loop: SIGKILL the leader again and again, restarting it; nothing acknowledged is lost', async () => {
@@ -237,5 +252,47 @@ describe('replication under faults', () => {
       expect({ leader: after.leader, leaderEpoch: after.leaderEpoch }).toEqual({ leader: before.leader, leaderEpoch: before.leaderEpoch });
       return [Date.now() - cutAt];
     });
+  }, 180_000);
+
+  /**
+   * A replica's disk fails (KIP-112): its writes fail with EIO, its log goes offline, the broker
+   * reports the replica to the controller, which takes it out of the ISR (and out of the
+   * leadership) at once — not after replica.lag.time.max.ms; the partition keeps serving from the
+   * others. The failover figure is fault → the new ISR seen in Metadata. The disk is then "replaced" (the trigger removed, the broker restarted): the replica
+   * reopens its log, catches up and rejoins.
+   */
+  const diskFailure = (role: 'follower' | 'leader') => async (topic: string, load: AcksAllLoad): Promise<number[]> => {
+    const v = (await view(topic))!;
+    const victim = cluster.broker(role === 'leader' ? v.leader : v.isr.find((id) => id !== v.leader)!);
+    const observer = live().find((b) => b !== victim)!;
+    const failedAt = Date.now();
+    await writeFile(diskFails(victim.nodeId), '');
+    try {
+      const after = await eventually(async () => {
+        const seen = await view(topic, observer);
+        return seen !== undefined && seen.leader >= 0 && !seen.isr.includes(victim.nodeId) ? seen : undefined;
+      }, 30_000, `broker ${victim.nodeId}'s failed replica out of the ISR`);
+      const seenAt = Date.now();
+      // Out through the controller (the replica reported offline), not the leader's lag timer.
+      expect(after.offline).toEqual([victim.nodeId]);
+      expect(after.isr.length).toBe(2);
+      if (role === 'leader') expect(after.leaderEpoch).toBeGreaterThan(v.leaderEpoch);
+      else expect(after.leader).toBe(v.leader);
+      // The victim broker itself keeps serving: its other partitions, Metadata, ApiVersions.
+      expect(await partitionsSeenBy(victim.process().kafkaPort, topic)).toHaveLength(1);
+      await eventually(() => load.firstAckAfter(seenAt), 30_000, 'acks=all acknowledged by the two healthy replicas');
+      return [seenAt - failedAt];
+    } finally {
+      await rm(diskFails(victim.nodeId), { force: true });
+      await victim.restart();
+    }
+  };
+
+  it('follower disk failure: its replica goes offline and leaves the ISR at once; the partition keeps serving; replaced, it rejoins', async () => {
+    await scenario('follower-disk', diskFailure('follower'));
+  }, 180_000);
+
+  it('leader disk failure: the controller moves the leadership to an in-sync replica; nothing acknowledged is lost', async () => {
+    await scenario('leader-disk', diskFailure('leader'));
   }, 180_000);
 });

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built entry, whether this helper runs from test/ (vitest) or from dist/test/ (benchmarks). */
 export const MAIN = here.includes(`${sep}dist${sep}`) ? resolve(here, '../../src/main.js') : resolve(here, '../../dist/src/main.js');
+/** `rill serve` on the fault-injecting file system (test/helpers/faulty-serve.ts, built). */
+export const FAULTY_SERVE = here.includes(`${sep}dist${sep}`) ? resolve(here, 'faulty-serve.js') : resolve(here, '../../dist/test/helpers/faulty-serve.js');
 
 export interface BrokerProcess {
   dataDir: string;
@@ -37,13 +39,14 @@ export async function removeDataDir(dir: string): Promise<void> {
 }
 
 export async function spawnBroker(
-  options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string>; /** node's own flags (benchmarks: --cpu-prof) */ nodeArgs?: string[] } = {},
+  options: { dataDir?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string>; /** node's own flags (benchmarks: --cpu-prof) */ nodeArgs?: string[]; /** the script to run instead of bin/rill's main (FAULTY_SERVE) */ main?: string } = {},
 ): Promise<BrokerProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the build first (make build)`);
+  const main = options.main ?? MAIN;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run the build first (make build)`);
   const dataDir = options.dataDir ?? (await newDataDir());
   // RILL_BROKER_NODE_ARGS: extra node flags for profiling benchmarks (e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
   const envNodeArgs = (process.env.RILL_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
-  const args = [...envNodeArgs, ...(options.nodeArgs ?? []), MAIN, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', ...(options.args ?? [])];
+  const args = [...envNodeArgs, ...(options.nodeArgs ?? []), main, 'serve', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--kafka-port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', ...(options.args ?? [])];
   // Tests are not about free space: a nearly full CI disk must not make every write refused.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { RILL_MIN_FREE_BYTES: '0', ...process.env, ...options.env } });
   let log = '';

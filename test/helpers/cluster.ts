@@ -237,6 +237,8 @@ export async function startBrokerCluster(options: {
    * only the etcd link.
    */
   replicaProxy?: boolean;
+  /** Per broker: another entry script (FAULTY_SERVE) and extra environment. */
+  spawnFor?: (nodeId: number) => { main?: string; env?: Record<string, string> } | undefined;
 }): Promise<BrokerCluster> {
   const etcd = await startEtcd();
   const brokers: ClusterBroker[] = [];
@@ -268,7 +270,7 @@ export async function startBrokerCluster(options: {
       let stopped = false;
       const spawnIt = async () => {
         const advertised = options.replicaProxy === false ? [] : ['--advertised-replica-address', replicaProxy.address];
-        proc = await spawnBroker({ dataDir, args: [...argsFor(nodeId, proxy), ...advertised] });
+        proc = await spawnBroker({ dataDir, args: [...argsFor(nodeId, proxy), ...advertised], ...(options.spawnFor?.(nodeId) ?? {}) });
         replicaTarget.port = proc.grpcPort;
       };
       const broker: ClusterBroker = {

@@ -1,6 +1,6 @@
 /**
  * A topic's partitions as one broker's Kafka Metadata v9 lists them — leader, leader epoch,
- * replicas and ISR — read with raw frames (kafkajs hides the leader epoch). Shared by the
+ * replicas, ISR and offline replicas — read with raw frames (kafkajs hides the leader epoch). Shared by the
  * cluster and replication tests.
  */
 import { API_KEY } from '../../src/kafka/protocol/api-registry.js';
@@ -12,15 +12,17 @@ export interface PartitionView {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /** Replicas whose log failed (KIP-112), as the controller knows them. */
+  offline: number[];
 }
 
 export async function partitionsSeenBy(kafkaPort: number, topic: string): Promise<PartitionView[]> {
   const raw = new RawClient(kafkaPort);
   try {
-    type Meta = { topics: Array<{ errorCode: number; partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[] }> }> };
+    type Meta = { topics: Array<{ errorCode: number; partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[] }> }> };
     const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
     return (meta.topics[0]?.partitions ?? [])
-      .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes].sort(), isr: [...p.isrNodes].sort() }))
+      .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes].sort(), isr: [...p.isrNodes].sort(), offline: [...p.offlineReplicas].sort() }))
       .sort((x, y) => x.partition - y.partition);
   } finally {
     raw.close();

@@ -34,7 +34,7 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
       leaderEpoch: partition.leaderEpoch,
       replicaNodes: [...partition.replicas],
       isrNodes: [...partition.isr],
-      offlineReplicas: partition.role === 'offline' ? [ctx.nodeId] : [],
+      offlineReplicas: ctx.cluster.offlineReplicas(partition),
     })),
   };
 }

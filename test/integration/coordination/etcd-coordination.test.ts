@@ -149,6 +149,28 @@ describe('etcdCoordination with three members in one process', () => {
     }
   });
 
+  it('takes a reported offline replica (KIP-112) out of that partition only: out of its ISR, its leadership moved; cleared, it is eligible again', async () => {
+    const cs = await threeMembers();
+    await cs[0]!.createTopic({ name: 'disks', partitionCount: 3, replicationFactor: 3, configs: {} });
+    const before = cs[0]!.assignments('disks');
+    const led = before[0]!;
+    const reporter = cs[led.leader - 1]!;
+    const other = before.find((a) => a.partition !== led.partition)!;
+    await reporter.reportOfflineReplicas([{ topic: 'disks', partition: led.partition }]);
+    const observer = cs.find((c) => c !== reporter)!;
+    const after = await eventually(() => {
+      const a = observer.assignments('disks').find((x) => x.partition === led.partition)!;
+      return a.leader !== led.leader && !a.isr.includes(led.leader) ? a : undefined;
+    }, 10_000, 'the offline replica out of the ISR');
+    expect(after.leaderEpoch).toBe(led.leaderEpoch + 1);
+    expect(observer.offlineReplicas('disks', led.partition)).toEqual([led.leader]);
+    // Its other partitions keep it: still in their ISR, same leaders and epochs.
+    const untouched = observer.assignments('disks').find((x) => x.partition === other.partition)!;
+    expect({ leader: untouched.leader, leaderEpoch: untouched.leaderEpoch, isr: untouched.isr }).toEqual({ leader: other.leader, leaderEpoch: other.leaderEpoch, isr: other.isr });
+    await reporter.reportOfflineReplicas([]);
+    await eventually(() => (observer.offlineReplicas('disks', led.partition).length === 0 ? true : undefined), 10_000, 'the report cleared');
+  });
+
   it('leaves a partition with no live ISR member offline (leader -1) until unclean election is enabled', async () => {
     const cs = await threeMembers();
     await cs[0]!.createTopic({ name: 'solo', partitionCount: 1, replicationFactor: 3, configs: {} });
