@@ -26,7 +26,7 @@ import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import type { Logger } from './log.js';
-import { ReplicaManager, replicaService, replicaServiceHandlers, type InterBrokerLink } from './replication/index.js';
+import { HighWatermarkCheckpoint, ReplicaManager, replicaService, replicaServiceHandlers, type InterBrokerLink } from './replication/index.js';
 import * as grpcJs from '@grpc/grpc-js';
 import { createBrokerSecurity, openAuthorizer, openSaslServices, readGrpcTokens, warnUnauthenticated, type BrokerSecurity } from './security/broker-security.js';
 import { grpcAuthInterceptor } from './security/grpc-auth.js';
@@ -260,6 +260,8 @@ export class Broker {
         fetchResponseMaxBytes: config.replicaFetchResponseMaxBytes,
         fetchBackoffMs: config.replicaFetchBackoffMs,
         link: interBrokerLink(config, security),
+        checkpoint: await HighWatermarkCheckpoint.load(meta, logger.child({ component: 'replication' })),
+        checkpointIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
       });
       started.push({ what: 'replication', release: () => replicas.stop() });
       const clusterSync = new ClusterSync(coordination, registry, config.nodeId, logger.child({ component: 'cluster-sync' }), config.defaultReplicationFactor, replicas);

@@ -122,6 +122,8 @@ export const BrokerConfigSchema = z.object({
   replicaFetchResponseMaxBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Cluster mode: replica.fetch.backoff.ms — the pause after a failed follower fetch. */
   replicaFetchBackoffMs: z.coerce.number().int().min(10).default(200),
+  /** Cluster mode: replica.high.watermark.checkpoint.interval.ms — how often the high watermarks are checkpointed. */
+  replicaHighWatermarkCheckpointIntervalMs: z.coerce.number().int().min(100).default(5_000),
   /** Cluster mode: the SCRAM user (and password) this broker replicates as, when the brokers' gRPC ports require authentication. */
   interBrokerUser: z.string().min(1).optional(),
   interBrokerPassword: z.string().optional(),

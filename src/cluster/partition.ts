@@ -203,6 +203,11 @@ export class Partition {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** At start, before any fetch: the high watermark from the checkpoint (clamped to the log; never lowers it). */
+  restoreHighWatermark(offset: bigint): void {
+    if (offset > this.log.highWatermark) this.log.setHighWatermark(offset);
+  }
+
   /** A failed write: when it took the log offline, the broker is told (once per log) so it can report the replica. */
   private writeFailed(err: unknown): BrokerError {
     if (this.log.offlineError !== null && !this.offlineReported) {

@@ -4,4 +4,5 @@ export type { ReplicaManagerOptions, ReplicationStats } from './replica-manager.
 export { replicaServiceHandlers } from './replica-service.js';
 export type { ReplicaServiceDeps } from './replica-service.js';
 export { replicaService } from './replica-protos.js';
+export { HighWatermarkCheckpoint } from './high-watermark-checkpoint.js';
 export type { InterBrokerLink } from './replica-fetcher.js';

@@ -15,6 +15,7 @@ import type { Partition, PartitionRegistry } from '../cluster/index.js';
 import type { ReplicationHooks } from '../cluster/partition.js';
 import type { BrokerEndpoint, Coordination } from '../coordination/index.js';
 import type { Logger } from '../log.js';
+import type { HighWatermarkCheckpoint } from './high-watermark-checkpoint.js';
 import { ReplicaFetcher, type InterBrokerLink } from './replica-fetcher.js';
 
 export interface ReplicaManagerOptions {
@@ -30,6 +31,9 @@ export interface ReplicaManagerOptions {
   fetchBackoffMs: number;
   /** TLS and credentials towards the other brokers (plaintext and anonymous without). */
   link?: InterBrokerLink;
+  /** Where the high watermarks start after a restart, and are written every `checkpointIntervalMs`. */
+  checkpoint?: HighWatermarkCheckpoint;
+  checkpointIntervalMs?: number;
 }
 
 export interface ReplicationStats {
@@ -70,6 +74,13 @@ export class ReplicaManager {
     const every = Math.max(50, Math.min(5_000, Math.floor(options.replicaLagTimeMaxMs / 2)));
     this.timer = setInterval(() => this.checkIsrs(), every);
     this.timer.unref();
+    options.checkpoint?.start(() => this.adoptedPartitions(), options.checkpointIntervalMs ?? 5_000);
+  }
+
+  private *adoptedPartitions(): Iterable<{ topicId: string; partition: Partition }> {
+    for (const topic of this.options.registry.listTopics()) {
+      for (const partition of topic.partitions) if (this.adopted.has(partition)) yield { topicId: topic.topicId, partition };
+    }
   }
 
   /** Adopts a partition into replicated mode (before its first cluster state is applied). */
@@ -77,6 +88,9 @@ export class ReplicaManager {
     if (this.adopted.has(partition)) return;
     this.adopted.add(partition);
     partition.useReplication(this.hooks);
+    const topicId = this.options.registry.findTopic(partition.topic)?.topicId;
+    const checkpointed = topicId === undefined ? undefined : this.options.checkpoint?.initial(topicId, partition.index);
+    if (checkpointed !== undefined) partition.restoreHighWatermark(checkpointed);
     if (partition.leaderId === this.options.selfId) this.stats.leaderElections += 1;
     partition.onStateChange((state, previous) => {
       if (state.leader === this.options.selfId && (previous.leader !== this.options.selfId || previous.leaderEpoch !== state.leaderEpoch)) this.stats.leaderElections += 1;
@@ -184,5 +198,6 @@ export class ReplicaManager {
     const all = [...this.fetchers.values()];
     this.fetchers.clear();
     await Promise.all(all.map((f) => f.close()));
+    await this.options.checkpoint?.stop(() => this.adoptedPartitions());
   }
 }
