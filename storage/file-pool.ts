@@ -117,6 +117,19 @@ export class PooledFile implements StorageFile {
     return this.use((h) => h.read(buf, position));
   }
 
+  /** A synchronous read when the handle is open and its file system has one; undefined otherwise (use `read`). */
+  readIfOpen(buf: Buffer, position: number): number | undefined {
+    const handle = this.handle;
+    if (handle?.readNow === undefined || this.failure !== undefined || this.closed || this.opening !== undefined) return undefined;
+    this.running += 1;
+    try {
+      return handle.readNow(buf, position);
+    } finally {
+      this.running -= 1;
+      this.pool.touch(this);
+    }
+  }
+
   datasync(): Promise<void> {
     return this.use(async (h) => {
       const covers = this.writes;

@@ -43,6 +43,9 @@ export interface SegmentSettings {
   maxBatchBytes: number;
 }
 
+/** How far behind a segment's end a read may be and still be served synchronously from the page cache. */
+const HOT_TAIL_BYTES = 8 * 1024 * 1024;
+
 export class Segment {
   size = 0;
   /** One past the last offset in this segment (= baseOffset when empty). */
@@ -53,6 +56,8 @@ export class Segment {
   /** Broker time the segment was created or opened (the roll clock when batches carry no timestamp). */
   private readonly createdMs: number;
   private bytesSinceIndexEntry = 0;
+  /** The lowest file position this process appended at (Infinity: none): bytes from there on are in the page cache. */
+  private writtenFrom = Number.POSITIVE_INFINITY;
   /** Bumped by every truncation, so a read that raced one can tell (see `read`). */
   private truncations = 0;
   private readers = 0;
@@ -170,6 +175,7 @@ export class Segment {
   async append(buf: Buffer, spans: readonly BatchSpan[], nowMs: number): Promise<void> {
     const base = this.size;
     await this.file.write(buf, base);
+    if (base < this.writtenFrom) this.writtenFrom = base;
     if (base === 0 && spans.length > 0) this.noteFirstBatch(spans[0]!.header.maxTimestamp, nowMs);
     for (const span of spans) {
       this.track({ header: readBatchHeader(buf, span.position), size: span.size }, base + span.position);
@@ -224,7 +230,9 @@ export class Segment {
     const want = Math.min(end - from, Math.max(maxBytes, BATCH_HEADER_BYTES) + this.settings.indexIntervalBytes + BATCH_HEADER_BYTES);
     if (want <= 0) return Buffer.alloc(0);
     let buf = Buffer.allocUnsafe(want);
-    buf = buf.subarray(0, await this.file.read(buf, from));
+    // The hot tail (appended by this process, within the last HOT_TAIL_BYTES): read at once.
+    const now = from >= this.writtenFrom && end - from <= HOT_TAIL_BYTES ? this.file.readIfOpen(buf, from) : undefined;
+    buf = buf.subarray(0, now ?? (await this.file.read(buf, from)));
     let first = 0;
     for (;;) {
       if (first + BATCH_HEADER_BYTES > buf.length) return this.readFrom(offset, maxBytes, bound);

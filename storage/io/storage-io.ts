@@ -9,7 +9,10 @@
  * in a fraction of the time). Writes up to SYNC_WRITE_MAX_BYTES are a synchronous pwrite too:
  * they land in the page cache (durability comes from the caller's datasync, which stays on the
  * thread pool), at a quarter of the CPU of a thread-pool write — the cost that dominates when
- * every request appends small batches to many partitions. Kafka writes the same way.
+ * every request appends small batches to many partitions. Kafka writes the same way. Reads of
+ * what this process has just written (`readNow`, the log's hot tail) are a synchronous pread
+ * from the page cache for the same reason: a follower or consumer at the log end gets its answer
+ * in the same event-loop turn instead of after a thread-pool round trip behind other work.
  */
 import {
   close as fsClose,
@@ -21,6 +24,7 @@ import {
   openSync,
   read as fsRead,
   readdirSync,
+  readSync,
   readFileSync,
   write as fsWrite,
   writeSync,
@@ -35,6 +39,11 @@ export interface StorageFile {
   write(buf: Buffer, position: number): Promise<void>;
   /** Reads up to buf.length bytes at `position`; resolves the count actually read. */
   read(buf: Buffer, position: number): Promise<number>;
+  /**
+   * The same, synchronously — only for bytes this process wrote moments ago (in the page cache).
+   * Optional: a file system without it is read through `read`.
+   */
+  readNow?(buf: Buffer, position: number): number;
   datasync(): Promise<void>;
   truncate(size: number): Promise<void>;
   size(): Promise<number>;
@@ -97,6 +106,17 @@ class NodeFile implements StorageFile {
     let done = 0;
     while (done < buf.length) {
       const bytesRead = await this.run(() => fdRead(this.fd, buf, done, buf.length - done, position + done));
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
+  }
+
+  readNow(buf: Buffer, position: number): number {
+    this.check();
+    let done = 0;
+    while (done < buf.length) {
+      const bytesRead = readSync(this.fd, buf, done, buf.length - done, position + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
