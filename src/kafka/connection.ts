@@ -30,6 +30,7 @@
  * `drain` (the listener's stop): stop reading, end long polls (the handlers' `closed` signal),
  * write every response still owed, then close; after `timeoutMs` close anyway.
  */
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { AccessVerdicts } from './access.js';
@@ -73,7 +74,12 @@ export class KafkaConnection {
   private paused = false;
   private draining = false;
   private frameTimer: NodeJS.Timeout | undefined;
-  private readonly closed = new AbortController();
+  /** Every pipelined request of this connection may wait on it (acks=-1, fetch purgatory): no listener limit. */
+  private readonly closed = (() => {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  })();
   private readonly unsubscribePool: () => void;
   private onIdle: (() => void) | undefined;
   /** `User:<name>`; set by a client certificate (SSL) or SASL. */
