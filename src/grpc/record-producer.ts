@@ -1,7 +1,8 @@
 /**
  * Turns a rill.v1 ProduceRequest into appends: picks each record's partition (explicit, by
  * murmur2 of the key like Kafka's Java client, or — for keyless records — one partition per
- * request, round-robin across requests), encodes the records of each partition into batches no
+ * request, round-robin across requests over the partitions this broker leads), checks that this
+ * broker leads every partition the request touches before appending to any, encodes the records of each partition into batches no
  * larger than the topic's max.message.bytes, appends them (one atomic append per partition) and
  * reports where the records landed (per record only when they went to several partitions). Shared by Produce and ProduceStream.
  * The batch form (`batches`: pre-encoded RecordBatch v2) goes to its explicit partition as one
@@ -43,6 +44,8 @@ export class RecordProducer {
       if (indices === undefined) byPartition.set(p, [i]);
       else indices.push(i);
     });
+    // All or nothing on this broker: no partition is appended to unless it leads every one.
+    for (const partition of byPartition.keys()) this.registry.partition(topic.name, partition).checkLeader();
     const positions: RecordPositionMsg[] = new Array(req.records.length);
     await Promise.all(
       [...byPartition].map(async ([partition, indices]) => {
@@ -76,7 +79,11 @@ export class RecordProducer {
       this.registry.partition(topic.name, req.partition).checkLeader();
       return req.records.map(() => req.partition!);
     }
-    const sticky = this.roundRobin++ % topic.partitionCount;
+    // Keyless records go to one partition per request, round-robin over those this broker leads
+    // (in a cluster a keyless producer needs no routing); keyed ones to their key's partition.
+    const led = topic.partitions.filter((p) => p.role === 'leader');
+    const turn = this.roundRobin++;
+    const sticky = led.length > 0 ? led[turn % led.length]!.index : turn % topic.partitionCount;
     return req.records.map((r) => (r.key === undefined ? sticky : partitionForKey(r.key, topic.partitionCount)));
   }
 }

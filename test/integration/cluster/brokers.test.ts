@@ -104,6 +104,32 @@ describe('a cluster of three brokers', () => {
     }
   });
 
+  it('routes keyless gRPC records to partitions this broker leads; a request touching a partition led elsewhere appends nothing', async () => {
+    await (await admin(cluster.broker(1))).createTopics({ topics: [{ topic: 'routed', numPartitions: 6, replicationFactor: 3 }], waitForLeaders: false });
+    const views = await eventually(async () => {
+      const v = await partitionsSeenBy(cluster.broker(1), 'routed');
+      return v.length === 6 && v.every((p) => p.leader > 0) ? v : undefined;
+    }, 15_000, 'six led partitions');
+    const broker = cluster.broker(1);
+    const led = views.filter((p) => p.leader === 1).map((p) => p.partition);
+    const client = new TestClient(broker.process().grpcAddress);
+    try {
+      await eventually(async () => (await client.produce('routed', ['probe']).then(() => true, () => undefined)), 15_000, 'broker 1 taking keyless records');
+      const landed = new Set<number>();
+      for (let i = 0; i < 8; i += 1) landed.add((await client.produce('routed', [`k${i}`])).partition);
+      expect([...landed].every((p) => led.includes(p))).toBe(true);
+      const ends = async () => Promise.all(led.map(async (p) => (await client.fetch('routed', p, 0)).highWatermark));
+      const before = await ends();
+      // 32 keys spread over all six partitions: some are led by brokers 2 and 3.
+      const keyed = Array.from({ length: 32 }, (_, i) => ({ key: Buffer.from(`key-${i}`), value: Buffer.from(`v${i}`) }));
+      const refused = await client.call('ProduceService', 'Produce', { topic: 'routed', records: keyed }).then(() => 'OK', statusOf);
+      expect(refused).toBe('FAILED_PRECONDITION');
+      expect(await ends()).toEqual(before);
+    } finally {
+      client.close();
+    }
+  });
+
   it('answers a Kafka ListOffsets on a follower with NOT_LEADER_OR_FOLLOWER (6) and serves it on the leader', async () => {
     const [p0] = await partitionsSeenBy(cluster.broker(1), 'spread');
     const listOffsetsOn = async (b: ClusterBroker): Promise<number> => {
