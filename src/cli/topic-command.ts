@@ -33,15 +33,18 @@ export function registerTopic(program: Command): void {
     .command('create <name>')
     .description('create a topic')
     .option('-p, --partitions <n>', 'partition count (default: the broker’s num.partitions)')
+    .option('-r, --replication-factor <n>', 'copies of each partition, on as many brokers (default: the broker’s default.replication.factor)')
     .option('-c, --config <key=value>', 'topic config override, Kafka names (repeatable): retention.ms, retention.bytes, segment.bytes, ...', collect, [])
     .option('--json', 'JSON output')
-    .addHelpText('after', examples(['rill topic create orders --partitions 3 -c retention.ms=86400000 -c max.message.bytes=10485760']))
-    .action((name: string, opts: { partitions?: string; config: string[]; json?: boolean }) => {
+    .addHelpText('after', examples(['rill topic create orders --partitions 3 -c retention.ms=86400000 -c max.message.bytes=10485760', 'rill topic create payments -p 6 -r 3 -c min.insync.replicas=2']))
+    .action((name: string, opts: { partitions?: string; replicationFactor?: string; config: string[]; json?: boolean }) => {
       const partitions = opts.partitions === undefined ? 0 : parseCount('--partitions', opts.partitions);
       if (opts.partitions !== undefined && partitions === 0) throw usageError('--partitions: a topic needs at least 1 partition');
+      const replicationFactor = opts.replicationFactor === undefined ? 0 : parseCount('--replication-factor', opts.replicationFactor);
+      if (opts.replicationFactor !== undefined && replicationFactor === 0) throw usageError('--replication-factor: a partition needs at least 1 replica');
       const configs = configMap('--config', opts.config);
       return withClient(program, async (client) => {
-        const created = await client.createTopic(name, { partitions, configs });
+        const created = await client.createTopic(name, { partitions, replicationFactor, configs });
         if (opts.json) printJson(created);
         else process.stdout.write(`created topic ${created.name} with ${created.partitions} partition${created.partitions === 1 ? '' : 's'} (id ${created.topicId})\n`);
       });

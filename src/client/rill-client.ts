@@ -225,9 +225,13 @@ export class RillClient {
 
   // --- topic admin ---------------------------------------------------------------------------
 
-  /** Creates a topic (partitions 0 or absent = the broker's num.partitions; configs in Kafka's names). */
-  async createTopic(name: string, options: CallOptions & { partitions?: number; configs?: Record<string, string> } = {}): Promise<TopicInfo> {
-    const response = await this.channels.unary<TopicResponseMsg>('TopicService', 'Create', { name, partitions: options.partitions ?? 0, configs: options.configs ?? {} }, options);
+  /**
+   * Creates a topic (partitions 0 or absent = the broker's num.partitions; replicationFactor 0 or
+   * absent = the broker's default.replication.factor; configs in Kafka's names).
+   */
+  async createTopic(name: string, options: CallOptions & { partitions?: number; replicationFactor?: number; configs?: Record<string, string> } = {}): Promise<TopicInfo> {
+    const request = { name, partitions: options.partitions ?? 0, configs: options.configs ?? {}, replicationFactor: options.replicationFactor ?? 0 };
+    const response = await this.channels.unary<TopicResponseMsg>('TopicService', 'Create', request, options);
     return fromTopicInfo(response.topic);
   }
 

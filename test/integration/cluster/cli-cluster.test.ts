@@ -8,8 +8,7 @@
  * given only a follower's address resume on the new leader after their leader is SIGKILLed.
  * Every wait polls with a deadline.
  *
- * Followers' logs stay empty until replication exists (the next issue): the test that kills a
- * leader produces only after the leader change, so the new leader's log has what it reads.
+ * `rill topic create -r N` places N replicas, and more than the live brokers is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RillClient, type ConsumedRecord, type TopicDescription } from '../../../src/client/index.js';
@@ -90,6 +89,17 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     }
   });
 
+  it('rill topic create --replication-factor places that many replicas; more than the live brokers is refused clearly', async () => {
+    await okAt(cluster.broker(1), ['topic', 'create', 'pairs', '-p', '3', '-r', '2']);
+    const truth = await ledPartitions(cluster.broker(1), 'pairs', 3);
+    for (const p of truth.partitions) expect(p.replicas).toHaveLength(2);
+    const refused = await rillAt(cluster.broker(1), ['topic', 'create', 'quads', '-r', '4']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/replication factor 4 is larger than the 3 broker/);
+    const usage = await rillAt(cluster.broker(1), ['topic', 'create', 'none', '-r', '0']);
+    expect(usage.code).toBe(2);
+  });
+
   it('produces to and consumes from the leader when given only a follower’s address', async () => {
     const truth = await ledPartitions(cluster.broker(1), 'routed', 3);
     const leaderId = truth.partitions[0]!.leader;
@@ -110,7 +120,9 @@ describe('the rill CLI and client against a cluster of three brokers', () => {
     ]);
     const onLeader = new TestClient(grpcOf(leader));
     try {
-      expect((await onLeader.call<{ offset: string }>('ConsumeService', 'ListOffsets', { topic: 'routed', partition: 0, spec: 'OFFSET_SPEC_LATEST' })).offset).toBe('2');
+      // `latest` is the high watermark: it reaches 2 once the followers have fetched (acks=1 returned before).
+      const latest = () => onLeader.call<{ offset: string }>('ConsumeService', 'ListOffsets', { topic: 'routed', partition: 0, spec: 'OFFSET_SPEC_LATEST' });
+      expect(await eventually(async () => ((await latest()).offset === '2' ? '2' : undefined), 10_000, 'the high watermark at 2')).toBe('2');
     } finally {
       onLeader.close();
     }
