@@ -151,7 +151,7 @@ export class Broker {
             kafkaPort: listening.kafka,
             grpcPort: listening.grpc,
             httpPort: listening.http,
-            rack: null,
+            rack: config.rack ?? null,
           }));
     // Committed offsets live in __consumer_offsets (replicated in cluster mode), RocksDB is their view.
     const offsetsTopic = new OffsetsTopic({
@@ -245,6 +245,7 @@ export class Broker {
         grpcPort,
         httpPort,
         ...(config.advertisedReplicaAddress === undefined ? {} : { replicaAddress: config.advertisedReplicaAddress }),
+        ...(config.rack === undefined ? {} : { rack: config.rack }),
         dataDirId: await storedIdOf(meta, 'data-dir-id'),
       });
       clusterId = await coordination.ensureClusterId(clusterId);

@@ -108,6 +108,8 @@ export const BrokerConfigSchema = z.object({
   queuedMaxRequestBytes: z.coerce.number().int().min(-1).default(-1),
   /** Cluster mode: etcd endpoints, comma-separated (http://127.0.0.1:2379,...). Absent: a single-node broker, no etcd. */
   etcd: z.string().min(1).optional(),
+  /** Kafka's broker.rack: this broker's rack (failure domain); replicas of a partition are spread over racks when every broker has one. */
+  rack: z.string().min(1).max(255).optional(),
   /** Cluster mode: the TTL of this broker's etcd lease (whole seconds; a lost lease means the broker is gone). */
   leaseTtlMs: z.coerce.number().int().min(1000).default(10_000),
   /** Cluster mode: Kafka's default.replication.factor for topics created without one (-1 = min(3, live brokers)). */

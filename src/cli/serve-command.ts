@@ -42,6 +42,7 @@ const BROKER_FLAGS = {
   etcd: ['--etcd <urls>', 'cluster mode: join the cluster coordinated by these etcd endpoints (comma-separated); absent = single node'],
   leaseTtlMs: ['--lease-ttl-ms <ms>', 'cluster mode: this broker\'s etcd lease TTL (default 10000)'],
   defaultReplicationFactor: ['--default-replication-factor <n>', 'cluster mode: replicas of new topics (default -1 = min(3, live brokers))'],
+  rack: ['--rack <name>', 'broker.rack: this broker\'s rack; a topic\'s replicas spread over racks when every broker names one'],
 } as const;
 
 const TOPIC_FLAGS = {
