@@ -329,7 +329,11 @@ export class KafkaConnection {
     if (until <= this.mutedUntil) return;
     this.mutedUntil = until;
     clearTimeout(this.muteTimer);
-    this.muteTimer = setTimeout(() => this.updateFlow(), ms);
+    this.muteTimer = setTimeout(() => {
+      // The timer's clock is not Date.now(): end the mute here, or a timer firing a hair early would leave it on for good.
+      this.mutedUntil = 0;
+      this.updateFlow();
+    }, ms);
     this.updateFlow();
   }
 

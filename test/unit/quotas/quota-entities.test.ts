@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientQuotaStore, checkFilter, MATCH_TYPE } from '../../../src/quotas/client-quota-store.js';
 import { ConnectionQuotas, parseConnectionOverrides } from '../../../src/quotas/connection-quotas.js';
-import { checkQuotaValue, parseEntity, resolveQuota, type QuotaEntity } from '../../../src/quotas/quota-entity.js';
+import { checkQuotaValue, parseEntity, resolveQuota, type QuotaEntity, type QuotaKey } from '../../../src/quotas/quota-entity.js';
 
 const set = (entity: QuotaEntity, key: string, value: number) => ({ entity, ops: [{ key, value, remove: false }] });
 
@@ -20,7 +20,7 @@ function memoryMeta() {
 describe('quota precedence (Kafka DefaultQuotaCallback)', () => {
   it('picks the most specific entity and measures under its tags', async () => {
     const store = await ClientQuotaStore.open();
-    const lookup = (e: QuotaEntity, k: 'producer_byte_rate') => store.get(e, k);
+    const lookup = (e: QuotaEntity, k: QuotaKey) => store.get(e, k);
     const q = (user: string, client: string) => resolveQuota(lookup, 'producer_byte_rate', user, client, 7);
     expect(q('alice', 'c')).toEqual({ limit: 7, user: '', clientId: 'c' });
     const levels: Array<[QuotaEntity, number]> = [
