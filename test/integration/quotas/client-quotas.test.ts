@@ -200,6 +200,26 @@ describe('client quotas', () => {
     expect(await metricSum(broker, 'rill_quota_throttle_time_ms_total', 'client_id="slow-consumer"')).toBeGreaterThan(0);
   }, 90_000);
 
+  it('throttles a client over request_percentage on any API, by at most one window', async () => {
+    const user = [{ entityType: 'user', entityName: 'ANONYMOUS' }, { entityType: 'client-id', entityName: 'busy' }];
+    // 0.00001 % of a request thread: any handler time at all is over it.
+    expect((await alter(admin, [{ entity: user, ops: [{ key: 'request_percentage', value: 0.00001 }] }])).entries[0]!.errorCode).toBe(0);
+    const busy = new RawClient(broker.kafkaPort, 'busy');
+    const idle = new RawClient(broker.kafkaPort, 'not-busy');
+    try {
+      const metadata = (c: RawClient) => c.request<{ throttleTimeMs: number }>(API_KEY.Metadata, 9, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      const answer = await metadata(busy);
+      expect(answer.throttleTimeMs).toBeGreaterThan(0);
+      expect(answer.throttleTimeMs).toBeLessThanOrEqual(1000);
+      expect((await metadata(idle)).throttleTimeMs).toBe(0);
+      expect(await metricSum(broker, 'rill_quota_throttle_time_ms_total', 'quota_type="request",user="ANONYMOUS",client_id="busy"')).toBeGreaterThan(0);
+    } finally {
+      busy.close();
+      idle.close();
+      await alter(admin, [{ entity: user, ops: [{ key: 'request_percentage', value: 0, remove: true }] }]);
+    }
+  });
+
   it('closes connections over connection_creation_rate for the address while open ones keep working', async () => {
     const keep = new RawClient(broker.kafkaPort, 'keeper');
     await keep.request(API_KEY.ApiVersions, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
