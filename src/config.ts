@@ -157,6 +157,22 @@ export const BrokerConfigSchema = z.object({
   allowEveryoneIfNoAclFound: bool.default(false),
   /** gRPC bearer tokens: a JSON file `{ "<token>": "<user>", ... }`. */
   grpcTokens: z.string().min(1).optional(),
+  /** Kafka's quota.window.num: samples the client-quota rates are measured over (11). */
+  quotaWindowNum: z.coerce.number().int().min(2).max(1000).default(11),
+  /** Kafka's quota.window.size.seconds: the length of one sample (1 s). */
+  quotaWindowSizeSeconds: z.coerce.number().int().min(1).max(3600).default(1),
+  /** Broker-wide default producer_byte_rate per client id, below every quota set with AlterClientQuotas (absent: none). */
+  quotaProducerByteRate: z.coerce.number().int().min(1).optional(),
+  /** Broker-wide default consumer_byte_rate per client id (absent: none). */
+  quotaConsumerByteRate: z.coerce.number().int().min(1).optional(),
+  /** Broker-wide default request_percentage per client id: percent of one request thread (absent: none). */
+  quotaRequestPercentage: z.coerce.number().positive().optional(),
+  /** Broker-wide default connection_creation_rate per IP address, below /ips/<default> (absent: none). */
+  quotaConnectionCreationRate: z.coerce.number().int().min(1).optional(),
+  /** Kafka's max.connections.per.ip: open Kafka connections from one address (Kafka's default Int.MaxValue). */
+  maxConnectionsPerIp: z.coerce.number().int().min(0).default(2147483647),
+  /** Kafka's max.connections.per.ip.overrides: `host:count,...`. */
+  maxConnectionsPerIpOverrides: z.string().regex(/^(\s*[^,\s]+:\d+\s*(,\s*[^,\s]+:\d+\s*)*)?$/, 'expected host:count,host:count').default(''),
 });
 
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;

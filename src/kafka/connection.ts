@@ -27,6 +27,11 @@
  * answered and then the connection closed. With re-authentication on (KIP-368), a request other
  * than the SASL ones after the session expired closes the connection.
  *
+ * Quotas (src/quotas/): each request is measured against its client's quotas when its response
+ * body is ready; a throttle is written into the response, which is sent at once, and the
+ * connection is then muted — nothing more dispatched or read — for the throttle time (KIP-219),
+ * acks=0 produces included.
+ *
  * `drain` (the listener's stop): stop reading, end long polls (the handlers' `closed` signal),
  * write every response still owed, then close; after `timeoutMs` close anyway.
  */
@@ -88,6 +93,9 @@ export class KafkaConnection {
   private readonly sasl: SaslSession | undefined;
   /** Close once every owed response is written (a failed authentication). */
   private closeAfterFlush = false;
+  /** Muted by a quota throttle until this time (ms since the epoch). */
+  private mutedUntil = 0;
+  private muteTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -144,6 +152,7 @@ export class KafkaConnection {
   private onClosed(): void {
     this.closed.abort();
     this.clearFrameTimer();
+    clearTimeout(this.muteTimer);
     this.unsubscribePool();
   }
 
@@ -211,11 +220,13 @@ export class KafkaConnection {
       return this.refuse(new KafkaCodecError('UNSUPPORTED_VERSION', `api ${header.apiKey} v${header.apiVersion} is not supported`));
     }
     let decoded;
+    const decodeStarted = process.hrtime.bigint();
     try {
       decoded = decodeRequest(frame);
     } catch (err) {
       return this.refuse(err);
     }
+    let handlerNanos = Number(process.hrtime.bigint() - decodeStarted);
     const spec = header.spec;
     const started = process.hrtime.bigint();
     const conn: ConnectionInfo = { clientHost: this.socket.remoteAddress ?? '', closed: this.closed.signal, principal: this.sasl?.principal ?? this.principal };
@@ -243,9 +254,18 @@ export class KafkaConnection {
         : Promise.resolve(handler.access?.(this.ctx, decoded.body, header) ?? []).then((checks) => {
             conn.access = AccessVerdicts.decide(authorizer, conn.principal ?? ANONYMOUS, conn.clientHost, checks);
           });
-    const response = authorized.then(() => handler.handle(this.ctx, decoded.body, header, conn)).then(
+    const quota = this.ctx.quotas?.requests.begin(header, decoded.body, conn.principal);
+    const handle = () => {
+      const t = process.hrtime.bigint();
+      const pending = handler.handle(this.ctx, decoded.body, header, conn);
+      handlerNanos += Number(process.hrtime.bigint() - t);
+      return pending;
+    };
+    const response = authorized.then(handle).then(
       (body: Body | null) => {
         done();
+        const throttleMs = quota?.finish(body, { requestBytes: size, handlerNanos, removeFetchSession: (id) => this.ctx.fetchSessions.remove(id) }) ?? 0;
+        if (throttleMs > 0) this.mute(throttleMs);
         if (this.sasl !== undefined && PRE_AUTH_APIS.has(header.apiKey)) this.afterSaslStep(this.sasl);
         this.ctx.metrics.request(`Kafka.${spec.name}`, 'OK', seconds());
         return body === null ? null : encodeResponse(spec, header.apiVersion, header.correlationId, body);
@@ -309,9 +329,24 @@ export class KafkaConnection {
     this.onIdle?.();
   }
 
+  /** A quota throttle: no new request is dispatched or read for `ms` (KIP-219). */
+  private mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      // The timer's clock is not Date.now(): end the mute here, or a timer firing a hair early would leave it on for good.
+      this.mutedUntil = 0;
+      this.updateFlow();
+    }, ms);
+    this.updateFlow();
+  }
+
   /** Why new requests must wait now, or undefined when they may be dispatched. */
   private holdReason(): string | undefined {
     if (this.draining || this.closeAfterFlush) return 'draining';
+    if (this.mutedUntil > Date.now()) return 'throttled';
     // Before authentication, one request at a time: each SASL step sees the state the previous left.
     if (this.sasl !== undefined && !this.sasl.authenticated && this.queue.length > 0) return 'authenticating';
     if (this.queue.length >= MAX_IN_FLIGHT) return 'in-flight';

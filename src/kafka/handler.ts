@@ -14,6 +14,7 @@ import type { RequestHeader } from './protocol/frames.js';
 import type { SaslServices, SaslSession } from '../security/sasl-session.js';
 import type { Authorizer } from '../security/authorizer.js';
 import type { AccessCheck, AccessVerdicts } from './access.js';
+import type { Quotas } from '../quotas/index.js';
 
 export interface KafkaContext {
   registry: PartitionRegistry;
@@ -35,6 +36,8 @@ export interface KafkaContext {
   sasl?: SaslServices | undefined;
   /** ACL decisions (--authorizer on); absent: everything is allowed. */
   authorizer?: Authorizer | undefined;
+  /** Client quotas (throttling, per-IP connection limits, Describe/AlterClientQuotas); absent: none. */
+  quotas?: Quotas | undefined;
 }
 
 export interface ConnectionInfo {

@@ -5,6 +5,8 @@
  * KafkaConnections with the same limits, sharing one request-bytes pool
  * (queued.max.request.bytes), producer-id issuer and fetch-session cache. A plaintext client on
  * a TLS listener fails the TLS handshake: its bytes never reach the frame splitter.
+ * With quotas, a new TCP connection over its address's max.connections.per.ip or
+ * connection_creation_rate is closed before anything is read from it (ConnectionQuotas).
  * `stop` stops accepting, then drains every connection — in-flight requests are answered, long
  * polls end early — and closes what is still open after the timeout, like the gRPC listener.
  */
@@ -82,7 +84,29 @@ export class KafkaServer {
 
   private readonly tls: TlsMaterial | undefined;
 
+  /** Sockets refused by the connection quotas: never handed to a KafkaConnection. */
+  private readonly refused = new WeakSet<Socket>();
+
+  /** Per-IP connection limits at TCP accept, before TLS; a refused socket is closed (after the throttle time for a rate). */
+  private admit(socket: Socket, bound: BoundListener): void {
+    const limits = this.full.quotas?.connections;
+    if (limits === undefined) return;
+    const address = socket.remoteAddress ?? '';
+    const verdict = limits.accept(address);
+    if (verdict.accepted) {
+      socket.once('close', () => limits.release(address));
+      return;
+    }
+    this.refused.add(socket);
+    this.logger.info({ listener: bound.spec.name, client: address, reason: verdict.reason, limit: verdict.limit, closeAfterMs: verdict.closeAfterMs }, 'kafka connection refused by a connection quota');
+    socket.pause();
+    // A TLS listener's handshake would go on under a paused raw socket: close those at once.
+    if (verdict.closeAfterMs <= 0 || usesTls(bound.spec.protocol)) socket.destroy();
+    else setTimeout(() => socket.destroy(), verdict.closeAfterMs).unref();
+  }
+
   private accept(socket: Socket, bound: BoundListener): void {
+    if (this.refused.has(socket) || socket.destroyed) return;
     const logger = this.logger;
     const conn = new KafkaConnection(socket, this.full, HANDLERS, logger, this.limits, this.pool, bound);
     this.connections.add(conn);
@@ -129,6 +153,7 @@ export class KafkaServer {
     } else {
       server = createServer((socket) => this.accept(socket, bound));
     }
+    server.prependListener('connection', (socket: Socket) => this.admit(socket, bound));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {

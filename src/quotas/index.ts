@@ -1,0 +1,56 @@
+/**
+ * The quotas folder's one entry: `openQuotas` builds the store (from the metadata store), the
+ * client-quota manager, the per-IP connection limits and the Kafka front door's request hook from
+ * the broker config, with their metrics on the broker's registry. Quotas are Kafka-front-door
+ * only (the gRPC front door has none yet).
+ */
+import type { Registry } from 'prom-client';
+import type { MetaStore } from '../../storage/index.js';
+import { ClientQuotaManager } from './client-quota-manager.js';
+import { ClientQuotaStore } from './client-quota-store.js';
+import { ConnectionQuotas, parseConnectionOverrides } from './connection-quotas.js';
+import { QuotaMetrics } from './quota-metrics.js';
+import { RequestQuotas } from './request-quotas.js';
+
+export { ClientQuotaManager } from './client-quota-manager.js';
+export { ClientQuotaStore, checkFilter, MATCH_TYPE, type QuotaFilterComponent, type QuotaOp } from './client-quota-store.js';
+export { ConnectionQuotas, type AcceptVerdict } from './connection-quotas.js';
+export { checkQuotaValue, parseEntity, type EntityComponent, type QuotaEntity } from './quota-entity.js';
+export { RequestQuotas, type QuotaTicket } from './request-quotas.js';
+
+export interface QuotaConfig {
+  quotaWindowNum: number;
+  quotaWindowSizeSeconds: number;
+  quotaProducerByteRate?: number | undefined;
+  quotaConsumerByteRate?: number | undefined;
+  quotaRequestPercentage?: number | undefined;
+  quotaConnectionCreationRate?: number | undefined;
+  maxConnectionsPerIp: number;
+  maxConnectionsPerIpOverrides: string;
+}
+
+export interface Quotas {
+  store: ClientQuotaStore;
+  manager: ClientQuotaManager;
+  connections: ConnectionQuotas;
+  requests: RequestQuotas;
+}
+
+export async function openQuotas(config: QuotaConfig, meta: Pick<MetaStore, 'getValue' | 'putValue'>, registry?: Registry): Promise<Quotas> {
+  const store = await ClientQuotaStore.open(meta);
+  const metrics = new QuotaMetrics(registry);
+  const windows = { windowNum: config.quotaWindowNum, windowSizeMs: config.quotaWindowSizeSeconds * 1000 };
+  const manager = new ClientQuotaManager(
+    store,
+    windows,
+    { producerByteRate: config.quotaProducerByteRate, consumerByteRate: config.quotaConsumerByteRate, requestPercentage: config.quotaRequestPercentage },
+    metrics,
+  );
+  const connections = new ConnectionQuotas(
+    store,
+    windows,
+    { maxConnectionsPerIp: config.maxConnectionsPerIp, overrides: parseConnectionOverrides(config.maxConnectionsPerIpOverrides), connectionCreationRate: config.quotaConnectionCreationRate },
+    metrics,
+  );
+  return { store, manager, connections, requests: new RequestQuotas(manager) };
+}
