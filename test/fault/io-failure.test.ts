@@ -4,27 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isStorageError, openLog } from '../../storage/index.js';
-import { nodeIo, type StorageFile, type StorageIo } from '../../storage/io/storage-io.js';
+import type { StorageIo } from '../../storage/io/storage-io.js';
+import { ioError, ioFailingWhen } from '../helpers/faulty-io.js';
 import { batchOf, openTestLog, smallConfig, tempDir } from '../helpers/storage-fixtures.js';
 
 function failingIo(fail: { sync: boolean; write: boolean }): StorageIo {
-  return {
-    ...nodeIo,
-    async open(path) {
-      const file = await nodeIo.open(path);
-      const wrapped: StorageFile = {
-        path: file.path,
-        write: (buf, position) => (fail.write ? Promise.reject(Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' })) : file.write(buf, position)),
-        read: (buf, position) => file.read(buf, position),
-        datasync: () => (fail.sync ? Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) : file.datasync()),
-        truncate: (size) => file.truncate(size),
-        size: () => file.size(),
-        mtimeMs: () => file.mtimeMs(),
-        close: () => file.close(),
-      };
-      return wrapped;
-    },
-  };
+  return ioFailingWhen((op, path) => (op === 'write' && fail.write ? ioError('ENOSPC', op, path) : op === 'datasync' && fail.sync ? ioError('EIO', op, path) : undefined));
 }
 
 describe('I/O failures', () => {

@@ -1,31 +1,46 @@
 /**
- * A file system that fails on demand, for disk-failure tests of real broker processes: every
- * write, fdatasync and truncate of a file whose path contains `match` fails with EIO while the
- * file `trigger` exists (checked on each call, so a test flips it from outside the process).
- * Reads keep working, as they often do on a disk that refuses writes.
+ * File systems that fail on demand, for disk-failure tests. `ioFailingWhen` wraps the real one:
+ * before each write, fdatasync or truncate (and atomic small-file write) it asks `fault` and
+ * rejects with the error it returns; reads keep working, as they often do on a disk that refuses
+ * writes. `faultyIo` is the one real broker processes use (test/helpers/faulty-serve): files
+ * whose path contains `match` fail with EIO while the file `trigger` exists (checked on each
+ * call, so a test flips it from outside the process).
  */
 import { existsSync } from 'node:fs';
 import { nodeIo, type StorageFile, type StorageIo } from '../../storage/io/storage-io.js';
 
-export function faultyIo(trigger: string, match: string): StorageIo {
-  const failing = (path: string) => path.includes(match) && existsSync(trigger);
-  const eio = (what: string, path: string) => Promise.reject(Object.assign(new Error(`EIO: i/o error, ${what} '${path}'`), { code: 'EIO', errno: -5 }));
+export type FaultOp = 'write' | 'datasync' | 'truncate';
+
+export function ioError(code: 'EIO' | 'ENOSPC', op: FaultOp, path: string): NodeJS.ErrnoException {
+  const what = code === 'EIO' ? 'i/o error' : 'no space left on device';
+  return Object.assign(new Error(`${code}: ${what}, ${op} '${path}'`), { code });
+}
+
+export function ioFailingWhen(fault: (op: FaultOp, path: string) => Error | undefined): StorageIo {
+  const guarded = <T>(op: FaultOp, path: string, run: () => Promise<T>): Promise<T> => {
+    const error = fault(op, path);
+    return error === undefined ? run() : Promise.reject(error);
+  };
   return {
     ...nodeIo,
     async open(path) {
       const file = await nodeIo.open(path);
       const wrapped: StorageFile = {
         path: file.path,
-        write: (buf, position) => (failing(path) ? eio('write', path) : file.write(buf, position)),
+        write: (buf, position) => guarded('write', path, () => file.write(buf, position)),
         read: (buf, position) => file.read(buf, position),
-        datasync: () => (failing(path) ? eio('fdatasync', path) : file.datasync()),
-        truncate: (size) => (failing(path) ? eio('ftruncate', path) : file.truncate(size)),
+        datasync: () => guarded('datasync', path, () => file.datasync()),
+        truncate: (size) => guarded('truncate', path, () => file.truncate(size)),
         size: () => file.size(),
         mtimeMs: () => file.mtimeMs(),
         close: () => file.close(),
       };
       return wrapped;
     },
-    writeFileAtomic: (path, data) => (failing(path) ? eio('write', path) : nodeIo.writeFileAtomic(path, data)),
+    writeFileAtomic: (path, data) => guarded('write', path, () => nodeIo.writeFileAtomic(path, data)),
   };
+}
+
+export function faultyIo(trigger: string, match: string): StorageIo {
+  return ioFailingWhen((op, path) => (path.includes(match) && existsSync(trigger) ? ioError('EIO', op, path) : undefined));
 }

@@ -25,6 +25,15 @@ afterEach(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
+/** A metadata store in a temp dir (closed and removed after the test) and an in-memory file system for the logs. */
+async function fresh(): Promise<{ meta: MetaStore; fs: SimFs }> {
+  dir = await mkdtemp(join(tmpdir(), 'rill-hw-'));
+  meta = await openMetaStore(join(dir, 'meta'));
+  const fs = new SimFs();
+  await fs.io.mkdirp('/data');
+  return { meta, fs };
+}
+
 async function partitionOn(fs: SimFs): Promise<Partition> {
   const log = await openLog({ dir: '/data/t-0', config: smallConfig({ flush: 'always' }), io: fs.io, autoHighWatermark: false });
   const partition = new Partition('t', 0, log, 1, state);
@@ -34,10 +43,7 @@ async function partitionOn(fs: SimFs): Promise<Partition> {
 
 describe('HighWatermarkCheckpoint', () => {
   it('restores a restarted partition’s high watermark (at most its log end) for the same topic id only', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rill-hw-'));
-    meta = await openMetaStore(join(dir, 'meta'));
-    const fs = new SimFs();
-    await fs.io.mkdirp('/data');
+    const { meta, fs } = await fresh();
     const partition = await partitionOn(fs);
     await partition.append(await batchOf(['a', 'b', 'c']));
     await partition.fetch(3n, { maxBytes: 1000, replicaId: 2, currentLeaderEpoch: 1 });
@@ -57,10 +63,7 @@ describe('HighWatermarkCheckpoint', () => {
   });
 
   it('clamps a checkpoint above the log end (a tail lost in a crash) to the log end', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rill-hw-'));
-    meta = await openMetaStore(join(dir, 'meta'));
-    const fs = new SimFs();
-    await fs.io.mkdirp('/data');
+    const { meta, fs } = await fresh();
     const partition = await partitionOn(fs);
     await partition.append(await batchOf(['a', 'b']));
     partition.restoreHighWatermark(10n);
@@ -68,10 +71,7 @@ describe('HighWatermarkCheckpoint', () => {
   });
 
   it('writes only when a high watermark changed', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rill-hw-'));
-    meta = await openMetaStore(join(dir, 'meta'));
-    const fs = new SimFs();
-    await fs.io.mkdirp('/data');
+    const { meta, fs } = await fresh();
     const partition = await partitionOn(fs);
     const checkpoint = await HighWatermarkCheckpoint.load(meta, logger);
     const puts: string[] = [];
