@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeIo, type StorageFile, type StorageIo } from '../../../storage/io/storage-io.js';
-import { batchOf, openTestLog, readAllValues, tempDir } from '../../helpers/storage-fixtures.js';
+import { openLog } from '../../../storage/open-log.js';
+import { batchOf, readAllValues, smallConfig, tempDir } from '../../helpers/storage-fixtures.js';
 
 interface Calls {
   writes: Buffer[];
@@ -50,7 +51,7 @@ describe('gather writes of append groups', () => {
   it('writes a group of concurrent appends as one writev of the appended buffers themselves', async () => {
     const { dir, cleanup } = await tempDir();
     const calls: Calls = { writes: [], gathers: [] };
-    const log = await openTestLog(dir, { flush: 'never' }, { io: recordingIo(calls, true) });
+    const log = await openLog({ dir, config: smallConfig(), io: recordingIo(calls, true) });
     try {
       const batches = await Promise.all(Array.from({ length: 20 }, (_, i) => batchOf([`v${i}-a`, `v${i}-b`])));
       const results = await Promise.all(batches.map((b) => log.append(b)));
@@ -70,7 +71,7 @@ describe('gather writes of append groups', () => {
   it('concatenates a group for a file without writev, with the same bytes on disk', async () => {
     const { dir, cleanup } = await tempDir();
     const calls: Calls = { writes: [], gathers: [] };
-    const log = await openTestLog(dir, { flush: 'never' }, { io: recordingIo(calls, false) });
+    const log = await openLog({ dir, config: smallConfig(), io: recordingIo(calls, false) });
     try {
       const batches = await Promise.all(Array.from({ length: 10 }, (_, i) => batchOf([`w${i}`])));
       await Promise.all(batches.map((b) => log.append(b)));
