@@ -6,7 +6,7 @@
  * (beside a raw file append of the same frames, the baseline of the same run); three producers
  * (three connections) to one partition and to three partitions, beside one producer of the same
  * run. Every figure is the median of `--runs` (3; 1 with --quick).
- *   node dist/bench/request-cost.js [--quick] [--runs=N] [--cpu-prof] [--only=cost|producers]
+ *   node dist/bench/request-cost.js [--quick] [--runs=N] [--cpu-prof] [--only=cost|always|producers]
  * (--cpu-prof: the broker's profile goes to bench/results/prof-request-cost and its top self-time
  * entries are printed.)
  */
@@ -60,6 +60,10 @@ async function producer(client: KafkaWireClient, frame: Buffer, deadline: number
 interface Phase {
   recordsPerSecond: number;
   cpuMsPer1000: number;
+  /** The load generator's own CPU per 1,000 requests (this process). */
+  clientCpuMsPer1000: number;
+  /** Broker CPU seconds per wall second (1 = one core busy). */
+  brokerBusy: number;
 }
 
 /** `frames.length` producers at once (one connection each) for STEP_MS. */
@@ -67,13 +71,20 @@ async function phase(broker: BrokerProcess, frames: Buffer[]): Promise<Phase> {
   const clients = await Promise.all(frames.map(() => KafkaWireClient.connect(broker.kafkaPort)));
   const pid = broker.child.pid!;
   const cpuBefore = cpuSeconds(pid);
+  const ownBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const deadline = Date.now() + STEP_MS;
   const acked = (await Promise.all(frames.map((frame, i) => producer(clients[i]!, frame, deadline)))).reduce((x, y) => x + y, 0);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = cpuSeconds(pid) - cpuBefore;
+  const own = process.cpuUsage(ownBefore);
   for (const c of clients) c.close();
-  return { recordsPerSecond: (acked * RECORDS_PER_REQUEST) / seconds, cpuMsPer1000: ((cpu * 1000) / acked) * 1000 };
+  return {
+    recordsPerSecond: (acked * RECORDS_PER_REQUEST) / seconds,
+    cpuMsPer1000: ((cpu * 1000) / acked) * 1000,
+    clientCpuMsPer1000: ((own.user + own.system) / 1000 / acked) * 1000,
+    brokerBusy: cpu / seconds,
+  };
 }
 
 async function fileBaseline(frame: Buffer): Promise<number> {
@@ -114,13 +125,17 @@ async function main(): Promise<void> {
     await phase(broker, [never]);
     for (let run = 1; run <= RUNS; run += 1) {
       const r: Record<string, number> = {};
-      if (only === undefined || only === 'cost') {
+      if (only === undefined || only === 'cost' || only === 'always') {
         progress(`run ${run}/${RUNS}: raw file append baseline`);
         r.file = await fileBaseline(never);
+      }
+      if (only === undefined || only === 'cost') {
         progress(`run ${run}/${RUNS}: one producer, acks=1, flush=never`);
         const one = await phase(broker, [never]);
         r.never = one.recordsPerSecond;
         r.neverCpu = one.cpuMsPer1000;
+      }
+      if (only === undefined || only === 'cost' || only === 'always') {
         progress(`run ${run}/${RUNS}: one producer, acks=all, flush=always`);
         const all = await phase(broker, [always]);
         r.always = all.recordsPerSecond;
@@ -131,7 +146,9 @@ async function main(): Promise<void> {
         const single = await phase(broker, [spread[0]!]);
         const threeOne = await phase(broker, [spread[0]!, spread[0]!, spread[0]!]);
         const threeThree = await phase(broker, spread);
-        Object.assign(r, { single: single.recordsPerSecond, singleCpu: single.cpuMsPer1000, threeOne: threeOne.recordsPerSecond, threeOneCpu: threeOne.cpuMsPer1000, threeThree: threeThree.recordsPerSecond, threeThreeCpu: threeThree.cpuMsPer1000 });
+        for (const [key, p] of [['single', single], ['threeOne', threeOne], ['threeThree', threeThree]] as const) {
+          Object.assign(r, { [key]: p.recordsPerSecond, [`${key}Cpu`]: p.cpuMsPer1000, [`${key}Client`]: p.clientCpuMsPer1000, [`${key}Busy`]: p.brokerBusy });
+        }
       }
       runs.push(r);
     }
@@ -143,8 +160,10 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   if (only === undefined || only === 'cost') {
     figures.push(figure('1 producer, 160-record requests, acks=1 flush=never (records/s vs raw file append)', m('never'), 'records/s', m('file')));
-    figures.push(figure('1 producer, 160-record requests, acks=all flush=always (records/s vs raw file append)', m('always'), 'records/s', m('file')));
     figures.push(figure('broker CPU per 1,000 requests, flush=never (ms vs issue-14 figure 100 ms)', m('neverCpu'), 'ms', 100));
+  }
+  if (only === undefined || only === 'cost' || only === 'always') {
+    figures.push(figure('1 producer, 160-record requests, acks=all flush=always (records/s vs raw file append)', m('always'), 'records/s', m('file')));
     figures.push(figure('broker CPU per 1,000 requests, flush=always (ms vs issue-14 figure 100 ms)', m('alwaysCpu'), 'ms', 100));
   }
   if (only === undefined || only === 'producers') {
@@ -152,6 +171,10 @@ async function main(): Promise<void> {
     figures.push(figure('3 producers, 3 partitions (records/s vs 1 producer)', m('threeThree'), 'records/s', m('single')));
     figures.push(figure('broker CPU per 1,000 requests, 3 producers 1 partition (ms vs 1 producer)', m('threeOneCpu'), 'ms', m('singleCpu')));
     figures.push(figure('broker CPU per 1,000 requests, 3 producers 3 partitions (ms vs 1 producer)', m('threeThreeCpu'), 'ms', m('singleCpu')));
+    for (const [key, name] of [['single', '1 producer'], ['threeOne', '3 producers 1 partition'], ['threeThree', '3 producers 3 partitions']] as const) {
+      figures.push(figure(`load generator CPU per 1,000 requests, ${name} (ms vs broker's)`, m(`${key}Client`), 'ms', m(`${key}Cpu`)));
+      figures.push(figure(`broker busy, ${name} (CPU s per s vs one core)`, m(`${key}Busy`), 'cores', 1));
+    }
   }
   await report(only === undefined ? 'request-cost' : `request-cost-${only}`, figures);
   if (profile) {
