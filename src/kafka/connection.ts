@@ -36,7 +36,7 @@ import type { Logger } from '../log.js';
 import { AccessVerdicts } from './access.js';
 import { kafkaError } from './error-codes.js';
 import type { Body, ConnectionInfo, KafkaContext, KafkaHandler } from './handler.js';
-import { APIS, API_KEY } from './protocol/api-registry.js';
+import { APIS, API_KEY, type ApiSpec } from './protocol/api-registry.js';
 import { KafkaCodecError } from './protocol/codec-error.js';
 import { FrameSplitter, decodeRequest, encodeResponse, readRequestHeader, type RequestHeader } from './protocol/frames.js';
 import { Reader } from './protocol/reader.js';
@@ -246,12 +246,12 @@ export class KafkaConnection {
       (body: Body | null) => {
         done();
         if (this.sasl !== undefined && PRE_AUTH_APIS.has(header.apiKey)) this.afterSaslStep(this.sasl);
-        this.ctx.metrics.request(`Kafka.${spec.name}`, 'OK', seconds());
+        this.ctx.metrics.request(metricName(spec), 'OK', seconds());
         return body === null ? null : encodeResponse(spec, header.apiVersion, header.correlationId, body);
       },
       (err: unknown) => {
         done();
-        this.ctx.metrics.request(`Kafka.${spec.name}`, 'ERROR', seconds());
+        this.ctx.metrics.request(metricName(spec), 'ERROR', seconds());
         this.logger.error({ err, api: spec.name, version: header.apiVersion }, 'kafka handler failed; closing the connection');
         this.close();
         return null;
@@ -374,6 +374,15 @@ export class KafkaConnection {
   private advertised(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
     return [...this.handlers.values()].map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);
   }
+}
+
+const metricNames = new Map<ApiSpec, string>();
+
+/** `Kafka.<Api>`, the request metrics' api label (built once per API, not per request). */
+function metricName(spec: ApiSpec): string {
+  let name = metricNames.get(spec);
+  if (name === undefined) metricNames.set(spec, (name = `Kafka.${spec.name}`));
+  return name;
 }
 
 /** `handler.handle`, with a synchronous throw turned into a rejection. */
