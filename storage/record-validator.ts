@@ -50,14 +50,6 @@ let lastLength = 0;
 
 /** Reads the zig-zag varint at `at` (advancing it); NaN when it runs past `limit` or is too long. */
 function varint(body: Buffer, limit: number): number {
-  // One byte (every small length, delta and count): no loop, no float arithmetic.
-  if (at < limit) {
-    const first = body[at]!;
-    if (first < 0x80) {
-      at += 1;
-      return (first >>> 1) ^ -(first & 1);
-    }
-  }
   let raw = 0;
   let factor = 1;
   for (let i = 0; i < 10; i += 1) {
