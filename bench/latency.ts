@@ -157,7 +157,8 @@ async function main(): Promise<void> {
     rmSync(probeFile, { force: true });
   }
   await report('latency', figures);
-  console.log('\nbroker event-loop delay (monitorEventLoopDelay, 1 ms resolution) and GC pauses per phase');
+  // monitorEventLoopDelay records the interval between its 1 ms probe ticks: the delay is the value minus 1 ms.
+  console.log('\nbroker event-loop delay (monitorEventLoopDelay, 1 ms resolution: intervals between probe ticks, delay = value − 1 ms) and GC pauses per phase');
   for (const h of histograms) {
     const l = h.probe.loop;
     const g = h.probe.gc;
