@@ -1,6 +1,7 @@
 /**
  * Group append: writes one group of queued appends — every append that arrived while the
- * previous group was being written — as few writes to the active segment as rolls allow.
+ * previous group was being written — as few writes to the active segment as rolls allow, each
+ * a gather write of the appends' own buffers (no user-space copy of produced bytes).
  * Per append: follower batches are checked contiguous and keep their offsets and epochs;
  * leader appends are fenced by epoch, checked against idempotent-producer state (a retry gets
  * its original offsets) and given offsets by rewriting the batch headers in place. A write that
@@ -22,7 +23,8 @@ export interface AppendHost {
   fenced(leaderEpoch: number): StorageError;
   needsRoll(pendingBytes: number, incomingBytes: number, incomingMaxTimestamp: bigint): boolean;
   maybeRoll(incomingBytes: number, incomingMaxTimestamp: bigint): Promise<void>;
-  writeToActive(buf: Buffer, spans: readonly BatchSpan[]): Promise<void>;
+  /** Writes `bufs` (`bytes` in all) back to back to the active segment, without concatenating them. */
+  writeToActive(bufs: readonly Buffer[], bytes: number, spans: readonly BatchSpan[]): Promise<void>;
   guard<T>(work: () => Promise<T>): Promise<T>;
 }
 
@@ -71,9 +73,8 @@ export async function writeAppendGroup(host: AppendHost, group: QueuedAppend[]):
   };
   const write = async (): Promise<void> => {
     if (buffers.length === 0) return;
-    const buf = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, bytes);
     try {
-      await host.writeToActive(buf, spans);
+      await host.writeToActive(buffers, bytes, spans);
     } catch (err) {
       host.producers.restore(undo);
       throw err;
@@ -122,7 +123,8 @@ export async function writeAppendGroup(host: AppendHost, group: QueuedAppend[]):
         item.reject(host.fenced(item.leaderEpoch));
         continue;
       }
-      const headers = item.spans.map((s) => readBatchHeader(item.batches, s.position));
+      // The headers validation read: nothing has touched the bytes since.
+      const headers = item.spans.map((s) => s.header);
       let check;
       try {
         check = host.producers.checkAll(headers);

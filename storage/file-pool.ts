@@ -113,6 +113,13 @@ export class PooledFile implements StorageFile {
     });
   }
 
+  writev(bufs: readonly Buffer[], position: number): Promise<void> {
+    return this.use((h) => {
+      this.writes += 1;
+      return h.writev === undefined ? h.write(Buffer.concat(bufs), position) : h.writev(bufs, position);
+    });
+  }
+
   read(buf: Buffer, position: number): Promise<number> {
     return this.use((h) => h.read(buf, position));
   }

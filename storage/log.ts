@@ -145,7 +145,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     this.checkEpoch(leaderEpoch);
     const result = await this.enqueue(batches, spans, leaderEpoch, false);
     await this.makeDurable(result.lastOffset + 1n);
-    return { ...result, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
+    return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: result.duplicate, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
   }
 
   async appendAsFollower(batches: Buffer): Promise<AppendResult> {
@@ -160,7 +160,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     }
     const result = await this.enqueue(batches, spans, spans.at(-1)!.header.partitionLeaderEpoch, true);
     await this.makeDurable(result.lastOffset + 1n);
-    return { ...result, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
+    return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: result.duplicate, logAppendTimeMs: this.clock(), logStartOffset: this.startOffset };
   }
 
   private enqueue(batches: Buffer, spans: BatchSpan[], leaderEpoch: number, follower: boolean): Promise<Placed> {
@@ -455,10 +455,10 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
    * disk guard refuses writes until space returns, and the log keeps serving reads. Any other
    * failure takes the log offline.
    */
-  async writeToActive(buf: Buffer, spans: readonly BatchSpan[]): Promise<void> {
+  async writeToActive(bufs: readonly Buffer[], bytes: number, spans: readonly BatchSpan[]): Promise<void> {
     const active = this.active;
     try {
-      await active.append(buf, spans, this.clock());
+      await active.append(bufs, bytes, spans, this.clock());
       this.writes += 1;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC' || this.diskGuard === undefined) {

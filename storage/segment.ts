@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BATCH_FIELD, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, forEachBatch } from './batch-format.js';
 import { scanBatches, type ScanStop } from './batch-scanner.js';
 import type { FilePool, PooledFile } from './file-pool.js';
-import type { StorageIo } from './io/storage-io.js';
+import { writeGathered, type StorageIo } from './io/storage-io.js';
 import { OffsetIndex } from './offset-index.js';
 import { readBatchHeader, type BatchSpan } from './record-batch.js';
 import { StorageError } from './storage-error.js';
@@ -171,15 +171,17 @@ export class Segment {
     return { segment, stop, stopOffset: segment.nextOffset, epochStarts };
   }
 
-  /** Writes `buf` (already validated, offsets assigned) at the end and indexes its batches. */
-  async append(buf: Buffer, spans: readonly BatchSpan[], nowMs: number): Promise<void> {
+  /**
+   * Writes `bufs` (`bytes` in all; validated, offsets assigned) at the end in one gather write,
+   * no concatenation, and indexes their batches: `spans` are positioned in the bytes as written
+   * and carry each batch's header as written.
+   */
+  async append(bufs: readonly Buffer[], bytes: number, spans: readonly BatchSpan[], nowMs: number): Promise<void> {
     const base = this.size;
-    await this.file.write(buf, base);
+    await writeGathered(this.file, bufs, bytes, base);
     if (base < this.writtenFrom) this.writtenFrom = base;
     if (base === 0 && spans.length > 0) this.noteFirstBatch(spans[0]!.header.maxTimestamp, nowMs);
-    for (const span of spans) {
-      this.track({ header: readBatchHeader(buf, span.position), size: span.size }, base + span.position);
-    }
+    for (const span of spans) this.track(span, base + span.position);
   }
 
   /** Drops every batch at or after file position `position`. */

@@ -283,7 +283,9 @@ export class Partition {
     const range = `records ${result.baseOffset}-${result.lastOffset} of ${this.name}`;
     return new Promise<void>((resolve, reject) => {
       const cleanups: Array<() => void> = [];
+      let settled = false;
       const finish = (err?: BrokerError) => {
+        settled = true;
         for (const cleanup of cleanups) cleanup();
         if (err === undefined) resolve();
         else reject(err);
@@ -296,6 +298,8 @@ export class Partition {
         }
         finish();
       };
+      check(); // already committed (a single node): no timer, listener or subscription at all
+      if (settled) return;
       const timer = setTimeout(() => finish(new BrokerError('REQUEST_TIMED_OUT', `${range} not replicated within ${timeoutMs} ms`)), timeoutMs);
       cleanups.push(() => clearTimeout(timer));
       const onAbort = () => finish(new BrokerError('REQUEST_TIMED_OUT', `${range}: the request ended before they were replicated`));

@@ -4,9 +4,10 @@
  * group members and group lag are computed on scrape from the partition registry, the group
  * coordinator and the group offsets, so they cost nothing between scrapes.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PartitionRegistry } from '../cluster/index.js';
 import type { GroupOffsets } from '../groups/index.js';
+import { DeferredCounter } from './deferred-counter.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import type { Logger } from '../log.js';
 import { offlinePartitions } from './offline-partitions.js';
@@ -35,11 +36,12 @@ export interface MetricsOptions {
 
 export class BrokerMetrics {
   readonly registry = new Registry();
-  private readonly bytesIn = new Counter({ name: 'rill_bytes_in_total', help: 'Record batch bytes appended', labelNames: ['topic'], registers: [this.registry] });
-  private readonly recordsIn = new Counter({ name: 'rill_records_in_total', help: 'Records appended', labelNames: ['topic'], registers: [this.registry] });
-  private readonly bytesOut = new Counter({ name: 'rill_bytes_out_total', help: 'Record batch bytes served', labelNames: ['topic'], registers: [this.registry] });
-  private readonly recordsOut = new Counter({ name: 'rill_records_out_total', help: 'Records served', labelNames: ['topic'], registers: [this.registry] });
-  private readonly requests = new Counter({ name: 'rill_requests_total', help: 'Requests by API and status', labelNames: ['api', 'status'], registers: [this.registry] });
+  // Bumped on every request: summed in plain numbers, handed to prom-client on scrape.
+  private readonly bytesIn = new DeferredCounter({ name: 'rill_bytes_in_total', help: 'Record batch bytes appended', labelNames: ['topic'], registry: this.registry });
+  private readonly recordsIn = new DeferredCounter({ name: 'rill_records_in_total', help: 'Records appended', labelNames: ['topic'], registry: this.registry });
+  private readonly bytesOut = new DeferredCounter({ name: 'rill_bytes_out_total', help: 'Record batch bytes served', labelNames: ['topic'], registry: this.registry });
+  private readonly recordsOut = new DeferredCounter({ name: 'rill_records_out_total', help: 'Records served', labelNames: ['topic'], registry: this.registry });
+  private readonly requests = new DeferredCounter({ name: 'rill_requests_total', help: 'Requests by API and status', labelNames: ['api', 'status'], registry: this.registry });
   private readonly latency = new Histogram({
     name: 'rill_request_duration_seconds',
     help: 'Request latency by API and status',
@@ -147,17 +149,19 @@ export class BrokerMetrics {
   }
 
   produced(topic: string, bytes: number, records: number): void {
-    this.bytesIn.inc({ topic }, bytes);
-    this.recordsIn.inc({ topic }, records);
+    const labels = () => ({ topic });
+    this.bytesIn.add(topic, '', labels, bytes);
+    this.recordsIn.add(topic, '', labels, records);
   }
 
   consumed(topic: string, bytes: number, records: number): void {
-    this.bytesOut.inc({ topic }, bytes);
-    this.recordsOut.inc({ topic }, records);
+    const labels = () => ({ topic });
+    this.bytesOut.add(topic, '', labels, bytes);
+    this.recordsOut.add(topic, '', labels, records);
   }
 
   request(api: string, status: string, seconds: number): void {
-    this.requests.inc({ api, status });
+    this.requests.add(api, status, () => ({ api, status }), 1);
     this.latency.observe({ api, status }, seconds);
     if (this.requestLog?.isLevelEnabled('debug')) this.requestLog.debug({ api, status, ms: Math.round(seconds * 1e6) / 1e3 }, 'request');
   }

@@ -7,10 +7,10 @@
  * offsets (the log's producer state). Internal topics (`__consumer_offsets`) refuse client
  * appends with INVALID_TOPIC_EXCEPTION, as Kafka does.
  */
-import { countRecords } from '../../../storage/index.js';
+import { countRecords, type AppendResult } from '../../../storage/index.js';
 import { isInternalTopicName } from '../../cluster/index.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
-import type { KafkaHandler } from '../handler.js';
+import type { ConnectionInfo, KafkaHandler } from '../handler.js';
 import { API_KEY } from '../protocol/api-registry.js';
 import { LeaderHints } from '../leader-hints.js';
 import { allowed, topicChecks } from '../access.js';
@@ -21,9 +21,37 @@ interface ProduceRequest {
   topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }>;
 }
 
+interface PartitionResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: readonly never[];
+  errorMessage: string | null;
+  currentLeader?: { leaderId: number; leaderEpoch: number };
+}
+
+const NO_RECORD_ERRORS: readonly never[] = Object.freeze([]);
+
 /** Records in the request's batches, from their headers (storage's one batch walker). */
 const recordCount = countRecords;
 
+/** Why a partition's data is refused before it reaches the log, or undefined. */
+function refusal(conn: ConnectionInfo, topic: string, records: Buffer | null, acks: number): { code: number; message: string | null } | undefined {
+  if (!allowed(conn, 'Topic', topic, 'Write')) return { code: kafkaError('TOPIC_AUTHORIZATION_FAILED'), message: null };
+  if (acks !== 0 && acks !== 1 && acks !== -1) return { code: kafkaError('INVALID_REQUIRED_ACKS'), message: `acks must be 0, 1 or -1, not ${acks}` };
+  if (records === null || records.length === 0) return { code: kafkaError('INVALID_RECORD'), message: 'no records' };
+  // Kafka's ReplicaManager: clients never append to internal topics (the coordinator writes __consumer_offsets).
+  if (isInternalTopicName(topic)) return { code: kafkaError('INVALID_TOPIC_EXCEPTION'), message: `cannot append to internal topic ${topic}` };
+  return undefined;
+}
+
+/**
+ * The hot path of every producer: one response object per partition, filled in place when its
+ * append settles, and one promise per partition (no async closure per topic or partition); leader
+ * hints are built only when an append fails.
+ */
 export const produceHandler: KafkaHandler = {
   apiKey: API_KEY.Produce,
   minVersion: 3,
@@ -31,32 +59,49 @@ export const produceHandler: KafkaHandler = {
   access: (_ctx, body) => topicChecks((body as unknown as ProduceRequest).topicData.map((t) => t.name), 'Write'),
   async handle(ctx, body, _header, conn) {
     const req = body as unknown as ProduceRequest;
-    const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
-    const hints = new LeaderHints(ctx.registry, ctx.cluster);
-    const responses = await Promise.all(
-      req.topicData.map(async (topic) => ({
-        name: topic.name,
-        partitionResponses: await Promise.all(
-          topic.partitionData.map(async (p) => {
-            const base = { index: p.index, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null };
-            if (!allowed(conn, 'Topic', topic.name, 'Write')) return { ...base, errorCode: kafkaError('TOPIC_AUTHORIZATION_FAILED') };
-            if (!validAcks) return { ...base, errorCode: kafkaError('INVALID_REQUIRED_ACKS'), errorMessage: `acks must be 0, 1 or -1, not ${req.acks}` };
-            if (p.records === null || p.records.length === 0) return { ...base, errorCode: kafkaError('INVALID_RECORD'), errorMessage: 'no records' };
-            // Kafka's ReplicaManager: clients never append to internal topics (the coordinator writes __consumer_offsets).
-            if (isInternalTopicName(topic.name)) return { ...base, errorCode: kafkaError('INVALID_TOPIC_EXCEPTION'), errorMessage: `cannot append to internal topic ${topic.name}` };
-            try {
-              const result = await ctx.registry.produce(topic.name, p.index, p.records, { acks: req.acks, timeoutMs: req.timeoutMs, signal: conn.closed });
-              if (!result.duplicate) ctx.metrics.produced(topic.name, p.records.length, recordCount(p.records));
-              return { ...base, errorCode: 0, baseOffset: result.baseOffset, logStartOffset: result.logStartOffset };
-            } catch (err) {
+    let hints: LeaderHints | undefined;
+    const appends: Array<Promise<void>> = [];
+    const options = { acks: req.acks, timeoutMs: req.timeoutMs, signal: conn.closed };
+    const responses = req.topicData.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((p) => {
+        const response: PartitionResponse = { index: p.index, errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: NO_RECORD_ERRORS, errorMessage: null };
+        const refused = refusal(conn, topic.name, p.records, req.acks);
+        if (refused !== undefined) {
+          response.errorCode = refused.code;
+          response.errorMessage = refused.message;
+          return response;
+        }
+        const records = p.records!;
+        let appended: Promise<AppendResult>;
+        try {
+          appended = ctx.registry.produce(topic.name, p.index, records, options);
+        } catch (err) {
+          appended = Promise.reject(err); // an unknown topic or partition throws before any promise exists
+        }
+        appends.push(
+          appended.then(
+            (result) => {
+              if (!result.duplicate) ctx.metrics.produced(topic.name, records.length, recordCount(records));
+              response.baseOffset = result.baseOffset;
+              response.logStartOffset = result.logStartOffset;
+            },
+            (err: unknown) => {
               const e = toKafkaError(err);
-              return { ...base, errorCode: e.code, errorMessage: e.message, ...hints.forPartition(topic.name, p.index, e.code) };
-            }
-          }),
-        ),
-      })),
-    );
+              response.errorCode = e.code;
+              response.errorMessage = e.message;
+              hints ??= new LeaderHints(ctx.registry, ctx.cluster);
+              const leader = hints.forPartition(topic.name, p.index, e.code).currentLeader;
+              if (leader !== undefined) response.currentLeader = leader;
+            },
+          ),
+        );
+        return response;
+      }),
+    }));
+    if (appends.length === 1) await appends[0];
+    else if (appends.length > 1) await Promise.all(appends);
     if (req.acks === 0) return null;
-    return { responses, throttleTimeMs: 0, nodeEndpoints: hints.nodeEndpoints() };
+    return { responses, throttleTimeMs: 0, nodeEndpoints: hints === undefined ? [] : hints.nodeEndpoints() };
   },
 };

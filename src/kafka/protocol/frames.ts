@@ -1,7 +1,8 @@
 /**
  * Request framing: a 4-byte big-endian size, then the request header, then the body. The
- * FrameSplitter turns a socket's chunks into whole frames (without copying a frame that arrived
- * in one chunk) and refuses sizes above the configured maximum or below zero. Headers: request
+ * FrameSplitter turns a socket's chunks into whole frames (a frame that arrived in one chunk is a
+ * view of it; one split across chunks is copied once, alone) and refuses sizes above the
+ * configured maximum or below zero. Headers: request
  * v1 (api key, version, correlation id, nullable client id) and v2 (+ tagged fields) for
  * flexible versions; responses v0 (correlation id) and v1 (+ tagged fields) — except ApiVersions,
  * whose response header is always v0.
@@ -13,32 +14,40 @@ import { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 export class FrameSplitter {
+  /** The received start of the one frame not yet complete; the first chunk begins at its size prefix. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
   /** May be changed between pushes (a SASL connection's limit grows once it is authenticated). */
   constructor(public maxFrameBytes: number) {}
 
-  /** Adds a chunk; returns the frames (without their size prefix) now complete. */
+  /**
+   * Adds a chunk; returns the frames (without their size prefix) now complete. A frame inside one
+   * chunk is a view of it; only a frame split across chunks is copied, and only its own bytes.
+   */
   push(chunk: Buffer): Buffer[] {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
     const frames: Buffer[] = [];
-    for (;;) {
-      if (this.pendingBytes < 4) break;
-      const head = this.peek(4);
-      const size = head.readInt32BE(0);
-      if (size < 0 || size > this.maxFrameBytes) {
-        throw new KafkaCodecError('FRAME_TOO_LARGE', `frame of ${size} bytes is outside [0, ${this.maxFrameBytes}]`);
-      }
-      if (this.pendingBytes < 4 + size) break;
-      const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      frames.push(all.subarray(4, 4 + size));
-      const rest = all.subarray(4 + size);
-      this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
+    let rest = chunk;
+    if (this.pendingBytes > 0) {
+      const total = this.pendingBytes + chunk.length;
+      if (total < 4) return this.keep(chunk, frames);
+      const size = this.checked(this.sizeAcross(chunk));
+      if (total < 4 + size) return this.keep(chunk, frames);
+      const take = 4 + size - this.pendingBytes;
+      this.pending.push(chunk.subarray(0, take));
+      frames.push(Buffer.concat(this.pending, 4 + size).subarray(4));
+      this.pending = [];
+      this.pendingBytes = 0;
+      rest = chunk.subarray(take);
     }
-    return frames;
+    let at = 0;
+    while (rest.length - at >= 4) {
+      const size = this.checked(rest.readInt32BE(at));
+      if (rest.length - at < 4 + size) break;
+      frames.push(rest.subarray(at + 4, at + 4 + size));
+      at += 4 + size;
+    }
+    return at < rest.length ? this.keep(rest.subarray(at), frames) : frames;
   }
 
   /** Bytes of a frame still being received. */
@@ -46,10 +55,28 @@ export class FrameSplitter {
     return this.pendingBytes;
   }
 
-  private peek(bytes: number): Buffer {
-    if (this.pending[0]!.length >= bytes) return this.pending[0]!;
-    this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
-    return this.pending[0]!;
+  private keep(part: Buffer, frames: Buffer[]): Buffer[] {
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+    return frames;
+  }
+
+  private checked(size: number): number {
+    if (size < 0 || size > this.maxFrameBytes) {
+      throw new KafkaCodecError('FRAME_TOO_LARGE', `frame of ${size} bytes is outside [0, ${this.maxFrameBytes}]`);
+    }
+    return size;
+  }
+
+  /** The size prefix, read across the pending parts and `next` (at least 4 bytes in all). */
+  private sizeAcross(next: Buffer): number {
+    let value = 0;
+    let read = 0;
+    for (const part of this.pending) {
+      for (let i = 0; i < part.length && read < 4; i += 1, read += 1) value = value * 256 + part[i]!;
+    }
+    for (let i = 0; read < 4; i += 1, read += 1) value = value * 256 + next[i]!;
+    return value | 0;
   }
 }
 

@@ -129,19 +129,26 @@ function writePrimitive(w: Writer, type: Primitive, flexible: boolean, value: an
 
 interface Step {
   field: FieldSpec;
+  /** `<message>.<field>`, for error messages (built once, not per read). */
+  name: string;
   nullable: boolean;
   element?: CompiledMessage;
 }
 
-const cache = new Map<string, CompiledMessage>();
+/** Compiled codecs by schema, then by version (no key string built per request). */
+const cache = new WeakMap<MessageSchema, CompiledMessage[]>();
 
 /** The compiled codec of `schema` at `version` (cached). */
 export function compile(schema: MessageSchema, version: number): CompiledMessage {
-  const key = `${schema.name}@${version}`;
-  let compiled = cache.get(key);
+  let byVersion = cache.get(schema);
+  if (byVersion === undefined) {
+    byVersion = [];
+    cache.set(schema, byVersion);
+  }
+  let compiled = byVersion[version];
   if (compiled === undefined) {
     compiled = compileFields(schema.fields, version, inRange(schema.flexible, version), schema.name);
-    cache.set(key, compiled);
+    byVersion[version] = compiled;
   }
   return compiled;
 }
@@ -155,7 +162,7 @@ function compileFields(fields: FieldSpec[], version: number, flexible: boolean, 
       absent.push(field);
       continue;
     }
-    const step: Step = { field, nullable: inRange(field.nullable, version) };
+    const step: Step = { field, name: `${context}.${field.name}`, nullable: inRange(field.nullable, version) };
     if (Array.isArray(field.type)) step.element = compileFields(field.type, version, flexible, `${context}.${field.name}`);
     if (field.tag !== undefined) tagged.set(field.tag, step);
     else present.push(step);
@@ -163,8 +170,7 @@ function compileFields(fields: FieldSpec[], version: number, flexible: boolean, 
   const sortedTags = [...tagged.entries()].sort((x, y) => x[0] - y[0]);
 
   const readValue = (r: Reader, step: Step): unknown => {
-    const { field } = step;
-    const name = `${context}.${field.name}`;
+    const { field, name } = step;
     if (field.array) {
       const n = flexible ? r.uvarint() - 1 : r.int32();
       if (n === -1) {

@@ -5,6 +5,8 @@
  */
 const SCRATCH_BYTES = 1024;
 const BY_REFERENCE_BYTES = 1024;
+/** After `finish`: a later write allocates only what it needs. */
+const NO_SCRATCH = Buffer.alloc(0);
 
 export class Writer {
   private chunks: Buffer[] = [];
@@ -96,9 +98,12 @@ export class Writer {
     this.pos += b.length;
   }
 
-  /** The chunks written so far, in order. */
+  /** The chunks written so far, in order; the writer is done (no fresh scratch is allocated). */
   finish(): Buffer[] {
-    this.flushScratch();
+    if (this.pos > 0) this.chunks.push(this.scratch.subarray(0, this.pos));
+    this.flushedBytes += this.pos;
+    this.scratch = NO_SCRATCH;
+    this.pos = 0;
     return this.chunks;
   }
 

@@ -1,0 +1,170 @@
+/**
+ * Tail latency (issue 14, goal 5): produce→consume latency at ~10k records/s (10 records every
+ * millisecond) on the Kafka port with flush=never and flush=always, and produce→Subscribe on
+ * gRPC, with p50/p99/p999 beside the goals — and, for each phase, the broker's event-loop delay
+ * histogram and its GC pauses (bench/loop-probe.ts preloaded into the broker), so a latency tail
+ * can be matched with the pauses that cause it. `--trace-gc` also passes node's --trace-gc to the
+ * broker and prints its longest pauses per phase.
+ *   node dist/bench/latency.js [--quick] [--trace-gc]
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeRecordBatch } from '../storage/index.js';
+import { API_KEY } from '../src/kafka/protocol/api-registry.js';
+import { removeDataDir, spawnBroker, type BrokerProcess } from '../test/helpers/broker-process.js';
+import { TestClient } from '../test/helpers/grpc-client.js';
+import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { KafkaWireClient } from './kafka-wire-client.js';
+import type { ProbeReport } from './loop-probe.js';
+
+const SECONDS = isQuick ? 3 : 10;
+const RECORDS_PER_TICK = 10;
+const traceGc = process.argv.includes('--trace-gc');
+const PROBE = join(dirname(fileURLToPath(import.meta.url)), 'loop-probe.js');
+const probeFile = join(tmpdir(), `rill-loop-probe-${process.pid}.json`);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Asks the probe for its histograms since the last call (and resets them). */
+async function probe(broker: BrokerProcess): Promise<ProbeReport> {
+  rmSync(probeFile, { force: true });
+  broker.child.kill('SIGUSR2');
+  const deadline = Date.now() + 5000;
+  while (!existsSync(probeFile)) {
+    if (Date.now() > deadline) throw new Error('the loop probe did not answer');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return JSON.parse(readFileSync(probeFile, 'utf8')) as ProbeReport;
+}
+
+/** Kafka: 10 records per millisecond tick at acks=1, one long-polling consumer; latencies in ms. */
+async function kafkaLatency(port: number, topic: string): Promise<number[]> {
+  const producer = await KafkaWireClient.connect(port);
+  const consumer = await KafkaWireClient.connect(port);
+  const latencies: number[] = [];
+  let stop = false;
+  let offset = 0n;
+  const reading = (async () => {
+    while (!stop) {
+      const body = await consumer.request(API_KEY.Fetch, 11, {
+        replicaId: -1, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
+      });
+      const now = nowUs();
+      const buf = (body.responses as Array<{ partitions: Array<{ records: Buffer | null }> }>)[0]!.partitions[0]!.records;
+      if (buf === null) continue;
+      for (let p = 0; p + 61 <= buf.length; p += buf.readInt32BE(p + 8) + 12) {
+        const sentUs = Number(buf.readBigInt64BE(p + 27)); // the batch's base timestamp carries the send time in µs
+        const count = buf.readInt32BE(p + 57);
+        for (let i = 0; i < count; i += 1) latencies.push((now - sentUs) / 1000);
+        offset = buf.readBigInt64BE(p) + BigInt(count);
+      }
+    }
+  })();
+  const value = Buffer.alloc(100, 0x64);
+  for (let tick = 0; tick < SECONDS * 1000; tick += 1) {
+    const sentUs = BigInt(nowUs());
+    const batch = await encodeRecordBatch(Array.from({ length: RECORDS_PER_TICK }, () => ({ key: null, value, timestampMs: sentUs })));
+    void producer.request(API_KEY.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  stop = true;
+  await reading;
+  producer.close();
+  consumer.close();
+  return latencies.sort((x, y) => x - y);
+}
+
+/** gRPC: ProduceStream of 10 records per tick, one Subscribe from LATEST; latencies in ms. */
+async function grpcLatency(address: string, topic: string): Promise<number[]> {
+  const client = new TestClient(address);
+  try {
+    const latencies: number[] = [];
+    const live = client.stream('ConsumeService', 'Subscribe', { topic, start: 'LATEST' });
+    live.on('data', (chunk: { records: Array<{ value: Buffer }> }) => {
+      const now = nowUs();
+      for (const r of chunk.records) latencies.push((now - Number(r.value.readBigUInt64BE(0))) / 1000);
+    });
+    live.on('error', () => undefined);
+    await new Promise((resolve) => live.once('metadata', resolve));
+    const producer = client.stream('ProduceService', 'ProduceStream');
+    producer.on('data', () => undefined);
+    const ticks = SECONDS * 1000;
+    for (let t = 0; t < ticks; t += 1) {
+      const records = Array.from({ length: RECORDS_PER_TICK }, () => {
+        const v = Buffer.alloc(100);
+        v.writeBigUInt64BE(BigInt(nowUs()), 0);
+        return { value: v };
+      });
+      producer.write({ topic, correlationId: String(t), records });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    producer.end();
+    const deadline = Date.now() + 5000;
+    while (latencies.length < ticks * RECORDS_PER_TICK && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    live.cancel();
+    return latencies.sort((x, y) => x - y);
+  } finally {
+    client.close();
+  }
+}
+
+/** The longest pauses --trace-gc printed since `from` (an offset into the broker's output). */
+function tracedPauses(output: string, from: number): string[] {
+  const lines = output.slice(from).split('\n').filter((l) => /(Scavenge|Mark-Compact|Mark-sweep)/.test(l));
+  const pause = (l: string) => Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(l)?.[1] ?? 0);
+  return lines.sort((x, y) => pause(y) - pause(x)).slice(0, 3).map((l) => l.replace(/^\[[^\]]*\]\s*/, '').slice(0, 140));
+}
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  const nodeArgs = ['--import', PROBE, ...(traceGc ? ['--trace-gc'] : [])];
+  const broker = await spawnBroker({ nodeArgs, env: { RILL_LOOP_PROBE_FILE: probeFile } });
+  const histograms: Array<{ phase: string; probe: ProbeReport; traced: string[] }> = [];
+  try {
+    const admin = new TestClient(broker.grpcAddress);
+    for (const [name, flush] of [['k-never', 'never'], ['k-always', 'always'], ['g-never', 'never'], ['g-always', 'always']] as const) await admin.createTopic(name, 1, { flush });
+    admin.close();
+    const phases = [
+      { phase: 'Kafka flush=never', goals: { p99: 1, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-never') },
+      { phase: 'Kafka flush=always', goals: { p99: 2, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-always') },
+      { phase: 'gRPC Subscribe flush=never', goals: { p99: 2, p999: 3 }, run: () => grpcLatency(broker.grpcAddress, 'g-never') },
+      { phase: 'gRPC Subscribe flush=always', goals: { p99: 2, p999: 3 }, run: () => grpcLatency(broker.grpcAddress, 'g-always') },
+    ];
+    for (const p of phases) {
+      progress(`${p.phase}: ${SECONDS} s at ${RECORDS_PER_TICK} records per ms`);
+      await probe(broker);
+      const outputFrom = broker.output().length;
+      const started = Date.now();
+      const lat = await p.run();
+      const rate = lat.length / ((Date.now() - started) / 1000);
+      const loop = await probe(broker);
+      histograms.push({ phase: p.phase, probe: loop, traced: traceGc ? tracedPauses(broker.output(), outputFrom) : [] });
+      figures.push(figure(`${p.phase}: produce→consume p50 at ~${Math.round(rate)} records/s (ms vs p99 goal)`, percentile(lat, 0.5), 'ms', p.goals.p99));
+      figures.push(figure(`${p.phase}: produce→consume p99 (ms vs goal)`, percentile(lat, 0.99), 'ms', p.goals.p99));
+      figures.push(figure(`${p.phase}: produce→consume p999 (ms vs goal)`, percentile(lat, 0.999), 'ms', p.goals.p999));
+      figures.push(figure(`${p.phase}: broker event-loop delay p99 (ms vs latency p99)`, loop.loop.p99Ms, 'ms', percentile(lat, 0.99)));
+      figures.push(figure(`${p.phase}: broker event-loop delay max (ms vs latency max)`, loop.loop.maxMs, 'ms', lat.at(-1) ?? 0));
+      figures.push(figure(`${p.phase}: broker GC pause max (ms vs latency p999)`, loop.gc.maxMs, 'ms', percentile(lat, 0.999)));
+    }
+  } finally {
+    await broker.stop();
+    await removeDataDir(broker.dataDir);
+    rmSync(probeFile, { force: true });
+  }
+  await report('latency', figures);
+  // monitorEventLoopDelay records the interval between its 1 ms probe ticks: the delay is the value minus 1 ms.
+  console.log('\nbroker event-loop delay (monitorEventLoopDelay, 1 ms resolution: intervals between probe ticks, delay = value − 1 ms) and GC pauses per phase');
+  for (const h of histograms) {
+    const l = h.probe.loop;
+    const g = h.probe.gc;
+    console.log(`  ${h.phase}: loop delay mean ${l.meanMs.toFixed(2)} p50 ${l.p50Ms.toFixed(2)} p99 ${l.p99Ms.toFixed(2)} p999 ${l.p999Ms.toFixed(2)} max ${l.maxMs.toFixed(2)} ms (${l.count} samples); GC ${g.count} pauses ${JSON.stringify(g.byKind)}, ${g.totalMs.toFixed(1)} ms in all, p99 ${g.p99Ms.toFixed(2)} max ${g.maxMs.toFixed(2)} ms`);
+    for (const t of h.traced) console.log(`      ${t}`);
+  }
+}
+
+await main();
