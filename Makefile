@@ -39,7 +39,7 @@ test: build
 # The long forms of the fault and soak tests whose short forms run in `make test`: thousands of
 # power cuts, dozens of fault-point seeds, long property runs. A failing seed is printed.
 test-faults: build
-	RILL_POWERCUT_RUNS=20000 RILL_FAULT_SEEDS=40 RILL_PROPERTY_RUNS=2000 RILL_REPLICATION_FAULT_RUNS=5 RILL_GROUP_FAILOVER=1 $(NODE_BIN)/vitest run test/fault test/unit/storage test/integration/cluster/group-failover.test.ts
+	RILL_POWERCUT_RUNS=20000 RILL_FAULT_SEEDS=40 RILL_PROPERTY_RUNS=2000 RILL_REPLICATION_FAULT_RUNS=5 RILL_GROUP_FAILOVER_RUNS=5 $(NODE_BIN)/vitest run test/fault test/unit/storage test/integration/cluster/group-failover.test.ts
 
 run: build
 	node dist/src/main.js serve --data-dir ./data

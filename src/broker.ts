@@ -280,6 +280,9 @@ export class Broker {
     if (coordination !== undefined) {
       // Cluster mode: follow the offsets partitions from now on; their loads wait for the in-sync replicas.
       void offsetsTopic.loadLedPartitions();
+      // Kafka's onElection: an offsets partition this broker comes to lead (the topic created by
+      // another broker, a failover) is loaded at once, not at the first group request after it.
+      sync?.onApplied(() => void offsetsTopic.loadLedPartitions());
     }
     const broker = new Broker(config, logger, meta, registry, groups, http, grpc, kafka, coordinator, { grpc: grpcPort, kafka: kafkaPort, http: httpPort }, security);
     broker.authorizer = authorizer;

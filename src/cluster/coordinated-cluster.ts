@@ -70,6 +70,7 @@ export class ClusterSync implements TopicAdmin {
   private running: Promise<void> | undefined;
   private again = false;
   private readonly unsubscribe: () => void;
+  private readonly appliedListeners = new Set<() => void>();
 
   constructor(
     private readonly coordination: Coordination,
@@ -85,6 +86,12 @@ export class ClusterSync implements TopicAdmin {
 
   stop(): void {
     this.unsubscribe();
+  }
+
+  /** `listener` runs after every pass that applied the cluster state (topics materialised, leaderships set); returns its removal. */
+  onApplied(listener: () => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => void this.appliedListeners.delete(listener);
   }
 
   /** Runs a pass (or one more after the running one); resolves when a pass that started after this call has finished. */
@@ -134,6 +141,13 @@ export class ClusterSync implements TopicAdmin {
       }
     }
     this.replication?.refresh();
+    for (const listener of this.appliedListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.logger.error({ err }, 'a cluster-state listener failed');
+      }
+    }
   }
 
   private async after(work: () => Promise<unknown>): Promise<void> {

@@ -1,37 +1,61 @@
 /**
- * Coordinator failover (issue 13, fault scenario 8): a kafkajs consumer group commits on a
- * three-broker cluster (`__consumer_offsets` and the data topic with replication factor 3); the
- * broker coordinating the group is SIGKILLed; the leader of the group's offsets partition on a
+ * Coordinator failover (issue 13, fault scenario 8): a consumer group commits on a three-broker
+ * cluster (`__consumer_offsets` and the data topic with replication factor 3); the broker
+ * coordinating the group is SIGKILLed; the leader of the group's offsets partition on a
  * surviving broker becomes the coordinator with every committed offset (they were appended with
  * acks=-1, so the in-sync followers hold them), and the group resumes there without skipping
- * past or rewinding before a committed offset. Needs the replication data path (followers copy
- * the offsets partition): without it the new leader's log is empty and the offsets are gone
- * (the commits answer -1 there).
- * Every wait polls with a deadline.
+ * past or rewinding before a committed offset.
+ *
+ * - kafkajs: the member commits the first 30 records, the coordinator dies, every committed
+ *   offset is read back from the new coordinator, and — as kafkajs keeps a consumer bound to a
+ *   dead coordinator (kafkajs#1630) — the application restarts the member (a new process), which
+ *   starts exactly at the committed offsets.
+ * - librdkafka (confluent-kafka-python, explicit synchronous commits after every message): the
+ *   coordinator dies while a producer keeps writing and the member keeps committing; the same
+ *   consumer finds the new coordinator and goes on. No record is read again from before an
+ *   offset the coordinator had acknowledged, and no offset is skipped.
+ *
+ * Members run in child processes (member-process.ts). One run of each in `make test`;
+ * RILL_GROUP_FAILOVER_RUNS=N (make test-faults) repeats them on the same cluster, the killed
+ * broker restarted between runs. Every wait polls with a deadline.
  */
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { appendFileSync } from 'node:fs';
+import { Kafka, logLevel, type Admin, type Producer, type logCreator } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
 import { RawClient } from '../kafka/raw-client.js';
+import { KAFKAJS_MEMBER, LIBRDKAFKA_MEMBER, spawnMember, type MemberEvent, type MemberProcess } from '../groups/member-process.js';
 
-const GROUP = 'failover-readers';
-const TOPIC = 'failover-work';
+const RUNS = Math.max(1, Number(process.env.RILL_GROUP_FAILOVER_RUNS ?? '1'));
+/** RILL_DEBUG_LOG=<file>: kafkajs debug logs (test process and members) and each broker's log (<file>.b<id>, at debug level). */
+const DEBUG_LOG = process.env.RILL_DEBUG_LOG;
+const debugCreator: logCreator = () => ({ namespace, level, log }) => {
+  if (DEBUG_LOG !== undefined) appendFileSync(DEBUG_LOG, `${new Date().toISOString()} ${level} ${namespace} ${JSON.stringify(log)}\n`);
+};
 
-// Runs in `make test-faults` (RILL_GROUP_FAILOVER=1), not in `make test`: in 2 of 3 runs here
-// the first phase (the group committing its first 30 records, before any kill) stalls until the
-// test's timeout; when it gets past it, the failover part passes.
-describe.runIf(process.env.RILL_GROUP_FAILOVER === '1')('group coordinator failover', () => {
+type Offsets = Map<number, bigint>;
+
+describe('group coordinator failover', () => {
   let cluster: BrokerCluster;
-  let admin: Admin | undefined;
-  let producer: Producer | undefined;
-  let consumer: Consumer | undefined;
+  const members: MemberProcess[] = [];
+  const clients: Array<Admin | Producer> = [];
 
-  const coordinatorSeenBy = async (b: ClusterBroker): Promise<number | undefined> => {
+  const live = () => cluster.brokers.filter((b) => b.running());
+  const addresses = (brokers: ClusterBroker[]) => brokers.map((b) => `127.0.0.1:${b.process().kafkaPort}`);
+  const kafkaOn = (brokers: ClusterBroker[], clientId: string) =>
+    new Kafka({ clientId, brokers: addresses(brokers), logLevel: DEBUG_LOG === undefined ? logLevel.NOTHING : logLevel.DEBUG, logCreator: debugCreator, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } });
+  const connected = async <T extends Admin | Producer>(client: T): Promise<T> => {
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+
+  const coordinatorSeenBy = async (b: ClusterBroker, group: string): Promise<number | undefined> => {
     const raw = new RawClient(b.process().kafkaPort);
     try {
-      const found = await raw.request<{ errorCode: number; nodeId: number }>(API_KEY.FindCoordinator, 3, { key: GROUP, keyType: 0 });
+      const found = await raw.request<{ errorCode: number; nodeId: number }>(API_KEY.FindCoordinator, 3, { key: group, keyType: 0 });
       return found.errorCode === 0 ? found.nodeId : undefined;
     } catch {
       return undefined;
@@ -39,109 +63,203 @@ describe.runIf(process.env.RILL_GROUP_FAILOVER === '1')('group coordinator failo
       raw.close();
     }
   };
-  const committedBy = async (a: Admin): Promise<Map<number, bigint>> => {
-    const rows = await a.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+  /** The coordinator every live broker names, once they agree on one that is alive. */
+  const agreedCoordinator = (group: string, what: string) =>
+    eventually(
+      async () => {
+        const brokers = live();
+        const views = await Promise.all(brokers.map((b) => coordinatorSeenBy(b, group)));
+        return views.every((v) => v !== undefined && v === views[0]) && brokers.some((b) => b.nodeId === views[0]) ? views[0] : undefined;
+      },
+      30_000,
+      what,
+    );
+  const committedOn = async (admin: Admin, group: string, topic: string): Promise<Offsets> => {
+    const rows = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     return new Map(rows[0]!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
   };
-  const total = (m: Map<number, bigint>) => [...m.values()].reduce((s, o) => s + (o > 0n ? o : 0n), 0n);
+  const endOffsets = async (admin: Admin, topic: string): Promise<Offsets> => new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  /** The highest acknowledged commit per partition among `events`. */
+  const acked = (events: readonly MemberEvent[]): Offsets => {
+    const out: Offsets = new Map();
+    for (const e of events) if (e.event === 'committed') out.set(e.partition!, [out.get(e.partition!) ?? 0n, BigInt(e.offset!)].reduce((a, b) => (a > b ? a : b)));
+    return out;
+  };
+  const reached = (have: Offsets, want: Offsets) => [...want].every(([p, end]) => end === 0n || (have.get(p) ?? -1n) >= end);
+  const records = (events: readonly MemberEvent[]) => events.filter((e) => e.event === 'record').map((e) => ({ partition: e.partition!, offset: BigInt(e.offset!) }));
+  /** Offsets of [0, end) no member read, per partition (nothing may be skipped). */
+  const unread = (events: readonly MemberEvent[], ends: Offsets) => {
+    const seen = new Set(records(events).map((r) => `${r.partition}:${r.offset}`));
+    const missing: string[] = [];
+    for (const [p, end] of ends) for (let o = 0n; o < end; o += 1n) if (!seen.has(`${p}:${o}`)) missing.push(`${p}:${o}`);
+    return missing;
+  };
+  /** Records read from before an offset the coordinator had already acknowledged to this member. */
+  const rewound = (events: readonly MemberEvent[]) => {
+    const bad: string[] = [];
+    const floor: Offsets = new Map();
+    for (const e of events) {
+      if (e.event === 'committed') floor.set(e.partition!, [floor.get(e.partition!) ?? 0n, BigInt(e.offset!)].reduce((a, b) => (a > b ? a : b)));
+      if (e.event === 'record' && BigInt(e.offset!) < (floor.get(e.partition!) ?? 0n)) bad.push(`${e.partition}:${e.offset} < ${floor.get(e.partition!)}`);
+    }
+    return bad;
+  };
+  const sendAll = (producer: Producer, topic: string, from: number, count: number) =>
+    eventually(
+      () =>
+        producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}` })) }).then(
+          () => true,
+          () => undefined,
+        ),
+      30_000,
+      'an acks=all produce',
+    );
+  /** Kills the group's coordinator; resolves with the victim and the new coordinator (a survivor). */
+  const killCoordinator = async (group: string): Promise<{ victim: ClusterBroker; next: number }> => {
+    const victim = cluster.broker(await agreedCoordinator(group, 'the group’s coordinator'));
+    await victim.kill();
+    const next = await agreedCoordinator(group, 'a new coordinator on a surviving broker');
+    expect(next).not.toBe(victim.nodeId);
+    return { victim, next };
+  };
+  const finishRun = async (victim: ClusterBroker, last: boolean) => {
+    for (const m of members.splice(0)) await m.kill();
+    await Promise.all(clients.splice(0).map((c) => Promise.race([c.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())])));
+    // The next run starts with all three brokers again.
+    if (last) return;
+    await victim.restart();
+    if (DEBUG_LOG !== undefined) victim.process().child.stdout!.on('data', (c: Buffer) => appendFileSync(`${DEBUG_LOG}.b${victim.nodeId}`, c));
+  };
+  const describeFailure = (member: MemberProcess) => () => `member output:\n${member.output().split('\n').slice(-40).join('\n')}`;
 
   beforeAll(async () => {
-    cluster = await startBrokerCluster({ size: 3, leaseTtlMs: 2000, args: ['--offsets-topic-num-partitions', '3', '--offsets-topic-replication-factor', '3'] });
+    cluster = await startBrokerCluster({
+      size: 3,
+      leaseTtlMs: 2000,
+      args: ['--offsets-topic-num-partitions', '3', '--offsets-topic-replication-factor', '3', ...(DEBUG_LOG === undefined ? [] : ['--log-level', 'debug'])],
+    });
+    if (DEBUG_LOG !== undefined) for (const b of cluster.brokers) b.process().child.stdout!.on('data', (c: Buffer) => appendFileSync(`${DEBUG_LOG}.b${b.nodeId}`, c));
   }, 60_000);
   afterAll(async () => {
-    if (process.env.RILL_TEST_DUMP === '1') for (const b of cluster?.brokers ?? []) if (b.running()) console.log(`--- broker ${b.nodeId}\n${b.process().output().split('\n').filter((l) => !l.includes('"level":"info"') || l.includes('offsets')).slice(-25).join('\n')}`);
-    // Clients first (bounded: a client still retrying a dead broker must not hold the teardown), then the processes.
-    const bounded = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
-    await Promise.all([bounded(consumer?.disconnect()), bounded(producer?.disconnect()), bounded(admin?.disconnect())]);
+    for (const m of members) await m.kill();
+    await Promise.all(clients.map((c) => Promise.race([c.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())])));
     await cluster?.stop();
   });
 
-  it('keeps every committed offset when the coordinator’s broker is killed, and the group resumes from them', async () => {
-    const brokers = cluster.brokers.map((b) => `127.0.0.1:${b.process().kafkaPort}`);
-    const kafka = new Kafka({ clientId: 'failover', brokers, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }] });
-    producer = kafka.producer();
-    await producer.connect();
-    const send = (from: number, count: number) =>
-      eventually(
-        async () =>
-          producer!.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}` })) }).then(
-            () => true,
-            () => undefined,
-          ),
-        30_000,
-        'an acks=all produce',
-      );
-    await send(0, 30);
-
-    // Every record a consumer sees, with its offset, and whether it came after the kill.
-    const seen: Array<{ partition: number; offset: bigint; value: string; afterKill: boolean }> = [];
-    let killed = false;
-    consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 500, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } });
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({
-      autoCommitThreshold: 1,
-      eachMessage: async ({ partition, message }) => void seen.push({ partition, offset: BigInt(message.offset), value: message.value!.toString(), afterKill: killed }),
-    });
-    await eventually(async () => (total(await committedBy(admin!)) === 30n ? true : undefined), 30_000, 'the group to commit all 30 records');
-    const before = await committedBy(admin);
-
-    const coordinatorId = await eventually(() => coordinatorSeenBy(cluster.broker(1)), 15_000, 'the group’s coordinator');
-    const victim = cluster.broker(coordinatorId);
-    killed = true;
-    await victim.kill();
-    const survivors = cluster.brokers.filter((b) => b.nodeId !== victim.nodeId);
-
-    // The new coordinator is a survivor, agreed on by every survivor.
-    const next = await eventually(
+  it('loads each offsets partition on its leader as soon as it leads it, before any group request reaches that broker (Kafka’s GroupCoordinator.onElection)', async () => {
+    // One FindCoordinator to broker 1 creates __consumer_offsets; the other brokers get no group request.
+    expect(await eventually(() => coordinatorSeenBy(cluster.broker(1), 'election-probe'), 30_000, 'FindCoordinator on broker 1')).toBeGreaterThan(0);
+    const admin = await connected(kafkaOn([cluster.broker(1)], 'election-probe').admin());
+    const leaders = await eventually(
       async () => {
-        const views = await Promise.all(survivors.map(coordinatorSeenBy));
-        return views.every((v) => v !== undefined && v !== victim.nodeId && v === views[0]) ? views[0] : undefined;
+        const meta = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] }).catch(() => undefined);
+        const parts = meta?.topics[0]?.partitions ?? [];
+        return parts.length === 3 && parts.every((p) => p.leader > 0) ? parts.map((p) => ({ partition: p.partitionId, leader: p.leader })) : undefined;
       },
       30_000,
-      'a new coordinator on a surviving broker',
+      'leaders for the offsets partitions',
     );
-    expect(survivors.map((b) => b.nodeId)).toContain(next);
-
-    // Every committed offset is there, read from the new coordinator.
+    for (const { partition, leader } of leaders) {
+      await eventually(() => (cluster.broker(leader).process().output().includes(`"msg":"coordinating the groups of __consumer_offsets partition ${partition}"`) ? true : undefined), 30_000, `broker ${leader} to load offsets partition ${partition}`);
+    }
     await admin.disconnect();
-    admin = new Kafka({ clientId: 'failover-check', brokers: survivors.map((b) => `127.0.0.1:${b.process().kafkaPort}`), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 200 } }).admin();
-    await admin.connect();
-    const after = await eventually(
-      async () => {
-        const rows = await committedBy(admin!).catch(() => undefined);
-        return rows !== undefined && rows.size === before.size ? rows : undefined;
-      },
-      30_000,
-      'the committed offsets on the new coordinator',
-    );
-    expect([...after.entries()].sort()).toEqual([...before.entries()].sort());
+    clients.splice(clients.indexOf(admin), 1);
+  });
 
-    // The group resumes on the new coordinator. kafkajs keeps its consumer bound to the dead
-    // coordinator (it retries the connection instead of looking the coordinator up again: kafkajs
-    // issue #1630), so, as an application restarts such a consumer, a new member of the group takes
-    // over: it starts at the committed offsets (nothing before them comes again, nothing is
-    // skipped) and its commits land on the new coordinator.
-    await Promise.race([consumer.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
-    const resumed: typeof seen = [];
-    consumer = new Kafka({ clientId: 'failover-resumed', brokers: survivors.map((b) => `127.0.0.1:${b.process().kafkaPort}`), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } }).consumer({
-      groupId: GROUP,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 500,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await consumer.run({
-      autoCommitThreshold: 1,
-      eachMessage: async ({ partition, message }) => void resumed.push({ partition, offset: BigInt(message.offset), value: message.value!.toString(), afterKill: true }),
-    });
-    await send(30, 15);
-    await eventually(() => (resumed.filter((s) => Number(s.value.slice(1)) >= 30).length >= 15 ? true : undefined), 60_000, 'the 15 new records consumed after the failover');
-    for (const s of resumed) expect(s.offset).toBeGreaterThanOrEqual(before.get(s.partition) ?? 0n);
-    expect(resumed.filter((s) => Number(s.value.slice(1)) < 30)).toEqual([]);
-    await eventually(async () => (total(await committedBy(admin!)) === 45n ? true : undefined), 30_000, 'the group to commit all 45 records on the new coordinator');
-  }, 240_000);
+  for (let run = 1; run <= RUNS; run += 1) {
+    it(`kafkajs: every committed offset survives the coordinator's death and a restarted member resumes exactly at them (run ${run}/${RUNS})`, async () => {
+      const group = `fo-kafkajs-${run}`;
+      const topic = `fo-kafkajs-work-${run}`;
+      const everyone = live();
+      const admin = await connected(kafkaOn(everyone, `${group}-admin`).admin());
+      await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
+      const producer = await connected(kafkaOn(everyone, `${group}-producer`).producer());
+      await sendAll(producer, topic, 0, 30);
+      const first = spawnMember(process.execPath, [KAFKAJS_MEMBER, '--brokers', addresses(everyone).join(','), '--group', group, '--topic', topic], DEBUG_LOG === undefined ? {} : { RILL_DEBUG_LOG: DEBUG_LOG });
+      members.push(first);
+      const ends = await endOffsets(admin, topic);
+      await eventually(() => (reached(acked(first.events), ends) ? true : undefined), 45_000, 'the group to commit all 30 records').catch((err: Error) => {
+        throw new Error(`${err.message}\n${describeFailure(first)()}`);
+      });
+      const before = await committedOn(admin, group, topic);
+      expect(before).toEqual(ends);
+
+      const { victim } = await killCoordinator(group);
+      const survivors = live();
+      const check = await connected(kafkaOn(survivors, `${group}-check`).admin());
+      const after = await eventually(() => committedOn(check, group, topic).catch(() => undefined), 30_000, 'the committed offsets on the new coordinator');
+      expect(after).toEqual(before);
+
+      // The application restarts its member (kafkajs#1630): the new one starts at the committed offsets.
+      await first.kill();
+      const second = spawnMember(process.execPath, [KAFKAJS_MEMBER, '--brokers', addresses(survivors).join(','), '--group', group, '--topic', topic], DEBUG_LOG === undefined ? {} : { RILL_DEBUG_LOG: DEBUG_LOG });
+      members.push(second);
+      const producer2 = await connected(kafkaOn(survivors, `${group}-producer2`).producer());
+      await sendAll(producer2, topic, 30, 15);
+      const ends2 = await endOffsets(check, topic);
+      await eventually(() => (reached(acked(second.events), ends2) ? true : undefined), 60_000, 'the restarted member to commit every record on the new coordinator').catch((err: Error) => {
+        throw new Error(`${err.message}\n${describeFailure(second)()}`);
+      });
+      // Nothing before a committed offset came again; nothing was skipped.
+      expect(records(second.events).filter((r) => r.offset < (before.get(r.partition) ?? 0n))).toEqual([]);
+      expect(unread([...first.events, ...second.events], ends2)).toEqual([]);
+      expect(await committedOn(check, group, topic)).toEqual(ends2);
+      await finishRun(victim, false);
+    }, 240_000);
+
+    it(`librdkafka: the same consumer finds the new coordinator and goes on from the committed offsets, nothing skipped or read again from before them (run ${run}/${RUNS})`, async () => {
+      const group = `fo-librdkafka-${run}`;
+      const topic = `fo-librdkafka-work-${run}`;
+      const everyone = live();
+      const admin = await connected(kafkaOn(everyone, `${group}-admin`).admin());
+      await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
+      const producer = await connected(kafkaOn(everyone, `${group}-producer`).producer());
+      await sendAll(producer, topic, 0, 15);
+      // A steady load while the coordinator dies: the member keeps reading and committing.
+      let producing = true;
+      let sent = 15;
+      const load = (async () => {
+        while (producing) {
+          const from = sent;
+          await producer.send({ topic, acks: -1, messages: Array.from({ length: 3 }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}` })) }).then(
+            () => (sent += 3),
+            () => undefined,
+          );
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const member = spawnMember('/usr/bin/python3', [LIBRDKAFKA_MEMBER, addresses(everyone).join(','), group, topic]);
+      members.push(member);
+      try {
+        await eventually(() => (member.events.filter((e) => e.event === 'committed').length >= 20 ? true : undefined), 45_000, 'the member to commit 20 records').catch((err: Error) => {
+          throw new Error(`${err.message}\n${describeFailure(member)()}`);
+        });
+        const atKill = member.events.length;
+        const { victim } = await killCoordinator(group);
+        const ackedBefore = acked(member.events.slice(0, atKill));
+        const check = await connected(kafkaOn(live(), `${group}-check`).admin());
+        // Every commit the old coordinator acknowledged is on the new one (or a later one is).
+        const after = await eventually(() => committedOn(check, group, topic).catch(() => undefined), 30_000, 'the committed offsets on the new coordinator');
+        for (const [p, offset] of ackedBefore) expect(after.get(p) ?? -1n, `partition ${p}`).toBeGreaterThanOrEqual(offset);
+        // The same consumer commits on the new coordinator.
+        await eventually(() => (member.events.slice(atKill).filter((e) => e.event === 'committed').length >= 10 ? true : undefined), 60_000, 'the member to commit on the new coordinator').catch((err: Error) => {
+          throw new Error(`${err.message}\n${describeFailure(member)()}`);
+        });
+        producing = false;
+        await load;
+        const ends = await endOffsets(check, topic);
+        await eventually(() => (reached(acked(member.events), ends) ? true : undefined), 60_000, 'the member to commit every record').catch((err: Error) => {
+          throw new Error(`${err.message}\n${describeFailure(member)()}`);
+        });
+        expect(rewound(member.events), describeFailure(member)()).toEqual([]);
+        expect(unread(member.events, ends), describeFailure(member)()).toEqual([]);
+        expect(await committedOn(check, group, topic)).toEqual(ends);
+        await member.close();
+        await finishRun(victim, run === RUNS);
+      } finally {
+        producing = false;
+        await load;
+      }
+    }, 240_000);
+  }
 });
