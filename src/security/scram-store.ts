@@ -24,6 +24,20 @@ export const MAX_ITERATIONS = 16384;
 
 const KEY = 'security/scram-credentials';
 
+/** Kafka's ScramMechanism type codes (AlterUserScramCredentials, DescribeUserScramCredentials); 0 is UNKNOWN. */
+export const MECHANISM_TYPE = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 } as const satisfies Record<ScramMechanism, number>;
+
+export function mechanismOfType(type: number): ScramMechanism | undefined {
+  return SCRAM_MECHANISMS.find((m) => MECHANISM_TYPE[m] === type);
+}
+
+/** One credential to store (`credential` given) or remove (`credential` undefined). */
+export interface CredentialChange {
+  user: string;
+  mechanism: ScramMechanism;
+  credential: ScramCredential | undefined;
+}
+
 export interface ScramCredential {
   salt: Buffer;
   iterations: number;
@@ -120,6 +134,20 @@ export class ScramStore {
       const m = users.get(user) ?? new Map<ScramMechanism, ScramCredential>();
       m.set(mechanism, credential);
       users.set(user, m);
+    });
+  }
+
+  /** Applies every change in one write: all of them are stored, or (the write failed) none. */
+  async alter(changes: readonly CredentialChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await this.update((users) => {
+      for (const c of changes) {
+        const m = users.get(c.user) ?? new Map<ScramMechanism, ScramCredential>();
+        if (c.credential === undefined) m.delete(c.mechanism);
+        else m.set(c.mechanism, c.credential);
+        if (m.size === 0) users.delete(c.user);
+        else users.set(c.user, m);
+      }
     });
   }
 

@@ -6,6 +6,7 @@ import * as admin from './messages/admin-messages.js';
 import * as configs from './messages/config-messages.js';
 import * as core from './messages/core-messages.js';
 import * as groups from './messages/group-messages.js';
+import * as scram from './messages/scram-messages.js';
 import * as security from './messages/security-messages.js';
 import { inRange, type MessageSchema } from './schema.js';
 
@@ -51,6 +52,8 @@ export const API_KEY = {
   AlterConfigs: 33,
   IncrementalAlterConfigs: 44,
   DeleteGroups: 42,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   DescribeCluster: 60,
 } as const;
 
@@ -84,6 +87,8 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.AlterConfigs, 'AlterConfigs', 0, 2, configs.AlterConfigsRequest, configs.AlterConfigsResponse),
     api(API_KEY.IncrementalAlterConfigs, 'IncrementalAlterConfigs', 0, 1, configs.IncrementalAlterConfigsRequest, configs.IncrementalAlterConfigsResponse),
     api(API_KEY.DeleteGroups, 'DeleteGroups', 0, 2, groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
+    api(API_KEY.DescribeUserScramCredentials, 'DescribeUserScramCredentials', 0, 0, scram.DescribeUserScramCredentialsRequest, scram.DescribeUserScramCredentialsResponse),
+    api(API_KEY.AlterUserScramCredentials, 'AlterUserScramCredentials', 0, 0, scram.AlterUserScramCredentialsRequest, scram.AlterUserScramCredentialsResponse),
     api(API_KEY.DescribeCluster, 'DescribeCluster', 0, 1, admin.DescribeClusterRequest, admin.DescribeClusterResponse),
   ].map((s) => [s.key, s]),
 );
