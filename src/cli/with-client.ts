@@ -3,11 +3,13 @@
  * (repeatable, comma-separated; else RILL_SERVER; else 127.0.0.1:9093): calls go to the first
  * that answers and follow leaders and group coordinators by themselves. The CLI's client fails
  * fast when no broker can be reached (no waiting for a connection), so a command names the
- * addresses it tried at once. Errors propagate to main.ts, which prints them as one line
+ * addresses it tried at once. TLS and credentials: the subcommand's `--tls-ca`, `--user`,
+ * `--password` (or RILL_TLS_CA, RILL_USER, RILL_PASSWORD; client-options.ts). Errors propagate to main.ts, which prints them as one line
  * (cli-errors.ts words them); the client is closed either way.
  */
 import type { Command } from 'commander';
 import { RillClient } from '../client/index.js';
+import { clientSecurity, rememberedClientFlags, rillClientSecurity } from './client-options.js';
 import { DEFAULT_SERVER, parseServers } from './parse-options.js';
 
 export function serverAddresses(program: Command, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -18,7 +20,7 @@ export function serverAddresses(program: Command, env: NodeJS.ProcessEnv = proce
 }
 
 export async function withClient(program: Command, action: (client: RillClient) => Promise<void>): Promise<void> {
-  const client = new RillClient(serverAddresses(program), { waitForReady: false });
+  const client = new RillClient(serverAddresses(program), { waitForReady: false, ...rillClientSecurity(clientSecurity(rememberedClientFlags(program))) });
   try {
     await action(client);
   } finally {
