@@ -59,10 +59,30 @@ export function readCa(path: string): Buffer {
   }
 }
 
+/**
+ * grpc-js (1.14) sends the target host as the TLS server name even when it is an IP address, and
+ * Node then prints a DEP0123 deprecation warning on stderr — noise in a CLI whose stderr is one
+ * line per failure. The CLI (only) drops that one warning; every other warning still prints.
+ */
+function quietIpServernameWarning(): void {
+  if (quieted) return;
+  quieted = true;
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    if (warning.code === 'DEP0123') return;
+    for (const print of printers) print(warning);
+  });
+}
+let quieted = false;
+
 /** The RillClientOptions of these flags (the CA read from its file). */
 export function rillClientSecurity(security: ClientSecurity): Pick<RillClientOptions, 'tlsCa' | 'user' | 'password'> {
   const out: Pick<RillClientOptions, 'tlsCa' | 'user' | 'password'> = {};
-  if (security.tlsCa !== undefined) out.tlsCa = readCa(security.tlsCa);
+  if (security.tlsCa !== undefined) {
+    out.tlsCa = readCa(security.tlsCa);
+    quietIpServernameWarning();
+  }
   if (security.user !== undefined && security.password !== undefined) {
     out.user = security.user;
     out.password = security.password;

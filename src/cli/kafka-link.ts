@@ -6,7 +6,7 @@
  * one-line CliError (an unreachable listener, a failed authentication, a closed connection).
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Command } from 'commander';
 import { APIS, API_KEY } from '../kafka/protocol/api-registry.js';
@@ -60,7 +60,7 @@ export class KafkaLink {
       const socket =
         ca === undefined
           ? tcpConnect(port, host, () => resolve(new KafkaLink(socket, clientId)))
-          : tlsConnect({ host, port, ca, servername: host }, () => resolve(new KafkaLink(socket, clientId)));
+          : tlsConnect({ host, port, ca, ...(isIP(host) === 0 ? { servername: host } : {}) }, () => resolve(new KafkaLink(socket, clientId)));
       socket.once('error', onError);
     });
   }

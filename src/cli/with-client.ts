@@ -8,7 +8,10 @@
  * (cli-errors.ts words them); the client is closed either way.
  */
 import type { Command } from 'commander';
-import { RillClient } from '../client/index.js';
+import { RillClient, RillClientError } from '../client/index.js';
+import { connectionReason } from '../client/rill-client-error.js';
+import { CliError } from './cli-error.js';
+import { describeClientError } from './cli-errors.js';
 import { clientSecurity, rememberedClientFlags, rillClientSecurity } from './client-options.js';
 import { DEFAULT_SERVER, parseServers } from './parse-options.js';
 
@@ -19,10 +22,18 @@ export function serverAddresses(program: Command, env: NodeJS.ProcessEnv = proce
   return [DEFAULT_SERVER];
 }
 
+/** Failures that say why there was no connection; any other one may be a TLS port spoken to in plaintext. */
+const KNOWN_REASONS = new Set(['connection refused', 'unknown host', 'no route to host', 'connection timed out']);
+
 export async function withClient(program: Command, action: (client: RillClient) => Promise<void>): Promise<void> {
-  const client = new RillClient(serverAddresses(program), { waitForReady: false, ...rillClientSecurity(clientSecurity(rememberedClientFlags(program))) });
+  const security = rillClientSecurity(clientSecurity(rememberedClientFlags(program)));
+  const client = new RillClient(serverAddresses(program), { waitForReady: false, ...security });
   try {
     await action(client);
+  } catch (err) {
+    // A plaintext client at a TLS port sees only a failed connection: say what may be missing.
+    if (err instanceof RillClientError && err.unreachable && security.tlsCa === undefined && !KNOWN_REASONS.has(connectionReason(err))) throw new CliError(`${describeClientError(err)}; if the broker uses TLS, give --tls-ca (or RILL_TLS_CA)`, { cause: err });
+    throw err;
   } finally {
     client.close();
   }
