@@ -81,12 +81,18 @@ export class KafkaLink {
   }
 }
 
-/** SASL over SaslHandshake v1 + SaslAuthenticate: PLAIN, or a SCRAM exchange that also checks the server's signature. */
-async function authenticate(link: KafkaLink, mechanism: string, user: string, password: string): Promise<void> {
-  const hs = await link.request<{ errorCode: number; mechanisms: string[] }>(API_KEY.SaslHandshake, 1, { mechanism });
+/** Sends one request and resolves its decoded response body (KafkaLink.request, or a benchmark's client). */
+export type KafkaRequester = (apiKey: number, version: number, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/**
+ * SASL over SaslHandshake v1 + SaslAuthenticate v1: PLAIN, or a SCRAM exchange that also checks
+ * the server's signature. Throws a CliError naming the user when the broker refuses.
+ */
+export async function saslLogin(request: KafkaRequester, mechanism: string, user: string, password: string): Promise<void> {
+  const hs = (await request(API_KEY.SaslHandshake, 1, { mechanism })) as { errorCode: number; mechanisms: string[] };
   if (hs.errorCode !== 0) throw new CliError(`the broker does not offer SASL ${mechanism} (it offers ${hs.mechanisms.join(', ') || 'none'})`);
   const step = async (token: string | Buffer) => {
-    const r = await link.request<{ errorCode: number; errorMessage: string | null; authBytes: Buffer }>(API_KEY.SaslAuthenticate, 1, { authBytes: Buffer.from(token) });
+    const r = (await request(API_KEY.SaslAuthenticate, 1, { authBytes: Buffer.from(token) })) as { errorCode: number; errorMessage: string | null; authBytes: Buffer };
     if (r.errorCode !== 0) throw new CliError(`authentication as ${user} failed: ${r.errorMessage ?? r.errorCode}`);
     return r.authBytes.toString();
   };
@@ -117,7 +123,7 @@ export async function withKafka<T>(command: string, flags: KafkaLinkFlags, work:
   if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism)) throw usageError(`${command}: --sasl-mechanism ${flags.saslMechanism}: one of SCRAM-SHA-256, SCRAM-SHA-512, PLAIN`);
   const link = await KafkaLink.open(flags.bootstrapServer, security.tlsCa, `rill-${command}`);
   try {
-    if (security.user !== undefined && security.password !== undefined) await authenticate(link, mechanism, security.user, security.password);
+    if (security.user !== undefined && security.password !== undefined) await saslLogin((apiKey, version, body) => link.request(apiKey, version, body), mechanism, security.user, security.password);
     return await work(link);
   } finally {
     link.close();
