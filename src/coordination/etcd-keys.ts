@@ -9,6 +9,7 @@
  *   <root>cluster-id                    the cluster id (plain text, written once by the first broker)
  *   <root>requests/<id>                 ControllerRequest, under the requester's lease
  *   <root>replies/<id>                  ControllerReply, under the requester's lease
+ *   <root>security/<name>               a security document (SCRAM credentials, ACLs: JSON owned by src/security)
  * Topic names never hold '/', so the trailing '/' of a topic's partition prefix is unambiguous.
  */
 import { z } from 'zod';
@@ -31,6 +32,8 @@ export class EtcdKeys {
   request(id: string): string { return `${this.requests}${id}`; }
   get replies(): string { return `${this.root}replies/`; }
   reply(id: string): string { return `${this.replies}${id}`; }
+  get security(): string { return `${this.root}security/`; }
+  securityDoc(name: string): string { return `${this.security}${name}`; }
 }
 
 const nodeId = z.number().int().min(0);
