@@ -2,8 +2,10 @@
  * A minimal Kafka protocol client for the load generator: one TCP connection, requests
  * pipelined with correlation ids, responses matched as they arrive. It reuses Rill's own codec
  * (src/kafka/protocol) for encoding and decoding, so the broker is measured, not a client library.
+ * Optionally over TLS (the caller then authenticates with SASL through `request`).
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { APIS } from '../src/kafka/protocol/api-registry.js';
 import { FrameSplitter, decodeResponse, encodeRequest } from '../src/kafka/protocol/frames.js';
 
@@ -24,9 +26,10 @@ export class KafkaWireClient {
     });
   }
 
-  static connect(port: number): Promise<KafkaWireClient> {
+  /** A plaintext connection, or TLS trusting `tls.ca` (the SASL_SSL benchmark). */
+  static connect(port: number, tls?: { ca: Buffer }): Promise<KafkaWireClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new KafkaWireClient(socket)));
+      const socket = tls === undefined ? connect(port, '127.0.0.1', () => resolve(new KafkaWireClient(socket))) : tlsConnect({ host: '127.0.0.1', port, ca: tls.ca }, () => resolve(new KafkaWireClient(socket)));
       socket.once('error', reject);
     });
   }

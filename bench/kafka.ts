@@ -4,7 +4,9 @@
  * with flush "always", three producers, one consumer, and produce-to-consume latency at 10k
  * records/s. The load generator speaks the protocol with pre-built batches and many requests in
  * flight; kcat and kafkajs give real-client figures beside it. Baselines in the same run: a raw
- * file append of the same bytes and a loopback TCP copy of the same frames.
+ * file append of the same bytes and a loopback TCP copy of the same frames. The same broker also
+ * has a SASL_SSL listener (certificates made in a temp dir, SCRAM-SHA-256): one producer and one
+ * consumer run again over TLS, as a ratio of the plaintext figures (issue 16's goal: ≥ 0.7×).
  *   node dist/bench/kafka.js [--quick]
  */
 import { execFileSync } from 'node:child_process';
@@ -16,7 +18,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { encodeRecordBatch } from '../storage/index.js';
 import { API_KEY } from '../src/kafka/protocol/api-registry.js';
 import { encodeRequest } from '../src/kafka/protocol/frames.js';
+import { saslLogin } from '../src/cli/kafka-link.js';
 import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
+import { makePki } from '../test/helpers/test-certs.js';
 import { figure, isQuick, progress, report, timed, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 
@@ -32,9 +36,21 @@ async function produceFrame(topic: string, acks: number): Promise<{ frame: Buffe
   return { frame, records: RECORDS_PER_BATCH };
 }
 
+/** Opens one load-generator connection (plaintext, or TLS + SASL). */
+type Connector = () => Promise<KafkaWireClient>;
+
+/** A connection to the SASL_SSL listener, authenticated with SCRAM-SHA-256. */
+function saslSslConnector(port: number, ca: Buffer, user: string, password: string): Connector {
+  return async () => {
+    const client = await KafkaWireClient.connect(port, { ca });
+    await saslLogin((apiKey, version, body) => client.request(apiKey, version, body), 'SCRAM-SHA-256', user, password);
+    return client;
+  };
+}
+
 /** One pipelined producer connection for `ms`; returns records/s. */
-async function produceLoad(port: number, topic: string, acks: number, ms: number): Promise<number> {
-  const client = await KafkaWireClient.connect(port);
+async function produceLoad(port: number, topic: string, acks: number, ms: number, connector: Connector = () => KafkaWireClient.connect(port)): Promise<number> {
+  const client = await connector();
   const { frame, records } = await produceFrame(topic, acks);
   let acked = 0;
   const deadline = Date.now() + ms;
@@ -79,8 +95,8 @@ async function fileBaseline(frame: Buffer, ms: number): Promise<number> {
   return ops / seconds;
 }
 
-async function consumeLoad(port: number, topic: string, target: number): Promise<number> {
-  const client = await KafkaWireClient.connect(port);
+async function consumeLoad(port: number, topic: string, target: number, connector: Connector = () => KafkaWireClient.connect(port)): Promise<number> {
+  const client = await connector();
   let offset = 0n;
   let records = 0;
   const started = process.hrtime.bigint();
@@ -174,12 +190,18 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function main(): Promise<void> {
   const figures: Figure[] = [];
-  const broker = await spawnBroker();
+  const pki = makePki();
+  const users = join(pki.dir, 'users.json');
+  await writeFile(users, JSON.stringify({ bench: 'bench-secret' }));
+  const spawned = await spawnBroker({ args: ['--listeners', 'PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--sasl-users', users] });
+  const listeners = spawned.ready.listeners as unknown as Record<string, number>;
+  const broker = { ...spawned, kafkaPort: listeners.PLAINTEXT! };
+  const secure = saslSslConnector(listeners.SASL_SSL!, pki.read(pki.ca), 'bench', 'bench-secret');
   try {
     const admin = await KafkaWireClient.connect(broker.kafkaPort);
     const create = (name: string, flush: string) =>
       admin.request(API_KEY.CreateTopics, 4, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'flush', value: flush }] }], timeoutMs: 10000, validateOnly: false });
-    for (const t of ['never-1', 'never-3', 'latency', 'kcat', 'kafkajs']) await create(t, 'never');
+    for (const t of ['never-1', 'never-3', 'latency', 'kcat', 'kafkajs', 'tls-1']) await create(t, 'never');
     await create('always-1', 'always');
     const { frame } = await produceFrame('never-1', 1);
     progress('baselines: loopback TCP copy and raw file append of the same frames');
@@ -200,6 +222,12 @@ async function main(): Promise<void> {
     const consume = await consumeLoad(broker.kafkaPort, 'never-1', CONSUME_RECORDS);
     figures.push(figure('1 consumer (records/s vs loopback TCP)', consume, 'records/s', tcp));
     figures.push(figure('1 consumer vs Kreps 2014 (940,521 records/s)', consume, 'records/s', 940_521));
+    progress('SASL_SSL (TLS + SCRAM-SHA-256): one producer, acks=1, flush=never');
+    const tlsOne = await produceLoad(listeners.SASL_SSL!, 'tls-1', 1, STEP_MS, secure);
+    figures.push(figure('SASL_SSL 1 producer acks=1 flush=never (records/s vs plaintext, goal ≥ 0.7)', tlsOne, 'records/s', one));
+    progress(`SASL_SSL: one consumer reading ${CONSUME_RECORDS} records`);
+    const tlsConsume = await consumeLoad(listeners.SASL_SSL!, 'never-1', CONSUME_RECORDS, secure);
+    figures.push(figure('SASL_SSL 1 consumer (records/s vs plaintext, goal ≥ 0.7)', tlsConsume, 'records/s', consume));
     progress('end-to-end latency at 10k records/s');
     const lat = await latency(broker.kafkaPort, 'latency', isQuick ? 3 : 10);
     figures.push(figure('produce→consume latency p50 at 10k records/s (ms vs 2 ms goal)', percentile(lat, 0.5), 'ms', 2));
@@ -211,6 +239,7 @@ async function main(): Promise<void> {
   } finally {
     await broker.stop();
     await removeDataDir(broker.dataDir);
+    pki.remove();
   }
   await report('kafka', figures);
 }

@@ -132,8 +132,9 @@ export class Broker {
     });
     started.push({ what: 'registry', release: () => registry.close() });
     logger.info({ topics: registry.listTopics().length }, 'partitions recovered');
-    const sasl = await openSaslServices(config, meta, logger.child({ component: 'sasl' }));
-    const authorizer = await openAuthorizer(config, meta, logger.child({ component: 'authorizer' }));
+    // Cluster mode: users and ACLs are etcd documents (security.docs) shared by every broker.
+    const sasl = await openSaslServices(config, meta, logger.child({ component: 'sasl' }), security.docs);
+    const authorizer = await openAuthorizer(config, meta, logger.child({ component: 'authorizer' }), security.docs);
     // Cluster mode replaces the local id with the cluster-wide one from etcd once it joins.
     let clusterId = await storedIdOf(meta, 'cluster-id');
     const shutdown = new AbortController();

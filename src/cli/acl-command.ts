@@ -2,26 +2,17 @@
  * `rill acl add|list|remove`: Kafka ACLs, as `kafka-acls --bootstrap-server` manages them — over
  * the Kafka listener with CreateAcls / DescribeAcls / DeleteAcls, authenticated with SASL
  * (SCRAM-SHA-256 by default, or PLAIN) as `--user`/`--password` (RILL_USER, RILL_PASSWORD), over
- * TLS with `--tls-ca`. One connection per command, one request at a time; every failure is one
- * line (CliError).
+ * TLS with `--tls-ca` (RILL_TLS_CA), through kafka-link.ts. One connection per command, one
+ * request at a time; every failure is one line (CliError).
  */
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { connect as tcpConnect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { connect as tlsConnect } from 'node:tls';
 import type { Command } from 'commander';
 import { CLUSTER_NAME, OPERATION, PATTERN_TYPE, PERMISSION, RESOURCE_TYPE, describeBinding, operationCode, type AclBinding } from '../security/acl.js';
-import { APIS, API_KEY } from '../kafka/protocol/api-registry.js';
-import { decodeResponse, encodeRequest } from '../kafka/protocol/frames.js';
+import { API_KEY } from '../kafka/protocol/api-registry.js';
 import { CliError, usageError } from './cli-error.js';
 import { examples } from './help-text.js';
+import { addKafkaLinkOptions, withKafka as withLink, type KafkaLink, type KafkaLinkFlags } from './kafka-link.js';
 
-interface AclOptions {
-  bootstrapServer: string;
-  user?: string;
-  password?: string;
-  saslMechanism: string;
-  tlsCa?: string;
+interface AclOptions extends KafkaLinkFlags {
   topic?: string;
   group?: string;
   cluster?: boolean;
@@ -34,98 +25,7 @@ interface AclOptions {
   json?: boolean;
 }
 
-/** One Kafka connection: frames out, whole frames back, in order. */
-class KafkaLink {
-  private buffered = Buffer.alloc(0);
-  private waiting: Array<(frame: Buffer) => void> = [];
-  private failure: Error | undefined;
-  private nextId = 1;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (c: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, c]);
-      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-        const size = this.buffered.readInt32BE(0);
-        const frame = this.buffered.subarray(4, 4 + size);
-        this.buffered = this.buffered.subarray(4 + size);
-        this.waiting.shift()?.(frame);
-      }
-    });
-    socket.on('close', () => (this.failure ??= new CliError('the broker closed the connection')));
-  }
-
-  static open(address: string, tlsCa: string | undefined): Promise<KafkaLink> {
-    const at = address.lastIndexOf(':');
-    const host = at > 0 ? address.slice(0, at) : '127.0.0.1';
-    const port = Number(at > 0 ? address.slice(at + 1) : address);
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(new CliError(`cannot reach the Kafka listener at ${host}:${port}: ${err.message}`));
-      const socket =
-        tlsCa === undefined
-          ? tcpConnect(port, host, () => resolve(new KafkaLink(socket)))
-          : tlsConnect({ host, port, ca: readFileSync(tlsCa), servername: host }, () => resolve(new KafkaLink(socket)));
-      socket.once('error', onError);
-    });
-  }
-
-  async request<T>(apiKey: number, version: number, body: Record<string, unknown>): Promise<T> {
-    if (this.failure !== undefined) throw this.failure;
-    const id = this.nextId++;
-    const frame = new Promise<Buffer>((resolve, reject) => {
-      this.waiting.push(resolve);
-      this.socket.once('close', () => reject(this.failure ?? new CliError('the broker closed the connection')));
-    });
-    this.socket.write(encodeRequest(apiKey, version, id, 'rill-acl', body));
-    return decodeResponse(APIS.get(apiKey)!, version, await frame).body as T;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-async function authenticate(link: KafkaLink, mechanism: string, user: string, password: string): Promise<void> {
-  const hs = await link.request<{ errorCode: number; mechanisms: string[] }>(API_KEY.SaslHandshake, 1, { mechanism });
-  if (hs.errorCode !== 0) throw new CliError(`the broker does not offer SASL ${mechanism} (it offers ${hs.mechanisms.join(', ') || 'none'})`);
-  const step = async (token: string | Buffer) => {
-    const r = await link.request<{ errorCode: number; errorMessage: string | null; authBytes: Buffer }>(API_KEY.SaslAuthenticate, 1, { authBytes: Buffer.from(token) });
-    if (r.errorCode !== 0) throw new CliError(`authentication as ${user} failed: ${r.errorMessage ?? r.errorCode}`);
-    return r.authBytes.toString();
-  };
-  if (mechanism === 'PLAIN') {
-    await step(`\0${user}\0${password}`);
-    return;
-  }
-  const algo = mechanism === 'SCRAM-SHA-512' ? 'sha512' : 'sha256';
-  const name = user.replace(/=/g, '=3D').replace(/,/g, '=2C');
-  const first = `n=${name},r=${randomBytes(18).toString('base64')}`;
-  const serverFirst = await step(`n,,${first}`);
-  const attrs = new Map(serverFirst.split(',').map((p) => [p[0]!, p.slice(2)]));
-  const salted = pbkdf2Sync(password, Buffer.from(attrs.get('s') ?? '', 'base64'), Number(attrs.get('i')), algo === 'sha512' ? 64 : 32, algo);
-  const clientKey = createHmac(algo, salted).update('Client Key').digest();
-  const withoutProof = `c=biws,r=${attrs.get('r') ?? ''}`;
-  const authMessage = `${first},${serverFirst},${withoutProof}`;
-  const signature = createHmac(algo, createHash(algo).update(clientKey).digest()).update(authMessage).digest();
-  const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
-  const serverFinal = await step(`${withoutProof},p=${proof.toString('base64')}`);
-  const expected = createHmac(algo, createHmac(algo, salted).update('Server Key').digest()).update(authMessage).digest('base64');
-  if (serverFinal !== `v=${expected}`) throw new CliError('the broker did not prove it knows the credentials (SCRAM server signature mismatch)');
-}
-
-async function withKafka<T>(o: AclOptions, work: (link: KafkaLink) => Promise<T>): Promise<T> {
-  const link = await KafkaLink.open(o.bootstrapServer, o.tlsCa);
-  try {
-    const user = o.user ?? process.env.RILL_USER;
-    const password = o.password ?? process.env.RILL_PASSWORD;
-    if (user !== undefined) {
-      if (password === undefined) throw usageError('acl: --user needs --password (or RILL_PASSWORD)');
-      await authenticate(link, o.saslMechanism.toUpperCase(), user, password);
-    }
-    return await work(link);
-  } finally {
-    link.close();
-  }
-}
+const withKafka = <T>(o: AclOptions, work: (link: KafkaLink) => Promise<T>): Promise<T> => withLink('acl', o, work);
 
 /** The resource named by --topic, --group or --cluster (exactly one for add/remove). */
 function resourceOf(o: AclOptions, required: boolean): { type: number; name: string | null; pattern: number } {
@@ -161,12 +61,7 @@ function bindingsOf(o: AclOptions): AclBinding[] {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function common(cmd: Command): Command {
-  return cmd
-    .option('-b, --bootstrap-server <host:port>', 'the Kafka listener (default $RILL_KAFKA_SERVER or 127.0.0.1:9092)', process.env.RILL_KAFKA_SERVER ?? '127.0.0.1:9092')
-    .option('--user <name>', 'SASL user (or RILL_USER)')
-    .option('--password <password>', 'SASL password (or RILL_PASSWORD)')
-    .option('--sasl-mechanism <mechanism>', 'SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN', 'SCRAM-SHA-256')
-    .option('--tls-ca <file>', 'connect over TLS, trusting this CA')
+  return addKafkaLinkOptions(cmd)
     .option('--topic <name>', 'a topic (or prefix, with --resource-pattern-type prefixed)')
     .option('--group <name>', 'a consumer group')
     .option('--cluster', 'the cluster')

@@ -1,10 +1,13 @@
 /**
  * The `rill` command: `serve` runs a broker, `dump` reads segment files offline, every other
- * command is a gRPC client of a broker (`--server`, RILL_SERVER, default 127.0.0.1:9093).
+ * command is a gRPC client of a broker (`--server`, RILL_SERVER, default 127.0.0.1:9093; TLS and
+ * credentials from `--tls-ca`, `--user`, `--password`: client-options.ts), except `acl` and `user`,
+ * which speak Kafka to the Kafka listener.
  * Commands throw; main.ts turns any failure into one line on stderr and an exit code.
  */
 import { Command } from 'commander';
 import { registerAcl } from './acl-command.js';
+import { addClientSecurityOptions, rememberClientFlags } from './client-options.js';
 import { registerCluster } from './cluster-command.js';
 import { packageVersion } from '../package-version.js';
 import { registerConsume } from './consume-command.js';
@@ -14,6 +17,13 @@ import { examples } from './help-text.js';
 import { registerProduce } from './produce-command.js';
 import { registerServe } from './serve-command.js';
 import { registerTopic } from './topic-command.js';
+import { registerUser } from './user-command.js';
+
+const GRPC_CLIENT_COMMANDS = ['topic', 'produce', 'consume', 'group', 'cluster'] as const;
+
+function leaves(command: Command): Command[] {
+  return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
+}
 
 export function buildProgram(): Command {
   const program = new Command('rill')
@@ -46,5 +56,13 @@ export function buildProgram(): Command {
   registerCluster(program);
   registerDump(program);
   registerAcl(program);
+  registerUser(program);
+  // The gRPC client commands take --tls-ca, --user and --password (each subcommand, since
+  // `serve --tls-ca` is the broker's own); acl and user add them themselves.
+  for (const name of GRPC_CLIENT_COMMANDS) {
+    const command = program.commands.find((c) => c.name() === name);
+    if (command !== undefined) for (const leaf of leaves(command)) addClientSecurityOptions(leaf);
+  }
+  program.hook('preAction', (_program, action) => rememberClientFlags(program, action));
   return program;
 }

@@ -11,6 +11,7 @@
  *   <root>replies/<id>                  ControllerReply, under the requester's lease
  *   <root>offline-replicas/<id>         { replicas: [{ topic, partition }] }: the broker's replicas
  *                                       whose log failed (KIP-112), under the broker's lease
+ *   <root>security/<name>               a security document (SCRAM credentials, ACLs: JSON owned by src/security)
  * Topic names never hold '/', so the trailing '/' of a topic's partition prefix is unambiguous.
  */
 import { z } from 'zod';
@@ -35,6 +36,8 @@ export class EtcdKeys {
   reply(id: string): string { return `${this.replies}${id}`; }
   get offlineReplicas(): string { return `${this.root}offline-replicas/`; }
   offlineReplicasOf(id: number): string { return `${this.offlineReplicas}${id}`; }
+  get security(): string { return `${this.root}security/`; }
+  securityDoc(name: string): string { return `${this.security}${name}`; }
 }
 
 const nodeId = z.number().int().min(0);

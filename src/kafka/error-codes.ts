@@ -76,6 +76,9 @@ export const KAFKA_ERRORS = {
   FENCED_INSTANCE_ID: { code: 82, retriable: false, message: 'another member took this group instance id' },
   INVALID_RECORD: { code: 87, retriable: false, message: 'a record failed validation' },
   UNSTABLE_OFFSET_COMMIT: { code: 88, retriable: true, message: 'the partition has pending offset commits' },
+  RESOURCE_NOT_FOUND: { code: 91, retriable: false, message: 'the resource does not exist' },
+  DUPLICATE_RESOURCE: { code: 92, retriable: false, message: 'the same resource appears twice in the request' },
+  UNACCEPTABLE_CREDENTIAL: { code: 93, retriable: false, message: 'the credential does not meet the requirements' },
   UNKNOWN_TOPIC_ID: { code: 100, retriable: true, message: 'this broker has no topic with that id' },
   FETCH_SESSION_TOPIC_ID_ERROR: { code: 106, retriable: true, message: 'the fetch session was used both with and without topic ids' },
 } as const satisfies Record<string, WireError>;

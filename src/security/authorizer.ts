@@ -7,12 +7,14 @@
  *   an ALLOW does (Describe also by Read/Write/Delete/Alter; DescribeConfigs by AlterConfigs) → allowed
  *   otherwise                                    → denied
  *
- * Bindings live in the metadata store under one generic value (`security/acls`, JSON), single
- * node; in memory for decisions. Writes (create/delete) are serialised through one promise chain
- * and persisted (synced) before memory changes, so a decision never sees an ACL that a restart
- * would lose. Decisions are synchronous and may run at any time.
+ * Bindings live in one JSON document (`security/acls`) in a SecurityDoc — the metadata store on a
+ * single node, etcd in cluster mode (another broker's change replaces the memory copy as soon as
+ * it is seen) — and in memory for decisions. Writes (create/delete) are serialised through one
+ * promise chain and persisted (synced) before memory changes, so a decision never sees an ACL
+ * that a restart would lose; a write that lost a race with another broker is re-applied. Decisions are synchronous and may run at any time.
  */
 import type { MetaStore } from '../../storage/index.js';
+import { metaStoreDoc, type SecurityDoc } from './security-doc.js';
 import {
   CLUSTER_NAME,
   OPERATION,
@@ -56,16 +58,22 @@ export class Authorizer {
   private readonly superUsers: ReadonlySet<string>;
 
   private constructor(
-    private readonly meta: MetaStore,
+    private readonly doc: SecurityDoc,
     private readonly options: AuthorizerOptions,
   ) {
     this.superUsers = new Set(options.superUsers);
   }
 
-  static async open(meta: MetaStore, options: AuthorizerOptions): Promise<Authorizer> {
-    const a = new Authorizer(meta, options);
-    const raw = await meta.getValue(KEY);
-    if (raw !== undefined) a.acls = JSON.parse(raw.toString('utf8')) as AclBinding[];
+  /** The single-node authorizer: its ACLs in a key of the metadata store. */
+  static open(meta: MetaStore, options: AuthorizerOptions): Promise<Authorizer> {
+    return Authorizer.openDoc(metaStoreDoc(meta, KEY), options);
+  }
+
+  /** An authorizer on any SecurityDoc (cluster mode: an etcd key, so every broker applies the same ACLs). */
+  static async openDoc(doc: SecurityDoc, options: AuthorizerOptions): Promise<Authorizer> {
+    const a = new Authorizer(doc, options);
+    a.acls = parseAcls(await doc.read());
+    doc.onChange((value) => (a.acls = parseAcls(value)));
     return a;
   }
 
@@ -131,14 +139,24 @@ export class Authorizer {
 
   private update(change: (acls: AclBinding[]) => void): Promise<void> {
     const run = this.writes.then(async () => {
-      const next = [...this.acls];
-      change(next);
-      await this.meta.putValue(KEY, Buffer.from(JSON.stringify(next)));
-      this.acls = next;
+      for (;;) {
+        const next = [...this.acls];
+        change(next);
+        if (await this.doc.write(Buffer.from(JSON.stringify(next)))) {
+          this.acls = next;
+          return;
+        }
+        // Another broker wrote first (cluster mode): start again from its value.
+        this.acls = parseAcls(await this.doc.read());
+      }
     });
     this.writes = run.catch(() => undefined);
     return run;
   }
+}
+
+function parseAcls(raw: Buffer | undefined): AclBinding[] {
+  return raw === undefined ? [] : (JSON.parse(raw.toString('utf8')) as AclBinding[]);
 }
 
 /** `User:a;User:b` or `User:a,User:b` → the principals. */

@@ -1,8 +1,9 @@
 /**
  * The broker's security parts, built once from the config at start: the Kafka listeners, the TLS
  * material (shared by every TLS listener and watched for changes), and the start-up warning for
- * listeners reachable beyond loopback without authentication. Owned by the Broker, which closes
- * it at stop; `reloadTls` is what SIGHUP calls.
+ * listeners reachable beyond loopback without authentication; in cluster mode the etcd client of
+ * the users and ACLs documents. Owned by the Broker, which closes it at stop; `reloadTls` is what
+ * SIGHUP calls.
  */
 import { readFile } from 'node:fs/promises';
 import type { MetaStore } from '../../storage/index.js';
@@ -13,10 +14,13 @@ import { Authorizer, parseSuperUsers } from './authorizer.js';
 import { SASL_MECHANISMS, type SaslServices } from './sasl-session.js';
 import { ScramStore } from './scram-store.js';
 import { TlsMaterial } from './tls-material.js';
+import { EtcdSecurityDocs } from './etcd-security-doc.js';
 
 export interface BrokerSecurity {
   listeners: ListenerSpec[];
   tls: TlsMaterial | undefined;
+  /** Cluster mode (--etcd): the users and ACLs are etcd documents shared by every broker. */
+  docs: EtcdSecurityDocs | undefined;
   reloadTls(): boolean;
   close(): void;
 }
@@ -31,11 +35,17 @@ export function createBrokerSecurity(config: BrokerConfig, logger: Logger): Brok
       : undefined;
   if (tls === undefined && config.tlsCa !== undefined) throw new Error('--tls-ca needs --tls-cert and --tls-key');
   tls?.watchFiles();
+  const endpoints = (config.etcd ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const docs = endpoints.length === 0 ? undefined : new EtcdSecurityDocs(endpoints, logger.child({ component: 'security-docs' }));
   return {
     listeners,
     tls,
+    docs,
     reloadTls: () => tls?.reload() ?? false,
-    close: () => tls?.close(),
+    close: () => {
+      tls?.close();
+      void docs?.close().catch((err: unknown) => logger.warn({ err }, 'closing the etcd client of the security documents failed'));
+    },
   };
 }
 
@@ -68,8 +78,8 @@ export function saslMechanismsOf(config: BrokerConfig): string[] {
  * Kafka listeners; the users of `--sasl-users` are (re)salted and stored first, so the file may
  * be removed afterwards.
  */
-export async function openSaslServices(config: BrokerConfig, meta: MetaStore, logger: Logger): Promise<SaslServices> {
-  const store = await ScramStore.open(meta);
+export async function openSaslServices(config: BrokerConfig, meta: MetaStore, logger: Logger, docs?: EtcdSecurityDocs): Promise<SaslServices> {
+  const store = docs === undefined ? await ScramStore.open(meta) : await ScramStore.openDoc(docs.doc('scram-credentials'));
   if (config.saslUsers !== undefined) {
     let doc: unknown;
     try {
@@ -88,11 +98,12 @@ export async function openSaslServices(config: BrokerConfig, meta: MetaStore, lo
 }
 
 /** The ACL authorizer when `--authorizer on`; undefined otherwise (everything allowed, as Kafka without an authorizer). */
-export async function openAuthorizer(config: BrokerConfig, meta: MetaStore, logger: Logger): Promise<Authorizer | undefined> {
+export async function openAuthorizer(config: BrokerConfig, meta: MetaStore, logger: Logger, docs?: EtcdSecurityDocs): Promise<Authorizer | undefined> {
   if (!config.authorizer) return undefined;
   const superUsers = parseSuperUsers(config.superUsers);
   for (const s of superUsers) if (!/^User:.+$/.test(s)) throw new Error(`--super-users: "${s}" is not User:<name>`);
-  const authorizer = await Authorizer.open(meta, { superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound });
+  const options = { superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound };
+  const authorizer = docs === undefined ? await Authorizer.open(meta, options) : await Authorizer.openDoc(docs.doc('acls'), options);
   logger.info({ superUsers, allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound, acls: authorizer.list().length }, 'ACL authorizer on');
   return authorizer;
 }

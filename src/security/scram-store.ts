@@ -1,16 +1,19 @@
 /**
  * ScramStore: the users and their salted SCRAM credentials (RFC 5802: salt, iterations,
- * StoredKey, ServerKey per mechanism — never the password), kept in the metadata store under
- * one generic value (`security/scram-credentials`, JSON) and in memory. PLAIN and gRPC Basic
+ * StoredKey, ServerKey per mechanism — never the password), kept as one JSON document
+ * (`security/scram-credentials`) in a SecurityDoc — the metadata store on a single node, etcd in
+ * cluster mode (other brokers' changes replace the memory copy as they are seen) — and in memory. PLAIN and gRPC Basic
  * check a password against the same credentials (PBKDF2 with the stored salt, constant-time
  * compare), so one store serves every mechanism.
  *
  * Concurrency: reads are synchronous from memory; writes are serialised through one promise
- * chain and reach RocksDB (synced) before they resolve and before memory changes.
+ * chain and reach the document (RocksDB synced, or etcd) before they resolve and before memory
+ * changes; a write that lost a race with another broker is re-applied to that broker's value.
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { MetaStore } from '../../storage/index.js';
+import { metaStoreDoc, type SecurityDoc } from './security-doc.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -23,6 +26,20 @@ export const MIN_ITERATIONS = 4096;
 export const MAX_ITERATIONS = 16384;
 
 const KEY = 'security/scram-credentials';
+
+/** Kafka's ScramMechanism type codes (AlterUserScramCredentials, DescribeUserScramCredentials); 0 is UNKNOWN. */
+export const MECHANISM_TYPE = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 } as const satisfies Record<ScramMechanism, number>;
+
+export function mechanismOfType(type: number): ScramMechanism | undefined {
+  return SCRAM_MECHANISMS.find((m) => MECHANISM_TYPE[m] === type);
+}
+
+/** One credential to store (`credential` given) or remove (`credential` undefined). */
+export interface CredentialChange {
+  user: string;
+  mechanism: ScramMechanism;
+  credential: ScramCredential | undefined;
+}
 
 export interface ScramCredential {
   salt: Buffer;
@@ -63,22 +80,18 @@ export class ScramStore {
   /** Keys for the decoy credentials of unknown users (same cost, no user enumeration). */
   private readonly decoySecret = randomBytes(32);
 
-  private constructor(private readonly meta: MetaStore) {}
+  private constructor(private readonly doc: SecurityDoc) {}
 
-  static async open(meta: MetaStore): Promise<ScramStore> {
-    const store = new ScramStore(meta);
-    const raw = await meta.getValue(KEY);
-    if (raw !== undefined) {
-      const doc = JSON.parse(raw.toString('utf8')) as StoredJson;
-      for (const [user, mechs] of Object.entries(doc.users)) {
-        const m = new Map<ScramMechanism, ScramCredential>();
-        for (const mech of SCRAM_MECHANISMS) {
-          const c = mechs[mech];
-          if (c !== undefined) m.set(mech, { salt: Buffer.from(c.salt, 'base64'), iterations: c.iterations, storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64') });
-        }
-        store.users.set(user, m);
-      }
-    }
+  /** The single-node store: a key of the metadata store. */
+  static open(meta: MetaStore): Promise<ScramStore> {
+    return ScramStore.openDoc(metaStoreDoc(meta, KEY));
+  }
+
+  /** A store on any SecurityDoc (cluster mode: an etcd key, so every broker sees the same users). */
+  static async openDoc(doc: SecurityDoc): Promise<ScramStore> {
+    const store = new ScramStore(doc);
+    store.users = parseUsers(await doc.read());
+    doc.onChange((value) => (store.users = parseUsers(value)));
     return store;
   }
 
@@ -123,6 +136,20 @@ export class ScramStore {
     });
   }
 
+  /** Applies every change in one write: all of them are stored, or (the write failed) none. */
+  async alter(changes: readonly CredentialChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await this.update((users) => {
+      for (const c of changes) {
+        const m = users.get(c.user) ?? new Map<ScramMechanism, ScramCredential>();
+        if (c.credential === undefined) m.delete(c.mechanism);
+        else m.set(c.mechanism, c.credential);
+        if (m.size === 0) users.delete(c.user);
+        else users.set(c.user, m);
+      }
+    });
+  }
+
   /** Removes one mechanism's credential, or every credential of the user; false when there was none. */
   async remove(user: string, mechanism?: ScramMechanism): Promise<boolean> {
     let removed = false;
@@ -154,14 +181,35 @@ export class ScramStore {
 
   private update(change: (users: Map<string, Map<ScramMechanism, ScramCredential>>) => void): Promise<void> {
     const run = this.writes.then(async () => {
-      const next = new Map([...this.users].map(([u, m]) => [u, new Map(m)]));
-      change(next);
-      await this.meta.putValue(KEY, Buffer.from(JSON.stringify(toJson(next))));
-      this.users = next;
+      for (;;) {
+        const next = new Map([...this.users].map(([u, m]) => [u, new Map(m)]));
+        change(next);
+        if (await this.doc.write(Buffer.from(JSON.stringify(toJson(next))))) {
+          this.users = next;
+          return;
+        }
+        // Another broker wrote first (cluster mode): start again from its value.
+        this.users = parseUsers(await this.doc.read());
+      }
     });
     this.writes = run.catch(() => undefined);
     return run;
   }
+}
+
+function parseUsers(raw: Buffer | undefined): Map<string, Map<ScramMechanism, ScramCredential>> {
+  const users = new Map<string, Map<ScramMechanism, ScramCredential>>();
+  if (raw === undefined) return users;
+  const doc = JSON.parse(raw.toString('utf8')) as StoredJson;
+  for (const [user, mechs] of Object.entries(doc.users)) {
+    const m = new Map<ScramMechanism, ScramCredential>();
+    for (const mech of SCRAM_MECHANISMS) {
+      const c = mechs[mech];
+      if (c !== undefined) m.set(mech, { salt: Buffer.from(c.salt, 'base64'), iterations: c.iterations, storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64') });
+    }
+    users.set(user, m);
+  }
+  return users;
 }
 
 function toJson(users: Map<string, Map<ScramMechanism, ScramCredential>>): StoredJson {

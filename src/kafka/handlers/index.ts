@@ -5,6 +5,7 @@
 import type { KafkaHandler } from '../handler.js';
 import { alterClientQuotasHandler } from './alter-client-quotas.js';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createAclsHandler } from './create-acls.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -15,6 +16,7 @@ import { deleteGroupsHandler } from './delete-groups.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { describeGroupsHandler } from './describe-groups.js';
 import { fetchHandler } from './fetch.js';
@@ -65,6 +67,8 @@ const others: KafkaHandler[] = [
   deleteAclsHandler,
   describeClientQuotasHandler,
   alterClientQuotasHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 const advertised = () => HANDLERS_LIST.map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((x, y) => x.apiKey - y.apiKey);

@@ -7,6 +7,7 @@ import * as configs from './messages/config-messages.js';
 import * as core from './messages/core-messages.js';
 import * as groups from './messages/group-messages.js';
 import * as quotas from './messages/quota-messages.js';
+import * as scram from './messages/scram-messages.js';
 import * as security from './messages/security-messages.js';
 import { inRange, type MessageSchema } from './schema.js';
 
@@ -54,6 +55,8 @@ export const API_KEY = {
   DeleteGroups: 42,
   DescribeClientQuotas: 48,
   AlterClientQuotas: 49,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   DescribeCluster: 60,
 } as const;
 
@@ -89,6 +92,8 @@ export const APIS: ReadonlyMap<number, ApiSpec> = new Map(
     api(API_KEY.DeleteGroups, 'DeleteGroups', 0, 2, groups.DeleteGroupsRequest, groups.DeleteGroupsResponse),
     api(API_KEY.DescribeClientQuotas, 'DescribeClientQuotas', 0, 1, quotas.DescribeClientQuotasRequest, quotas.DescribeClientQuotasResponse),
     api(API_KEY.AlterClientQuotas, 'AlterClientQuotas', 0, 1, quotas.AlterClientQuotasRequest, quotas.AlterClientQuotasResponse),
+    api(API_KEY.DescribeUserScramCredentials, 'DescribeUserScramCredentials', 0, 0, scram.DescribeUserScramCredentialsRequest, scram.DescribeUserScramCredentialsResponse),
+    api(API_KEY.AlterUserScramCredentials, 'AlterUserScramCredentials', 0, 0, scram.AlterUserScramCredentialsRequest, scram.AlterUserScramCredentialsResponse),
     api(API_KEY.DescribeCluster, 'DescribeCluster', 0, 1, admin.DescribeClusterRequest, admin.DescribeClusterResponse),
   ].map((s) => [s.key, s]),
 );
