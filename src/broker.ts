@@ -25,7 +25,7 @@ import { GrpcServer } from './grpc/grpc-server.js';
 import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
-import { openQuotas } from './quotas/index.js';
+import { CLIENT_QUOTAS_DOC, openQuotas } from './quotas/index.js';
 import type { Logger } from './log.js';
 import { HighWatermarkCheckpoint, ReplicaManager, replicaService, replicaServiceHandlers, type InterBrokerLink } from './replication/index.js';
 import * as grpcJs from '@grpc/grpc-js';
@@ -188,7 +188,8 @@ export class Broker {
       connections: (): Record<string, number> => ({ kafka: kafka.connectionCount }),
       processMetrics: options.processMetrics ?? true,
     });
-    const quotas = await openQuotas(config, meta, metrics.registry);
+    // Cluster mode: client quotas are one etcd document too, so AlterClientQuotas on any broker holds on all.
+    const quotas = await openQuotas(config, security.docs?.doc(CLIENT_QUOTAS_DOC) ?? meta, metrics.registry);
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions, tls: security.tls });
     const grpcAuth = grpcAuthInterceptor({ store: sasl.store, authorizer, tokens: await readGrpcTokens(config), tls: security.tls, logger: logger.child({ component: 'grpc-auth' }) });
     const grpc = new GrpcServer(

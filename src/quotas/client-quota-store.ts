@@ -1,16 +1,22 @@
 /**
  * ClientQuotaStore: the configured client quotas (AlterClientQuotas / DescribeClientQuotas, KIP-546),
- * one map entity → { key: value }. Persisted in the metadata store under one generic value
- * (`quotas/client-quotas`, JSON), single node; in a cluster they belong in etcd like the other
- * cluster-wide metadata (not done yet). Decisions read memory synchronously; alterations are
- * serialised through one promise chain and written (synced by the MetaStore) before memory
- * changes, so no throttle ever applies a quota a restart would lose. Every alteration applies at
- * once to connected clients (the quota manager reads the store on each request).
+ * one map entity → { key: value }, one JSON document: on a single node a metadata-store value
+ * (`quotas/client-quotas`), in a cluster an etcd key every broker watches (`<root>security/
+ * client-quotas`, like the users and ACLs), so a quota altered through any broker holds on all.
+ * Decisions read memory synchronously; alterations are serialised through one promise chain and
+ * written before memory changes, so no throttle ever applies a quota a restart would lose; a write
+ * that lost a compare-and-swap to another broker re-reads the document and applies its change
+ * again. Every alteration applies at once to connected clients (the quota manager reads the store
+ * on each request); another broker's change replaces memory when its watch reports it.
  */
 import type { MetaStore } from '../../storage/index.js';
+import { metaStoreDoc, type SecurityDoc } from '../security/security-doc.js';
 import { entityComponents, entityKey, ENTITY_TYPE, type EntityType, type QuotaEntity, type QuotaKey } from './quota-entity.js';
 
 const KEY = 'quotas/client-quotas';
+/** The etcd document's name in cluster mode. */
+export const CLIENT_QUOTAS_DOC = 'client-quotas';
+const CAS_ATTEMPTS = 10;
 
 interface StoredEntry {
   entity: QuotaEntity;
@@ -38,17 +44,25 @@ export class ClientQuotaStore {
   private keysInUse = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly meta: Pick<MetaStore, 'getValue' | 'putValue'> | undefined) {}
+  private constructor(private readonly doc: SecurityDoc | undefined) {}
 
-  /** The stored quotas (an empty store without `meta`: memory only, for unit tests). */
-  static async open(meta?: Pick<MetaStore, 'getValue' | 'putValue'>): Promise<ClientQuotaStore> {
-    const store = new ClientQuotaStore(meta);
-    const raw = await meta?.getValue(KEY);
-    if (raw !== undefined) {
-      for (const e of JSON.parse(raw.toString('utf8')) as StoredEntry[]) store.entries.set(entityKey(e.entity), e);
-    }
-    store.keysInUse = keysOf(store.entries);
+  /**
+   * The stored quotas: `source` is the shared document (cluster mode), or a metadata store whose
+   * `quotas/client-quotas` value holds them; none: memory only, for unit tests.
+   */
+  static async open(source?: SecurityDoc | Pick<MetaStore, 'getValue' | 'putValue'>): Promise<ClientQuotaStore> {
+    const doc = source === undefined ? undefined : 'read' in source ? source : metaStoreDoc(source as MetaStore, KEY);
+    const store = new ClientQuotaStore(doc);
+    store.replace(await doc?.read());
+    doc?.onChange((value) => store.replace(value));
     return store;
+  }
+
+  private replace(raw: Buffer | undefined): void {
+    const entries = new Map<string, StoredEntry>();
+    if (raw !== undefined) for (const e of JSON.parse(raw.toString('utf8')) as StoredEntry[]) entries.set(entityKey(e.entity), e);
+    this.entries = entries;
+    this.keysInUse = keysOf(entries);
   }
 
   /** One entity's value of `key`. */
@@ -64,20 +78,17 @@ export class ClientQuotaStore {
   /** Applies one entity's ops (already validated): set or remove each key; an entity left without keys is dropped. */
   alter(changes: ReadonlyArray<{ entity: QuotaEntity; ops: readonly QuotaOp[] }>): Promise<void> {
     const run = this.chain.then(async () => {
-      const next = new Map([...this.entries].map(([k, e]) => [k, { entity: e.entity, values: { ...e.values } }]));
-      for (const { entity, ops } of changes) {
-        const key = entityKey(entity);
-        const entry = next.get(key) ?? { entity, values: {} };
-        for (const op of ops) {
-          if (op.remove) delete entry.values[op.key];
-          else entry.values[op.key] = op.value;
+      for (let attempt = 1; ; attempt += 1) {
+        const next = applied(this.entries, changes);
+        if (this.doc === undefined || (await this.doc.write(Buffer.from(JSON.stringify([...next.values()]))))) {
+          this.entries = next;
+          this.keysInUse = keysOf(next);
+          return;
         }
-        if (Object.keys(entry.values).length === 0) next.delete(key);
-        else next.set(key, entry);
+        // Another broker changed the quotas first: take its document and apply ours on top.
+        if (attempt >= CAS_ATTEMPTS) throw new Error(`client quotas kept changing under ${CAS_ATTEMPTS} attempts to alter them`);
+        this.replace(await this.doc.read());
       }
-      await this.meta?.putValue(KEY, Buffer.from(JSON.stringify([...next.values()])));
-      this.entries = next;
-      this.keysInUse = keysOf(next);
     });
     this.chain = run.catch(() => undefined);
     return run;
@@ -92,6 +103,21 @@ export class ClientQuotaStore {
     }
     return out;
   }
+}
+
+function applied(entries: ReadonlyMap<string, StoredEntry>, changes: ReadonlyArray<{ entity: QuotaEntity; ops: readonly QuotaOp[] }>): Map<string, StoredEntry> {
+  const next = new Map([...entries].map(([k, e]) => [k, { entity: e.entity, values: { ...e.values } }]));
+  for (const { entity, ops } of changes) {
+    const key = entityKey(entity);
+    const entry = next.get(key) ?? { entity, values: {} };
+    for (const op of ops) {
+      if (op.remove) delete entry.values[op.key];
+      else entry.values[op.key] = op.value;
+    }
+    if (Object.keys(entry.values).length === 0) next.delete(key);
+    else next.set(key, entry);
+  }
+  return next;
 }
 
 function keysOf(entries: ReadonlyMap<string, StoredEntry>): Set<string> {

@@ -11,9 +11,10 @@ import { ClientQuotaStore } from './client-quota-store.js';
 import { ConnectionQuotas, parseConnectionOverrides } from './connection-quotas.js';
 import { QuotaMetrics } from './quota-metrics.js';
 import { RequestQuotas } from './request-quotas.js';
+import type { SecurityDoc } from '../security/security-doc.js';
 
 export { ClientQuotaManager } from './client-quota-manager.js';
-export { ClientQuotaStore, checkFilter, MATCH_TYPE, type QuotaFilterComponent, type QuotaOp } from './client-quota-store.js';
+export { ClientQuotaStore, CLIENT_QUOTAS_DOC, checkFilter, MATCH_TYPE, type QuotaFilterComponent, type QuotaOp } from './client-quota-store.js';
 export { ConnectionQuotas, type AcceptVerdict } from './connection-quotas.js';
 export { checkQuotaValue, parseEntity, type EntityComponent, type QuotaEntity } from './quota-entity.js';
 export { RequestQuotas, type QuotaTicket } from './request-quotas.js';
@@ -36,8 +37,9 @@ export interface Quotas {
   requests: RequestQuotas;
 }
 
-export async function openQuotas(config: QuotaConfig, meta: Pick<MetaStore, 'getValue' | 'putValue'>, registry?: Registry): Promise<Quotas> {
-  const store = await ClientQuotaStore.open(meta);
+/** `source`: the cluster's shared quota document (etcd), or the broker's metadata store (single node). */
+export async function openQuotas(config: QuotaConfig, source: SecurityDoc | Pick<MetaStore, 'getValue' | 'putValue'>, registry?: Registry): Promise<Quotas> {
+  const store = await ClientQuotaStore.open(source);
   const metrics = new QuotaMetrics(registry);
   const windows = { windowNum: config.quotaWindowNum, windowSizeMs: config.quotaWindowSizeSeconds * 1000 };
   const manager = new ClientQuotaManager(
