@@ -131,7 +131,7 @@ describe('SASL', () => {
   }, 60_000);
 
   it('refuses a SCRAM client-final whose nonce is not the exchange\'s (CVE-2024-56128), even with the right password', async () => {
-    for (const tamper of [(n: string) => `${n.slice(0, -1)}X`, (n: string) => `evil${n}`, (n: string) => n.slice(0, 24)]) {
+    for (const tamper of [(n: string) => `${n.slice(0, -1)}${n.endsWith('X') ? 'Y' : 'X'}`, (n: string) => `evil${n}`, (n: string) => n.slice(0, 24)]) {
       const c = new RawClient(saslPlain);
       expect((await scram(c, 'SCRAM-SHA-256', 'alice', 'alice-secret', tamper)).errorCode).toBe(SASL_FAILED);
       await c.waitClosed();
