@@ -269,6 +269,8 @@ describe('broker-wide quota settings', () => {
     expect(await metricSum(broker, 'rill_connections_refused_total', 'reason="max-connections-per-ip"')).toBe(1);
     expect(broker.output()).toMatch(/kafka connection refused by a connection quota/);
     for (const c of [...clients, next]) c.close();
+    // Leave every slot free for the next test (the broker counts a connection until it sees it close).
+    await eventually(async () => ((await metricSum(broker, 'rill_connections', 'listener="kafka"')) === 0 ? true : undefined), 10_000, 'the broker to see every close');
   }, 30_000);
 
   it('applies --quota-producer-byte-rate to every client id', async () => {
