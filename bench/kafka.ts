@@ -23,6 +23,7 @@ import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
 import { makePki } from '../test/helpers/test-certs.js';
 import { figure, isQuick, progress, report, timed, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
+import { kafkaLatency } from './kafka-latency.js';
 
 const RECORDS_PER_BATCH = 160;
 const IN_FLIGHT = 128;
@@ -123,44 +124,6 @@ async function consumeLoad(port: number, topic: string, target: number, connecto
   return records / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function latency(port: number, topic: string, seconds: number): Promise<number[]> {
-  const producer = await KafkaWireClient.connect(port);
-  const consumer = await KafkaWireClient.connect(port);
-  const latencies: number[] = [];
-  let stop = false;
-  let offset = 0n;
-  const reading = (async () => {
-    while (!stop) {
-      const body = await consumer.request(API_KEY.Fetch, 11, {
-        replicaId: -1, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
-      });
-      const now = Number(process.hrtime.bigint() / 1000n);
-      const buf = (body.responses as Array<{ partitions: Array<{ records: Buffer | null }> }>)[0]!.partitions[0]!.records;
-      if (buf === null) continue;
-      for (let p = 0; p + 61 <= buf.length; p += buf.readInt32BE(p + 8) + 12) {
-        const sentUs = Number(buf.readBigInt64BE(p + 27));
-        const count = buf.readInt32BE(p + 57);
-        for (let i = 0; i < count; i += 1) latencies.push((now - sentUs) / 1000);
-        offset = buf.readBigInt64BE(p) + BigInt(count);
-      }
-    }
-  })();
-  const value = Buffer.alloc(100, 0x64);
-  for (let tick = 0; tick < seconds * 1000; tick += 1) {
-    const sentUs = process.hrtime.bigint() / 1000n;
-    const batch = await encodeRecordBatch(Array.from({ length: 10 }, () => ({ key: null, value, timestampMs: sentUs })));
-    void producer.request(API_KEY.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  stop = true;
-  await reading;
-  producer.close();
-  consumer.close();
-  return latencies.sort((x, y) => x - y);
-}
-
 async function kcatRate(port: number, topic: string, lines: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'rill-kcat-'));
   const file = join(dir, 'in.txt');
@@ -229,7 +192,7 @@ async function main(): Promise<void> {
     const tlsConsume = await consumeLoad(listeners.SASL_SSL!, 'never-1', CONSUME_RECORDS, secure);
     figures.push(figure('SASL_SSL 1 consumer (records/s vs plaintext, goal ≥ 0.7)', tlsConsume, 'records/s', consume));
     progress('end-to-end latency at 10k records/s');
-    const lat = await latency(broker.kafkaPort, 'latency', isQuick ? 3 : 10);
+    const lat = await kafkaLatency(broker.kafkaPort, 'latency', isQuick ? 3 : 10);
     figures.push(figure('produce→consume latency p50 at 10k records/s (ms vs 2 ms goal)', percentile(lat, 0.5), 'ms', 2));
     figures.push(figure('produce→consume latency p99 at 10k records/s (ms vs 2 ms goal)', percentile(lat, 0.99), 'ms', 2));
     progress('real clients: kcat and kafkajs producers');

@@ -18,6 +18,7 @@ import { TestClient } from '../test/helpers/grpc-client.js';
 import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 import type { ProbeReport } from './loop-probe.js';
+import { kafkaLatency } from './kafka-latency.js';
 
 const SECONDS = isQuick ? 3 : 10;
 const RECORDS_PER_TICK = 10;
@@ -38,45 +39,6 @@ async function probe(broker: BrokerProcess): Promise<ProbeReport> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return JSON.parse(readFileSync(probeFile, 'utf8')) as ProbeReport;
-}
-
-/** Kafka: 10 records per millisecond tick at acks=1, one long-polling consumer; latencies in ms. */
-async function kafkaLatency(port: number, topic: string): Promise<number[]> {
-  const producer = await KafkaWireClient.connect(port);
-  const consumer = await KafkaWireClient.connect(port);
-  const latencies: number[] = [];
-  let stop = false;
-  let offset = 0n;
-  const reading = (async () => {
-    while (!stop) {
-      const body = await consumer.request(API_KEY.Fetch, 11, {
-        replicaId: -1, maxWaitMs: 200, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '',
-      });
-      const now = nowUs();
-      const buf = (body.responses as Array<{ partitions: Array<{ records: Buffer | null }> }>)[0]!.partitions[0]!.records;
-      if (buf === null) continue;
-      for (let p = 0; p + 61 <= buf.length; p += buf.readInt32BE(p + 8) + 12) {
-        const sentUs = Number(buf.readBigInt64BE(p + 27)); // the batch's base timestamp carries the send time in µs
-        const count = buf.readInt32BE(p + 57);
-        for (let i = 0; i < count; i += 1) latencies.push((now - sentUs) / 1000);
-        offset = buf.readBigInt64BE(p) + BigInt(count);
-      }
-    }
-  })();
-  const value = Buffer.alloc(100, 0x64);
-  for (let tick = 0; tick < SECONDS * 1000; tick += 1) {
-    const sentUs = BigInt(nowUs());
-    const batch = await encodeRecordBatch(Array.from({ length: RECORDS_PER_TICK }, () => ({ key: null, value, timestampMs: sentUs })));
-    void producer.request(API_KEY.Produce, 7, { transactionalId: null, acks: 1, timeoutMs: 30000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  stop = true;
-  await reading;
-  producer.close();
-  consumer.close();
-  return latencies.sort((x, y) => x - y);
 }
 
 /** gRPC: ProduceStream of 10 records per tick, one Subscribe from LATEST; latencies in ms. */
@@ -130,8 +92,8 @@ async function main(): Promise<void> {
     for (const [name, flush] of [['k-never', 'never'], ['k-always', 'always'], ['g-never', 'never'], ['g-always', 'always']] as const) await admin.createTopic(name, 1, { flush });
     admin.close();
     const phases = [
-      { phase: 'Kafka flush=never', goals: { p99: 1, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-never') },
-      { phase: 'Kafka flush=always', goals: { p99: 2, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-always') },
+      { phase: 'Kafka flush=never', goals: { p99: 1, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-never', SECONDS, RECORDS_PER_TICK) },
+      { phase: 'Kafka flush=always', goals: { p99: 2, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-always', SECONDS, RECORDS_PER_TICK) },
       { phase: 'gRPC Subscribe flush=never', goals: { p99: 2, p999: 3 }, run: () => grpcLatency(broker.grpcAddress, 'g-never') },
       { phase: 'gRPC Subscribe flush=always', goals: { p99: 2, p999: 3 }, run: () => grpcLatency(broker.grpcAddress, 'g-always') },
     ];
