@@ -54,7 +54,13 @@ describe('replication under faults', () => {
     const admin = new Kafka({ clientId: 'fault-admin', brokers: addresses(), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
+      // Right after a fault a broker may still be re-registering (fewer than 3 live: the
+      // replication factor is refused); retry until the cluster is whole again.
+      await eventually(
+        () => admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }).then(() => true, () => undefined),
+        30_000,
+        `${topic} created with three replicas`,
+      );
     } finally {
       await admin.disconnect();
     }
