@@ -43,6 +43,13 @@ export function validatePartitionCount(count: number): void {
   }
 }
 
+/** A replication factor the live brokers cannot hold (more replicas than brokers) is INVALID_REPLICATION_FACTOR. */
+export function validateReplicationFactor(factor: number, liveBrokers: number): void {
+  if (factor > liveBrokers) {
+    throw new BrokerError('INVALID_REPLICATION_FACTOR', `replication factor ${factor} is larger than the ${liveBrokers} broker${liveBrokers === 1 ? '' : 's'} available`);
+  }
+}
+
 /** Checks per-topic overrides; returns them under their canonical names, values normalised. */
 export function validateTopicConfigs(configs: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};

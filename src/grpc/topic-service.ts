@@ -10,6 +10,7 @@ import type { AlterTopicConfigsRequestMsg, CreatePartitionsRequestMsg, DeleteRec
 import { checkOffset, checkPartition, checkTopicName } from './request-checks.js';
 import { unary, type ServiceContext } from './service-context.js';
 import { describeTopicConfigs, isInternalTopicName } from '../cluster/index.js';
+import { validateReplicationFactor } from '../cluster/topic-rules.js';
 import { BrokerError } from '../errors.js';
 
 function topicInfo(registry: PartitionRegistry, topic: Topic, withEffective: boolean): TopicInfoMsg {
@@ -49,9 +50,8 @@ export function topicService(ctx: ServiceContext): grpc.UntypedServiceImplementa
   return {
     Create: unary(ctx, 'TopicService.Create', async (req: { name: string; partitions: number; configs: Record<string, string>; replicationFactor?: number }) => {
       const factor = req.replicationFactor ?? 0;
-      const live = ctx.cluster.brokers().length;
       if (factor < 0) throw new BrokerError('INVALID_REPLICATION_FACTOR', `replication_factor must be positive, or 0 for the broker default; got ${factor}`);
-      if (factor > live) throw new BrokerError('INVALID_REPLICATION_FACTOR', `replication factor ${factor} is larger than the ${live} broker${live === 1 ? '' : 's'} available`);
+      validateReplicationFactor(factor, ctx.cluster.brokers().length);
       const topic = await registry.createTopic(req.name, req.partitions, req.configs, factor === 0 ? -1 : factor);
       return { topic: topicInfo(registry, topic, true) };
     }),

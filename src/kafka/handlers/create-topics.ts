@@ -9,7 +9,7 @@
  * effective configs.
  */
 import { describeTopicConfigs, validateTopicConfigs, validateTopicName } from '../../cluster/index.js';
-import { MAX_PARTITIONS } from '../../cluster/topic-rules.js';
+import { MAX_PARTITIONS, validateReplicationFactor } from '../../cluster/topic-rules.js';
 import { BrokerError } from '../../errors.js';
 import { kafkaError, toKafkaError } from '../error-codes.js';
 import type { KafkaContext, KafkaHandler } from '../handler.js';
@@ -67,10 +67,7 @@ function partitionCount(ctx: KafkaContext, t: TopicRequest): number {
   if (t.replicationFactor === 0 || t.replicationFactor < -1) {
     throw new Refusal(kafkaError('INVALID_REPLICATION_FACTOR'), `replication factor must be larger than 0, or -1 for the broker default; got ${t.replicationFactor}`);
   }
-  const live = ctx.cluster.brokers().length;
-  if (t.replicationFactor > live) {
-    throw new Refusal(kafkaError('INVALID_REPLICATION_FACTOR'), `replication factor ${t.replicationFactor} is larger than the ${live} broker${live === 1 ? '' : 's'} available`);
-  }
+  validateReplicationFactor(t.replicationFactor, ctx.cluster.brokers().length);
   return t.numPartitions === -1 ? ctx.registry.defaults['num.partitions'] : t.numPartitions;
 }
 
