@@ -25,7 +25,8 @@ import { GrpcServer } from './grpc/grpc-server.js';
 import { HttpServer } from './http/http-server.js';
 import { BrokerMetrics } from './http/metrics.js';
 import { KafkaServer } from './kafka/kafka-server.js';
-import { CLIENT_QUOTAS_DOC, openQuotas } from './quotas/index.js';
+import { CLIENT_QUOTAS_DOC, CLIENT_QUOTAS_KEY, openQuotas } from './quotas/index.js';
+import { metaStoreDoc } from './security/security-doc.js';
 import type { Logger } from './log.js';
 import { HighWatermarkCheckpoint, ReplicaManager, replicaService, replicaServiceHandlers, type InterBrokerLink } from './replication/index.js';
 import * as grpcJs from '@grpc/grpc-js';
@@ -189,7 +190,7 @@ export class Broker {
       processMetrics: options.processMetrics ?? true,
     });
     // Cluster mode: client quotas are one etcd document too, so AlterClientQuotas on any broker holds on all.
-    const quotas = await openQuotas(config, security.docs?.doc(CLIENT_QUOTAS_DOC) ?? meta, metrics.registry);
+    const quotas = await openQuotas(config, security.docs?.doc(CLIENT_QUOTAS_DOC) ?? metaStoreDoc(meta, CLIENT_QUOTAS_KEY), metrics.registry);
     const http = new HttpServer(metrics, { registry, readyWithOfflinePartitions: config.readyWithOfflinePartitions, tls: security.tls });
     const grpcAuth = grpcAuthInterceptor({ store: sasl.store, authorizer, tokens: await readGrpcTokens(config), tls: security.tls, logger: logger.child({ component: 'grpc-auth' }) });
     const grpc = new GrpcServer(

@@ -9,11 +9,11 @@
  * again. Every alteration applies at once to connected clients (the quota manager reads the store
  * on each request); another broker's change replaces memory when its watch reports it.
  */
-import type { MetaStore } from '../../storage/index.js';
-import { metaStoreDoc, type SecurityDoc } from '../security/security-doc.js';
+import type { SecurityDoc } from '../security/security-doc.js';
 import { entityComponents, entityKey, ENTITY_TYPE, type EntityType, type QuotaEntity, type QuotaKey } from './quota-entity.js';
 
-const KEY = 'quotas/client-quotas';
+/** The metadata-store key of the document on a single node. */
+export const CLIENT_QUOTAS_KEY = 'quotas/client-quotas';
 /** The etcd document's name in cluster mode. */
 export const CLIENT_QUOTAS_DOC = 'client-quotas';
 const CAS_ATTEMPTS = 10;
@@ -46,12 +46,8 @@ export class ClientQuotaStore {
 
   private constructor(private readonly doc: SecurityDoc | undefined) {}
 
-  /**
-   * The stored quotas: `source` is the shared document (cluster mode), or a metadata store whose
-   * `quotas/client-quotas` value holds them; none: memory only, for unit tests.
-   */
-  static async open(source?: SecurityDoc | Pick<MetaStore, 'getValue' | 'putValue'>): Promise<ClientQuotaStore> {
-    const doc = source === undefined ? undefined : 'read' in source ? source : metaStoreDoc(source as MetaStore, KEY);
+  /** The quotas stored in `doc` (the etcd document, or the metadata store's CLIENT_QUOTAS_KEY); none: memory only, for unit tests. */
+  static async open(doc?: SecurityDoc): Promise<ClientQuotaStore> {
     const store = new ClientQuotaStore(doc);
     store.replace(await doc?.read());
     doc?.onChange((value) => store.replace(value));

@@ -5,7 +5,6 @@
  * only (the gRPC front door has none yet).
  */
 import type { Registry } from 'prom-client';
-import type { MetaStore } from '../../storage/index.js';
 import { ClientQuotaManager } from './client-quota-manager.js';
 import { ClientQuotaStore } from './client-quota-store.js';
 import { ConnectionQuotas, parseConnectionOverrides } from './connection-quotas.js';
@@ -14,7 +13,7 @@ import { RequestQuotas } from './request-quotas.js';
 import type { SecurityDoc } from '../security/security-doc.js';
 
 export { ClientQuotaManager } from './client-quota-manager.js';
-export { ClientQuotaStore, CLIENT_QUOTAS_DOC, checkFilter, MATCH_TYPE, type QuotaFilterComponent, type QuotaOp } from './client-quota-store.js';
+export { ClientQuotaStore, CLIENT_QUOTAS_DOC, CLIENT_QUOTAS_KEY, checkFilter, MATCH_TYPE, type QuotaFilterComponent, type QuotaOp } from './client-quota-store.js';
 export { ConnectionQuotas, type AcceptVerdict } from './connection-quotas.js';
 export { checkQuotaValue, parseEntity, type EntityComponent, type QuotaEntity } from './quota-entity.js';
 export { RequestQuotas, type QuotaTicket } from './request-quotas.js';
@@ -37,9 +36,9 @@ export interface Quotas {
   requests: RequestQuotas;
 }
 
-/** `source`: the cluster's shared quota document (etcd), or the broker's metadata store (single node). */
-export async function openQuotas(config: QuotaConfig, source: SecurityDoc | Pick<MetaStore, 'getValue' | 'putValue'>, registry?: Registry): Promise<Quotas> {
-  const store = await ClientQuotaStore.open(source);
+/** `doc`: the cluster's shared quota document (etcd), or the metadata store's CLIENT_QUOTAS_KEY (single node). */
+export async function openQuotas(config: QuotaConfig, doc: SecurityDoc, registry?: Registry): Promise<Quotas> {
+  const store = await ClientQuotaStore.open(doc);
   const metrics = new QuotaMetrics(registry);
   const windows = { windowNum: config.quotaWindowNum, windowSizeMs: config.quotaWindowSizeSeconds * 1000 };
   const manager = new ClientQuotaManager(

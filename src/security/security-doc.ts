@@ -19,7 +19,7 @@ export interface SecurityDoc {
 }
 
 /** The single-node form: a metadata-store key; nobody else writes it. */
-export function metaStoreDoc(meta: MetaStore, key: string): SecurityDoc {
+export function metaStoreDoc(meta: Pick<MetaStore, 'getValue' | 'putValue'>, key: string): SecurityDoc {
   return {
     read: () => meta.getValue(key),
     write: async (value) => {

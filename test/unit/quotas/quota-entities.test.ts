@@ -6,7 +6,8 @@
  * connection_creation_rate of KIP-612) on an injected clock.
  */
 import { describe, expect, it } from 'vitest';
-import { ClientQuotaStore, checkFilter, MATCH_TYPE } from '../../../src/quotas/client-quota-store.js';
+import { CLIENT_QUOTAS_KEY, ClientQuotaStore, checkFilter, MATCH_TYPE } from '../../../src/quotas/client-quota-store.js';
+import { metaStoreDoc } from '../../../src/security/security-doc.js';
 import { ConnectionQuotas, parseConnectionOverrides } from '../../../src/quotas/connection-quotas.js';
 import { checkQuotaValue, parseEntity, resolveQuota, type QuotaEntity, type QuotaKey } from '../../../src/quotas/quota-entity.js';
 
@@ -78,7 +79,7 @@ describe('AlterClientQuotas validation', () => {
 describe('DescribeClientQuotas matching', () => {
   it('matches exact, default and any names; strict leaves out entities with other components; survives a reopen', async () => {
     const meta = memoryMeta();
-    const first = await ClientQuotaStore.open(meta);
+    const first = await ClientQuotaStore.open(metaStoreDoc(meta, CLIENT_QUOTAS_KEY));
     await first.alter([
       set({ user: 'alice' }, 'producer_byte_rate', 100),
       set({ user: 'alice', 'client-id': 'c' }, 'consumer_byte_rate', 200),
@@ -86,7 +87,7 @@ describe('DescribeClientQuotas matching', () => {
       set({ 'client-id': null }, 'producer_byte_rate', 300),
       set({ ip: '10.0.0.1' }, 'connection_creation_rate', 5),
     ]);
-    const store = await ClientQuotaStore.open(meta);
+    const store = await ClientQuotaStore.open(metaStoreDoc(meta, CLIENT_QUOTAS_KEY));
     const names = (filter: Parameters<ClientQuotaStore['describe']>[0], strict = false) =>
       store
         .describe(filter, strict)
