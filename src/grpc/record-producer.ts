@@ -74,6 +74,17 @@ export class RecordProducer {
     return { correlationId: req.correlationId, partition: req.partition, baseOffset: result.baseOffset.toString(), positions: [] };
   }
 
+  /** The next partition round-robin that this broker leads (no array per request: this is the produce path); any one when it leads none. */
+  private nextLedPartition(topic: Topic): number {
+    const count = topic.partitionCount;
+    const start = this.roundRobin++ % count;
+    for (let i = 0; i < count; i += 1) {
+      const p = topic.partitions[(start + i) % count];
+      if (p?.role === 'leader') return p.index;
+    }
+    return start;
+  }
+
   private assignPartitions(topic: Topic, req: ProduceRequestMsg): number[] {
     if (req.partition !== undefined) {
       this.registry.partition(topic.name, req.partition).checkLeader();
@@ -81,9 +92,7 @@ export class RecordProducer {
     }
     // Keyless records go to one partition per request, round-robin over those this broker leads
     // (in a cluster a keyless producer needs no routing); keyed ones to their key's partition.
-    const led = topic.partitions.filter((p) => p.role === 'leader');
-    const turn = this.roundRobin++;
-    const sticky = led.length > 0 ? led[turn % led.length]!.index : turn % topic.partitionCount;
+    const sticky = this.nextLedPartition(topic);
     return req.records.map((r) => (r.key === undefined ? sticky : partitionForKey(r.key, topic.partitionCount)));
   }
 }
