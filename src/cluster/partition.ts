@@ -71,7 +71,6 @@ export class Partition {
   private state: PartitionState;
   private readonly stateListeners = new Set<(state: PartitionState, previous: PartitionState) => void>();
   private replication: ReplicationHooks | undefined;
-  private offlineReported = false;
   /** Leader only (replicated): the followers' fetch states of this leadership. */
   private leaderReplicas: LeaderReplicas | undefined;
   /** Leader only: the log end its own appends made durable (its LEO as counted for the high watermark). */
@@ -208,12 +207,9 @@ export class Partition {
     if (offset > this.log.highWatermark) this.log.setHighWatermark(offset);
   }
 
-  /** A failed write: when it took the log offline, the broker is told (once per log) so it can report the replica. */
+  /** A failed write: when it took the log offline, the broker is told so it can report the replica (it reports each set of offline replicas once). */
   private writeFailed(err: unknown): BrokerError {
-    if (this.log.offlineError !== null && !this.offlineReported) {
-      this.offlineReported = true;
-      this.replication?.onLogOffline?.(this);
-    }
+    if (this.log.offlineError !== null) this.replication?.onLogOffline?.(this);
     return toBrokerError(err);
   }
 
