@@ -302,7 +302,6 @@ export class Partition {
       signal?.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => signal?.removeEventListener('abort', onAbort));
       cleanups.push(this.log.onHighWatermark(check), this.onStateChange(check));
-      check();
     });
   }
 
