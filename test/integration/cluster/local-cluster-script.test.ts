@@ -43,7 +43,8 @@ describe('bin/rill-cluster (make cluster)', () => {
       expect(servers).toBe([1, 2, 3].map((n) => `127.0.0.1:${base + n * 100 + 93}`).join(','));
       for (const name of await readdir(join(dir, 'pids'))) pids.push(Number(await readFile(join(dir, 'pids', name), 'utf8')));
       expect(pids).toHaveLength(4);
-      expect((await rill(['--server', servers!, 'topic', 'create', 'tried', '-p', '3'])).code).toBe(0);
+      const created = await rill(['--server', servers!, 'topic', 'create', 'tried', '-p', '3']);
+      expect(created.code, created.stderr).toBe(0);
       const described = await rill(['--server', servers!, 'cluster', 'describe', 'tried']);
       expect(described.code, described.stderr).toBe(0);
       expect(described.stdout).toMatch(/^cluster \S+ {2}controller [1-3] {2}brokers 3$/m);
