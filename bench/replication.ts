@@ -6,6 +6,7 @@
  * failover time (leader SIGKILL → first acks=all acknowledgement, etcd lease 2 s, several kills);
  * and a follower's catch-up rate after a lag (it is killed, the leader takes the data, it
  * restarts and fetches until it is back in the ISR). Every broker and the load share this box.
+ * Each measured phase follows an unmeasured warm-up of the same load (JIT), baseline included.
  *   node dist/bench/replication.js [--quick]
  */
 import { encodeRecordBatch } from '../storage/index.js';
@@ -20,6 +21,8 @@ import { KafkaWireClient } from './kafka-wire-client.js';
 const RECORDS_PER_BATCH = 160;
 const IN_FLIGHT = 32;
 const STEP_MS = isQuick ? 3000 : 8000;
+/** Unmeasured load before each measured phase: the first seconds run unoptimised code (V8's JIT) in every process. */
+const WARMUP_MS = isQuick ? 1500 : 3000;
 const LAG_BYTES = isQuick ? 100 << 20 : 1 << 30;
 const FAILOVERS = isQuick ? 2 : 5;
 
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
   let baseline: { rate: number; p99: number };
   try {
     await createTopic(single.kafkaPort, 'single', 1);
+    await produceLoad(single.kafkaPort, 'single', 1, WARMUP_MS);
     baseline = await produceLoad(single.kafkaPort, 'single', 1, STEP_MS);
   } finally {
     await single.kill();
@@ -93,8 +97,10 @@ async function main(): Promise<void> {
     for (const topic of ['rep-all', 'rep-one', 'rep']) await eventually(async () => ((await leaderOf(cluster, topic)).isr.length === 3 ? true : undefined), 30_000, 'three in-sync replicas');
     const portOf = async (topic: string) => cluster.broker((await leaderOf(cluster, topic)).leader).process().kafkaPort;
     progress('3 replicas, acks=all');
+    await produceLoad(await portOf('rep-all'), 'rep-all', -1, WARMUP_MS);
     const all = await produceLoad(await portOf('rep-all'), 'rep-all', -1, STEP_MS);
     progress('3 replicas, acks=1');
+    await produceLoad(await portOf('rep-one'), 'rep-one', 1, WARMUP_MS);
     const one = await produceLoad(await portOf('rep-one'), 'rep-one', 1, STEP_MS);
     figures.push(figure('RF=3 acks=1 (records/s vs single node acks=1)', one.rate, 'records/s', baseline.rate));
     const { leader } = await leaderOf(cluster, 'rep');
