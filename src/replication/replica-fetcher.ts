@@ -267,7 +267,7 @@ export class ReplicaFetcher {
       partitions: asked.map((f) => ({
         topic: f.partition.topic,
         partition: f.partition.index,
-        fetchOffset: f.partition.logEndOffset.toString(),
+        fetchOffset: f.partition.logEndOffset,
         currentLeaderEpoch: f.epoch,
         partitionMaxBytes: this.options.partitionMaxBytes,
       })),
@@ -282,14 +282,14 @@ export class ReplicaFetcher {
     const partition = f.partition;
     try {
       if (data.errorCode === '') {
-        await partition.appendFromLeader(data.records, BigInt(data.highWatermark), f.epoch);
-        if (partition.logEndOffset >= BigInt(data.highWatermark)) f.caughtUp = true;
+        await partition.appendFromLeader(data.records, data.highWatermark, f.epoch);
+        if (partition.logEndOffset >= data.highWatermark) f.caughtUp = true;
         if (data.records.length > 0) this.options.onAppended?.(partition, data.records.length);
         return;
       }
       if (data.errorCode === 'OFFSET_OUT_OF_RANGE') {
-        const leaderEnd = BigInt(data.logEndOffset);
-        const leaderStart = BigInt(data.logStartOffset);
+        const leaderEnd = data.logEndOffset;
+        const leaderStart = data.logStartOffset;
         if (leaderEnd >= 0n && partition.logEndOffset > leaderEnd) {
           // Ahead of the leader (a tail the epochs did not catch): cut to its end.
           await partition.truncateAsFollower(leaderEnd, f.epoch);

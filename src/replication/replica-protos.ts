@@ -2,15 +2,19 @@
  * The internal replication service's protos (`proto/rill/internal/v1/replica.proto`), loaded
  * once with the same options as the public API (int64 as decimal strings, defaults filled), and
  * the TypeScript shapes of its messages. Not part of the public API or of server reflection.
+ * Fetch, which carries every replicated byte, is (de)serialised by `replica-codec.ts` instead of
+ * protobufjs (the same bytes; int64 fields as bigint, records as views of the received message);
+ * EpochEndOffsets keeps the loaded codec.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { PROTO_LOADER_OPTIONS, protoRoot } from '../grpc/load-protos.js';
+import { decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse } from './replica-codec.js';
 
 export interface PartitionFetchMessage {
   topic: string;
   partition: number;
-  fetchOffset: string;
+  fetchOffset: bigint;
   currentLeaderEpoch: number;
   partitionMaxBytes: number;
 }
@@ -28,9 +32,9 @@ export interface PartitionDataMessage {
   partition: number;
   errorCode: string;
   errorMessage: string;
-  highWatermark: string;
-  logStartOffset: string;
-  logEndOffset: string;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
   records: Buffer;
 }
 
@@ -71,6 +75,19 @@ export function replicaService(): grpc.ServiceClientConstructor {
   if (cached !== undefined) return cached;
   const definition = protoLoader.loadSync(['rill/internal/v1/replica.proto'], { includeDirs: [protoRoot()], ...PROTO_LOADER_OPTIONS });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as { rill: { internal: { v1: { ReplicaService: grpc.ServiceClientConstructor } } } };
-  cached = pkg.rill.internal.v1.ReplicaService;
+  const loaded = pkg.rill.internal.v1.ReplicaService.service;
+  const fetch = loaded['Fetch'];
+  if (fetch === undefined) throw new Error('replica.proto has no ReplicaService.Fetch');
+  const service: grpc.ServiceDefinition = {
+    ...loaded,
+    Fetch: {
+      ...fetch,
+      requestSerialize: (m: ReplicaFetchRequestMessage) => encodeFetchRequest(m),
+      requestDeserialize: (b: Buffer) => decodeFetchRequest(b),
+      responseSerialize: (m: ReplicaFetchResponseMessage) => encodeFetchResponse(m),
+      responseDeserialize: (b: Buffer) => decodeFetchResponse(b),
+    },
+  };
+  cached = grpc.makeGenericClientConstructor(service, 'ReplicaService');
   return cached;
 }

@@ -108,7 +108,7 @@ async function answerFetch(deps: ReplicaServiceDeps, request: ReplicaFetchReques
   const quiet = first.every((p) => p.data.errorCode === '' && p.data.records.length === 0);
   const maxWaitMs = Math.min(request.maxWaitMs, deps.maxWaitCapMs ?? 10_000);
   if (!quiet || maxWaitMs <= 0) return { partitions: first.map((p) => p.data) };
-  const waits = first.flatMap((p) => (p.partition === undefined ? [] : [{ log: p.partition.endSource, offset: BigInt(p.ask.fetchOffset) }]));
+  const waits = first.flatMap((p) => (p.partition === undefined ? [] : [{ log: p.partition.endSource, offset: p.ask.fetchOffset }]));
   if (!(await waitForData(waits, maxWaitMs, signal))) return { partitions: first.map((p) => p.data) };
   return { partitions: (await readAll(deps, request)).map((p) => p.data) };
 }
@@ -122,12 +122,12 @@ async function readAll(deps: ReplicaServiceDeps, request: ReplicaFetchRequestMes
     try {
       partition = deps.registry.partition(ask.topic, ask.partition);
       const maxBytes = Math.max(0, Math.min(ask.partitionMaxBytes > 0 ? ask.partitionMaxBytes : DEFAULT_PARTITION_MAX_BYTES, budget));
-      const read = await partition.fetch(BigInt(ask.fetchOffset), { maxBytes, replicaId: request.replicaId, currentLeaderEpoch: ask.currentLeaderEpoch });
+      const read = await partition.fetch(ask.fetchOffset, { maxBytes, replicaId: request.replicaId, currentLeaderEpoch: ask.currentLeaderEpoch });
       budget -= read.records.length;
       out.push({
         ask,
         partition,
-        data: { ...base, errorCode: '', errorMessage: '', highWatermark: read.highWatermark.toString(), logStartOffset: read.logStartOffset.toString(), logEndOffset: read.logEndOffset.toString(), records: read.records },
+        data: { ...base, errorCode: '', errorMessage: '', highWatermark: read.highWatermark, logStartOffset: read.logStartOffset, logEndOffset: read.logEndOffset, records: read.records },
       });
     } catch (err) {
       const broker = toBrokerError(err);
@@ -139,9 +139,9 @@ async function readAll(deps: ReplicaServiceDeps, request: ReplicaFetchRequestMes
           ...base,
           errorCode: broker.code,
           errorMessage: broker.message,
-          highWatermark: '-1',
-          logStartOffset: known ? partition!.logStartOffset.toString() : '-1',
-          logEndOffset: known ? partition!.logEndOffset.toString() : '-1',
+          highWatermark: -1n,
+          logStartOffset: known ? partition!.logStartOffset : -1n,
+          logEndOffset: known ? partition!.logEndOffset : -1n,
           records: Buffer.alloc(0),
         },
       });
