@@ -61,6 +61,11 @@ export interface FetchOptions {
   replicaId?: number;
   /** The leader epoch the client believes in (Kafka's currentLeaderEpoch; -1 = unknown). */
   currentLeaderEpoch?: number;
+  /**
+   * A pipelined follower fetch: the follower's log end was already recorded (`recordReplicaLogEnd`)
+   * and the fetch offset is only where to read, not what the follower holds.
+   */
+  logEndRecorded?: boolean;
 }
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint };
@@ -314,7 +319,7 @@ export class Partition {
     this.checkLeader(options.currentLeaderEpoch);
     const replicaId = options.replicaId ?? -1;
     const follower = replicaId >= 0;
-    if (follower) this.recordFollowerFetch(replicaId, offset);
+    if (follower && options.logEndRecorded !== true) this.recordFollowerFetch(replicaId, offset);
     const read = () => this.log.read(offset, { maxBytes: options.maxBytes, ...(follower ? { maxOffset: this.log.logEndOffset } : {}) });
     try {
       let result = await read();
@@ -326,6 +331,15 @@ export class Partition {
     } catch (err) {
       throw toBrokerError(err);
     }
+  }
+
+  /**
+   * Leader: follower `replicaId` reports that its log ends at `logEnd` (a pipelined fetch request,
+   * recorded as it arrives, even while it waits behind another), as a fetch at that offset would.
+   */
+  recordReplicaLogEnd(replicaId: number, logEnd: bigint, currentLeaderEpoch: number): void {
+    this.checkLeader(currentLeaderEpoch);
+    this.recordFollowerFetch(replicaId, logEnd);
   }
 
   /** Leader: a follower's fetch offset is its log end; it may move the high watermark and let the follower (re)join the ISR. */

@@ -80,7 +80,8 @@ const bytesSize = (length: number) => (length === 0 ? 0 : 1 + varintSize(length)
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 function partitionFetchSize(p: PartitionFetchMessage, topic: Buffer): number {
-  return bytesSize(topic.length) + intSize(p.partition) + intSize(p.fetchOffset) + intSize(p.currentLeaderEpoch) + intSize(p.partitionMaxBytes);
+  const logEnd = p.logEndOffset === undefined ? 0 : 1 + varintSize(p.logEndOffset); // proto3 optional: written even when 0
+  return bytesSize(topic.length) + intSize(p.partition) + intSize(p.fetchOffset) + intSize(p.currentLeaderEpoch) + intSize(p.partitionMaxBytes) + logEnd;
 }
 
 export function encodeFetchRequest(m: ReplicaFetchRequestMessage): Buffer {
@@ -102,6 +103,10 @@ export function encodeFetchRequest(m: ReplicaFetchRequestMessage): Buffer {
     w.int(3, p.fetchOffset);
     w.int(4, p.currentLeaderEpoch);
     w.int(5, p.partitionMaxBytes);
+    if (p.logEndOffset !== undefined) {
+      w.tag(6, VARINT);
+      w.varint(p.logEndOffset);
+    }
   });
   return w.buf;
 }
@@ -217,6 +222,7 @@ function decodePartitionFetch(r: Reader): PartitionFetchMessage {
     else if (field === 3 && wire === VARINT) out.fetchOffset = m.int64();
     else if (field === 4 && wire === VARINT) out.currentLeaderEpoch = m.int32();
     else if (field === 5 && wire === VARINT) out.partitionMaxBytes = m.int32();
+    else if (field === 6 && wire === VARINT) out.logEndOffset = m.int64();
     else m.skip(wire);
   }
   return out;

@@ -5,10 +5,16 @@
  * Per partition, first truncation (KIP-101/KIP-279): ask the leader for the end of the local
  * log's latest epoch and cut the local tail to min(leader's end of that epoch, local end of the
  * epoch the leader answered) — never by the local high watermark, unless the leader knows no
- * epoch at all (Kafka's fallback). Then fetching: one request in flight per leader over one
- * gRPC stream, every fetchable partition at its log end, the answer appended verbatim
- * (`Partition.appendFromLeader`, which also takes the leader's high watermark). An idle leader
- * parks the request in its purgatory (`maxWaitMs`), so an idle follower costs no polling.
+ * epoch at all (Kafka's fallback). Then fetching over one gRPC stream per leader, every
+ * fetchable partition in each request, each answer appended verbatim
+ * (`Partition.appendFromLeader`, which also takes the leader's high watermark). Two requests
+ * are in flight: the first of a stream asks each partition at its log end; every later one asks
+ * the leader to go on where its previous answer ended (CONTINUE_FETCH) and reports the log ends
+ * as they are when it is sent — so the leader already holds the next request, and sends new
+ * data, while this broker still writes the last answer, and it learns each new log end at once.
+ * An answer that does not start at the local log end, or carries a partition error, resets the
+ * stream (the answers still in flight are dropped; the next stream starts at the log ends).
+ * An idle leader parks requests in its purgatory (`maxWaitMs`): an idle follower costs no polling.
  *
  * Every write is made under the epoch the partition was assigned with: when the controller
  * moves the partition to a new epoch or leader, the replica manager re-assigns it and stale
@@ -20,6 +26,7 @@ import type { Partition } from '../cluster/index.js';
 import { toBrokerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
+  CONTINUE_FETCH,
   replicaService,
   type EpochEndOffsetsRequestMessage,
   type EpochEndOffsetsResponseMessage,
@@ -68,8 +75,18 @@ interface Fetching {
 
 interface StreamCall {
   call: grpc.ClientDuplexStream<ReplicaFetchRequestMessage, ReplicaFetchResponseMessage>;
-  pending: { resolve(res: ReplicaFetchResponseMessage): void; reject(err: Error): void } | undefined;
+  /** The partitions of each request sent and not yet answered, oldest first. */
+  inFlight: Fetching[][];
+  /** The partitions asked at least once on this stream (later requests may go on from there). */
+  asked: Set<Fetching>;
+  /** Answers received and not yet applied, oldest first. */
+  answers: ReplicaFetchResponseMessage[];
+  failed: Error | undefined;
+  waiter: (() => void) | undefined;
 }
+
+/** Requests in flight per stream: one being answered (or written) while the next waits at the leader. */
+const PIPELINE_DEPTH = 2;
 
 type ReplicaClient = grpc.Client & {
   Fetch(options?: grpc.CallOptions): grpc.ClientDuplexStream<ReplicaFetchRequestMessage, ReplicaFetchResponseMessage>;
@@ -254,8 +271,21 @@ export class ReplicaFetcher {
     );
   }
 
-  /** One fetch round trip; false when nothing was fetchable. */
+  /** Sends requests up to the pipeline depth and applies the oldest answer; false when nothing was fetchable. */
   private async fetchOnce(): Promise<boolean> {
+    const stream = this.openStream();
+    while (stream.inFlight.length < PIPELINE_DEPTH && this.send(stream));
+    if (stream.inFlight.length === 0) return false;
+    const response = await this.nextAnswer(stream);
+    const asked = stream.inFlight.shift()!;
+    const applied = await Promise.all(response.partitions.map((data, i) => this.apply(asked[i], data)));
+    // The answers behind this one went on from where it ended: after a failure they are void.
+    if (applied.includes(false) && this.stream === stream) this.dropStream(new Error('replica stream reset'));
+    return true;
+  }
+
+  /** Writes the next request on `stream`; false when no partition is fetchable. */
+  private send(stream: StreamCall): boolean {
     const now = Date.now();
     const asked = [...this.partitions.values()].filter((f) => f.truncated && f.pausedUntil <= now && f.partition.offlineError === null);
     if (asked.length === 0) return false;
@@ -264,28 +294,47 @@ export class ReplicaFetcher {
       clusterId: this.options.clusterId,
       maxWaitMs: this.options.maxWaitMs,
       maxBytes: this.options.maxBytes,
-      partitions: asked.map((f) => ({
-        topic: f.partition.topic,
-        partition: f.partition.index,
-        fetchOffset: f.partition.logEndOffset,
-        currentLeaderEpoch: f.epoch,
-        partitionMaxBytes: this.options.partitionMaxBytes,
-      })),
+      partitions: asked.map((f) => {
+        const ask = { topic: f.partition.topic, partition: f.partition.index, currentLeaderEpoch: f.epoch, partitionMaxBytes: this.options.partitionMaxBytes };
+        if (!stream.asked.has(f)) return { ...ask, fetchOffset: f.partition.logEndOffset };
+        return { ...ask, fetchOffset: CONTINUE_FETCH, logEndOffset: f.partition.logEndOffset };
+      }),
     };
-    const response = await this.roundTrip(request);
-    await Promise.all(response.partitions.map((data, i) => this.apply(asked[i], data)));
+    for (const f of asked) stream.asked.add(f);
+    stream.inFlight.push(asked);
+    stream.call.write(request);
     return true;
   }
 
-  private async apply(f: Fetching | undefined, data: PartitionDataMessage): Promise<void> {
-    if (f === undefined || this.partitions.get(key(data.topic, data.partition)) !== f) return;
+  /** The oldest unapplied answer on `stream`; the stream is dropped when it takes too long. */
+  private nextAnswer(stream: StreamCall): Promise<ReplicaFetchResponseMessage> {
+    const limitMs = this.options.maxWaitMs * stream.inFlight.length + this.options.requestTimeoutMs;
+    return new Promise<ReplicaFetchResponseMessage>((resolve, reject) => {
+      const timer = setTimeout(() => this.dropStream(new Error(`no answer from leader ${this.options.leaderId} within ${limitMs} ms`)), limitMs);
+      const settle = () => {
+        const answer = stream.answers.shift();
+        if (answer === undefined && stream.failed === undefined) return;
+        clearTimeout(timer);
+        stream.waiter = undefined;
+        if (answer !== undefined) resolve(answer);
+        else reject(stream.failed!);
+      };
+      stream.waiter = settle;
+      settle();
+    });
+  }
+
+  /** Applies one partition's answer; false when the stream must start over (an error, or data not at the log end). */
+  private async apply(f: Fetching | undefined, data: PartitionDataMessage): Promise<boolean> {
+    if (f === undefined || this.partitions.get(key(data.topic, data.partition)) !== f) return true;
     const partition = f.partition;
     try {
       if (data.errorCode === '') {
+        if (data.records.length >= 8 && data.records.readBigInt64BE(0) !== partition.logEndOffset) return false;
         await partition.appendFromLeader(data.records, data.highWatermark, f.epoch);
         if (partition.logEndOffset >= data.highWatermark) f.caughtUp = true;
         if (data.records.length > 0) this.options.onAppended?.(partition, data.records.length);
-        return;
+        return true;
       }
       if (data.errorCode === 'OFFSET_OUT_OF_RANGE') {
         const leaderEnd = data.logEndOffset;
@@ -293,13 +342,13 @@ export class ReplicaFetcher {
         if (leaderEnd >= 0n && partition.logEndOffset > leaderEnd) {
           // Ahead of the leader (a tail the epochs did not catch): cut to its end.
           await partition.truncateAsFollower(leaderEnd, f.epoch);
-          return;
+          return false;
         }
         if (leaderStart > partition.logEndOffset) {
           // The leader's retention removed everything this replica lacks: start over at its log start.
           this.options.logger.info({ topic: partition.topic, partition: partition.index, from: partition.logEndOffset.toString(), to: leaderStart.toString() }, 'the leader’s log starts past this replica’s end: restarting the replica there');
           await partition.restartAsFollower(leaderStart, f.epoch);
-          return;
+          return false;
         }
       }
       f.pausedUntil = Date.now() + this.options.backoffMs;
@@ -312,22 +361,21 @@ export class ReplicaFetcher {
       else if (code !== 'FENCED_LEADER_EPOCH') this.warn(err, `appending ${partition.topic}/${partition.index} from the leader failed`);
       f.pausedUntil = Date.now() + this.options.backoffMs;
     }
+    return false;
   }
 
   private openStream(): StreamCall {
     if (this.stream !== undefined) return this.stream;
     const call = this.client.Fetch();
-    const stream: StreamCall = { call, pending: undefined };
+    const stream: StreamCall = { call, inFlight: [], asked: new Set(), answers: [], failed: undefined, waiter: undefined };
     const fail = (err: Error) => {
       if (this.stream === stream) this.stream = undefined;
-      const pending = stream.pending;
-      stream.pending = undefined;
-      pending?.reject(err);
+      stream.failed ??= err;
+      stream.waiter?.();
     };
     call.on('data', (res: ReplicaFetchResponseMessage) => {
-      const pending = stream.pending;
-      stream.pending = undefined;
-      pending?.resolve(res);
+      stream.answers.push(res);
+      stream.waiter?.();
     });
     call.on('error', (err: Error) => fail(err));
     call.on('end', () => fail(new Error('the leader ended the replica stream')));
@@ -335,33 +383,14 @@ export class ReplicaFetcher {
     return stream;
   }
 
+  /** Ends the current stream: whoever waits for its answers gets `err`; the next fetch opens a new one. */
   private dropStream(err: Error): void {
     const stream = this.stream;
     this.stream = undefined;
     if (stream === undefined) return;
-    const pending = stream.pending;
-    stream.pending = undefined;
-    pending?.reject(err);
+    stream.failed ??= err;
+    stream.answers.length = 0;
+    stream.waiter?.();
     stream.call.cancel();
-  }
-
-  private roundTrip(request: ReplicaFetchRequestMessage): Promise<ReplicaFetchResponseMessage> {
-    const stream = this.openStream();
-    return new Promise<ReplicaFetchResponseMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.dropStream(new Error(`no answer from leader ${this.options.leaderId} within ${this.options.maxWaitMs + this.options.requestTimeoutMs} ms`));
-      }, this.options.maxWaitMs + this.options.requestTimeoutMs);
-      stream.pending = {
-        resolve: (res) => {
-          clearTimeout(timer);
-          resolve(res);
-        },
-        reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      };
-      stream.call.write(request);
-    });
   }
 }

@@ -14,10 +14,16 @@ import { decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetc
 export interface PartitionFetchMessage {
   topic: string;
   partition: number;
+  /** Where to read from; CONTINUE_FETCH: just past the leader's last answer for it on this stream. */
   fetchOffset: bigint;
   currentLeaderEpoch: number;
   partitionMaxBytes: number;
+  /** The follower's log end when it differs from the fetch offset (pipelined requests). */
+  logEndOffset?: bigint;
 }
+
+/** fetch_offset of a pipelined request: go on where the previous answer on the stream ended. */
+export const CONTINUE_FETCH = -1n;
 
 export interface ReplicaFetchRequestMessage {
   replicaId: number;

@@ -25,7 +25,10 @@ const request = fc.record({
   clusterId: text,
   maxWaitMs: int32,
   maxBytes: int32,
-  partitions: fc.array(fc.record({ topic: text, partition: int32, fetchOffset: int64, currentLeaderEpoch: int32, partitionMaxBytes: int32 }), { maxLength: 4 }),
+  partitions: fc.array(
+    fc.record({ topic: text, partition: int32, fetchOffset: int64, currentLeaderEpoch: int32, partitionMaxBytes: int32, logEndOffset: int64 }, { requiredKeys: ['topic', 'partition', 'fetchOffset', 'currentLeaderEpoch', 'partitionMaxBytes'] }),
+    { maxLength: 4 },
+  ),
 });
 const response = fc.record({
   partitions: fc.array(
@@ -57,7 +60,9 @@ describe('replica Fetch codec', () => {
     fc.assert(
       fc.property(request, (m: ReplicaFetchRequestMessage) => {
         expect(stringified(viaProtobufjs(RequestType, encodeFetchRequest(m)))).toEqual(stringified(m));
-        const theirs = RequestType.encode(RequestType.fromObject({ ...m, partitions: m.partitions.map((p) => ({ ...p, fetchOffset: p.fetchOffset.toString() })) })).finish();
+        const theirs = RequestType.encode(
+          RequestType.fromObject({ ...m, partitions: m.partitions.map((p) => ({ ...p, fetchOffset: p.fetchOffset.toString(), ...(p.logEndOffset === undefined ? {} : { logEndOffset: p.logEndOffset.toString() }) })) }),
+        ).finish();
         expect(decodeFetchRequest(Buffer.from(theirs))).toEqual(m);
       }),
       { numRuns: 300 },
@@ -76,6 +81,14 @@ describe('replica Fetch codec', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('writes an optional log end offset whenever it is set, 0 included, and reads its absence as unset', () => {
+    const ask = { topic: 't', partition: 0, fetchOffset: -1n, currentLeaderEpoch: 2, partitionMaxBytes: 10 };
+    const request = { replicaId: 1, clusterId: 'c', maxWaitMs: 5, maxBytes: 9, partitions: [{ ...ask, logEndOffset: 0n }] };
+    expect(decodeFetchRequest(encodeFetchRequest(request)).partitions[0]!.logEndOffset).toBe(0n);
+    expect(RequestType.toObject(RequestType.decode(encodeFetchRequest(request)), { longs: String }).partitions[0].logEndOffset).toBe('0');
+    expect(decodeFetchRequest(encodeFetchRequest({ ...request, partitions: [ask] })).partitions[0]).not.toHaveProperty('logEndOffset');
   });
 
   it('leaves defaults out, skips unknown fields and reads fields in any order', () => {
