@@ -8,7 +8,6 @@
  * partition (INVALID_REQUEST), the stream staying open.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RillClient } from '../../../src/client/index.js';
 import { CONTINUE_FETCH, replicaService, type ReplicaFetchRequestMessage, type ReplicaFetchResponseMessage } from '../../../src/replication/replica-protos.js';
@@ -55,22 +54,12 @@ describe('pipelined replica fetches (the leader side)', () => {
   let leader: ClusterBroker;
   let follower: ClusterBroker;
   let clusterId: string;
-  let kafka: Kafka;
+  // Straight to the leader over gRPC: no client may wander to the stopped follower.
+  let client: RillClient;
 
-  const highWatermark = async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      return Number((await admin.fetchTopicOffsets(TOPIC))[0]!.high);
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const highWatermark = async () => Number((await client.describeTopic(TOPIC)).partitions[0]!.highWatermark);
   const produce = async (count: number, tag: string) => {
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: TOPIC, acks: 1, messages: Array.from({ length: count }, (_, i) => ({ value: `${tag}${i}` })) });
-    await producer.disconnect();
+    await client.produce(TOPIC, Array.from({ length: count }, (_, i) => ({ value: Buffer.from(`${tag}${i}`) })), { partition: 0, acks: 1 });
   };
   const request = (partitions: Array<{ fetchOffset: bigint; logEndOffset?: bigint }>, maxWaitMs = 5_000): ReplicaFetchRequestMessage => ({
     replicaId: follower.nodeId,
@@ -82,25 +71,23 @@ describe('pipelined replica fetches (the leader side)', () => {
 
   beforeAll(async () => {
     cluster = await startBrokerCluster({ size: 2, leaseTtlMs: 30_000, args: ['--replica-lag-time-max-ms', '120000', '--flush', 'never'] });
-    kafka = new Kafka({ clientId: 'pipelined-fetch-test', brokers: cluster.brokers.map((b) => `127.0.0.1:${b.process().kafkaPort}`), logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 2 }] });
-    await admin.disconnect();
+    const creator = new RillClient(cluster.brokers[0]!.process().grpcAddress);
+    await creator.createTopic(TOPIC, { partitions: 1, replicationFactor: 2 });
+    creator.close();
     const view = await eventually(async () => {
       const v = (await partitionsSeenBy(cluster.brokers[0]!.process().kafkaPort, TOPIC).catch(() => []))[0];
       return v !== undefined && v.leader >= 0 && v.isr.length === 2 ? v : undefined;
     }, 30_000, 'a leader and both replicas in sync');
     leader = cluster.broker(view.leader);
     follower = cluster.brokers.find((b) => b !== leader)!;
-    const client = new RillClient(leader.process().grpcAddress);
+    client = new RillClient(leader.process().grpcAddress);
     clusterId = (await client.describeCluster()).clusterId;
-    client.close();
     // The real follower stops fetching (it stays registered and in the ISR): the test speaks for it.
     follower.pause();
   }, 90_000);
 
   afterAll(async () => {
+    client?.close();
     follower?.resume();
     await cluster?.stop();
   });
