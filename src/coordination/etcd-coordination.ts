@@ -68,6 +68,8 @@ class EtcdCoordination implements Coordination {
   private campaignTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private sessionOpenedAt = 0;
+  /** Sessions this process has opened: a second one means etcd lost the first (an outage or a partition). */
+  private sessionsOpened = 0;
   /** This broker's replicas with a failed log, as last reported (written again by every new session). */
   private ownOffline: Array<{ topic: string; partition: number }> = [];
   /** Until when a fresh controller treats absent brokers as alive (0: no grace). */
@@ -336,12 +338,15 @@ class EtcdCoordination implements Coordination {
     if (!this.isController()) return;
     this.notify();
     this.scheduleReconcile();
-    // A controller whose own session is young may not have watched the others leave (after an
-    // etcd outage every lease expires at once, in any order): it gives absent brokers a grace
-    // period to re-register, then a second pass treats those still absent as dead.
+    // A controller whose session was just re-created after losing the previous one (an etcd
+    // outage: every lease expires at once, in any order) cannot tell a dead broker from one still
+    // re-registering: it gives absent brokers a grace period, then a second pass treats those
+    // still absent as dead. A fresh process's first session gets none — the brokers it finds
+    // absent had their leases expire while etcd was serving (a broker killed in a crash loop),
+    // so their leaderships move at once, as Kafka's controller moves a fenced broker's.
     const now = Date.now();
     clearTimeout(this.graceTimer);
-    this.graceUntil = now - this.sessionOpenedAt < this.graceMs ? now + this.graceMs : 0;
+    this.graceUntil = this.sessionsOpened > 1 && now - this.sessionOpenedAt < this.graceMs ? now + this.graceMs : 0;
     if (this.graceUntil > 0) this.graceTimer = setTimeout(() => this.scheduleReconcile(), this.graceMs + 10).unref();
     for (const [id, request] of this.view.requests) this.handleRequest(id, request);
   }
@@ -365,6 +370,7 @@ class EtcdCoordination implements Coordination {
     for (const kv of snapshot.kvs) this.view.put(rawKv(kv));
     this.view.revision = BigInt(snapshot.header.revision);
     this.sessionOpenedAt = Date.now();
+    this.sessionsOpened += 1;
     this.session = session;
     session.activate();
     this.log.info({ nodeId: self.nodeId, lease: session.leaseId, revision: this.view.revision.toString() }, 'registered with etcd');
