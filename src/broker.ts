@@ -214,6 +214,7 @@ export class Broker {
         sasl,
         authorizer,
         quotas,
+        replicaSelector: config.replicaSelector,
       },
       logger.child({ component: 'kafka' }),
       {

@@ -110,6 +110,16 @@ export const BrokerConfigSchema = z.object({
   etcd: z.string().min(1).optional(),
   /** Kafka's broker.rack: this broker's rack (failure domain); replicas of a partition are spread over racks when every broker has one. */
   rack: z.string().min(1).max(255).optional(),
+  /**
+   * Kafka's replica.selector.class (KIP-392): `rack-aware` (or Kafka's class name
+   * org.apache.kafka.common.replica.RackAwareReplicaSelector) sends a consumer that names its rack
+   * (client.rack) to an in-sync replica in that rack; `none` (the default) keeps every consumer on
+   * the leader. Followers serve Fetch v11+ consumers either way.
+   */
+  replicaSelector: z.preprocess(
+    (v) => (v === 'org.apache.kafka.common.replica.RackAwareReplicaSelector' ? 'rack-aware' : v === 'org.apache.kafka.common.replica.LeaderSelector' ? 'none' : v),
+    z.enum(['none', 'rack-aware']).default('none'),
+  ),
   /** Cluster mode: the TTL of this broker's etcd lease (whole seconds; a lost lease means the broker is gone). */
   leaseTtlMs: z.coerce.number().int().min(1000).default(10_000),
   /** Cluster mode: Kafka's default.replication.factor for topics created without one (-1 = min(3, live brokers)). */

@@ -43,6 +43,7 @@ const BROKER_FLAGS = {
   leaseTtlMs: ['--lease-ttl-ms <ms>', 'cluster mode: this broker\'s etcd lease TTL (default 10000)'],
   defaultReplicationFactor: ['--default-replication-factor <n>', 'cluster mode: replicas of new topics (default -1 = min(3, live brokers))'],
   rack: ['--rack <name>', 'broker.rack: this broker\'s rack; a topic\'s replicas spread over racks when every broker names one'],
+  replicaSelector: ['--replica-selector <none|rack-aware>', 'replica.selector.class (KIP-392): rack-aware sends consumers that name a rack (client.rack) to an in-sync replica there (default none)'],
 } as const;
 
 const TOPIC_FLAGS = {

@@ -66,6 +66,11 @@ export interface FetchOptions {
    * and the fetch offset is only where to read, not what the follower holds.
    */
   logEndRecorded?: boolean;
+  /**
+   * A consumer that may read from a follower (Kafka Fetch v11+, KIP-392): a follower replica
+   * serves it up to its own high watermark instead of answering NOT_LEADER.
+   */
+  followerRead?: boolean;
 }
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestampMs: bigint };
@@ -316,9 +321,12 @@ export class Partition {
    * purgatory for data and reads once more — the one read→wait→read of every front door.
    */
   async fetch(offset: bigint, options: FetchOptions): Promise<ReadResult> {
-    this.checkLeader(options.currentLeaderEpoch);
     const replicaId = options.replicaId ?? -1;
     const follower = replicaId >= 0;
+    if (!follower && options.followerRead === true && this.state.leader !== this.self && this.state.replicas.includes(this.self)) {
+      this.checkOnline();
+      this.checkEpoch(options.currentLeaderEpoch ?? -1);
+    } else this.checkLeader(options.currentLeaderEpoch);
     if (follower && options.logEndRecorded !== true) this.recordFollowerFetch(replicaId, offset);
     const read = () => this.log.read(offset, { maxBytes: options.maxBytes, ...(follower ? { maxOffset: this.log.logEndOffset } : {}) });
     try {
@@ -331,6 +339,30 @@ export class Partition {
     } catch (err) {
       throw toBrokerError(err);
     }
+  }
+
+  /**
+   * Leader, KIP-392 (Kafka's RackAwareReplicaSelector): the replica a consumer in `clientRack`
+   * should fetch from at `fetchOffset` — -1 for this leader (it is in that rack, or no in-sync
+   * replica there holds the offset yet), else the in-sync follower in the rack with the highest
+   * log end, then the most recently caught up. `rackOf` names live brokers' racks.
+   */
+  preferredReadReplica(fetchOffset: bigint, clientRack: string, rackOf: (id: number) => string | null | undefined): number {
+    const replicas = this.leaderReplicas;
+    if (replicas === undefined || this.state.leader !== this.self || clientRack === '' || rackOf(this.self) === clientRack) return -1;
+    let best = -1;
+    let bestEnd = -1n;
+    let bestCaughtUp = -Infinity;
+    for (const id of this.state.isr) {
+      const f = id === this.self ? undefined : replicas.follower(id);
+      if (f === undefined || f.logEndOffset < fetchOffset || rackOf(id) !== clientRack) continue;
+      if (f.logEndOffset > bestEnd || (f.logEndOffset === bestEnd && f.lastCaughtUpMs > bestCaughtUp)) {
+        best = id;
+        bestEnd = f.logEndOffset;
+        bestCaughtUp = f.lastCaughtUpMs;
+      }
+    }
+    return best;
   }
 
   /**

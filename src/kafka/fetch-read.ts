@@ -5,8 +5,8 @@
  * batch (so a consumer always progresses), every later partition gets only whole batches that
  * fit in what is left, or nothing. Long polling: while fewer than `minBytes` are ready, the
  * request waits in the fetch purgatory for any of its partitions' high watermarks to move, until
- * `maxWaitMs` has passed or `signal` aborts; then it is read again. Partitions in error answer at
- * once (no wait).
+ * `maxWaitMs` has passed or `signal` aborts; then it is read again. Partitions in error, or
+ * whose consumer is sent to another replica (KIP-392), answer at once (no wait).
  */
 import { readBatchHeader, BATCH_HEADER_BYTES } from '../../storage/index.js';
 import type { Partition } from '../cluster/index.js';
@@ -23,6 +23,10 @@ export interface FetchSlot {
   log: Partition | undefined;
   errorCode: number;
   records: Buffer | null;
+  /** A consumer that may read from a follower replica (Fetch v11+). */
+  followerRead?: boolean;
+  /** KIP-392: another replica to read from; the slot reads nothing here and answers at once. */
+  preferredReadReplica?: number;
 }
 
 /** The longest prefix of whole batches in `records` within `budget` bytes (possibly empty). */
@@ -40,12 +44,12 @@ async function readAll(slots: readonly FetchSlot[], maxBytes: number): Promise<n
   let total = 0;
   for (const slot of slots) {
     slot.records = null;
-    if (slot.log === undefined || slot.errorCode !== 0) continue;
+    if (slot.log === undefined || slot.errorCode !== 0 || (slot.preferredReadReplica ?? -1) >= 0) continue;
     const first = total === 0;
     const budget = Math.min(slot.maxBytes, maxBytes - total);
     if (budget <= 0 && !first) continue;
     try {
-      const result = await slot.log.fetch(slot.offset, { maxBytes: Math.max(1, budget), currentLeaderEpoch: slot.currentLeaderEpoch });
+      const result = await slot.log.fetch(slot.offset, { maxBytes: Math.max(1, budget), currentLeaderEpoch: slot.currentLeaderEpoch, followerRead: slot.followerRead === true });
       const records = first ? result.records : wholeBatchesWithin(result.records, budget);
       slot.records = records.length > 0 ? records : null;
       total += records.length;
@@ -67,7 +71,8 @@ export async function readSlots(registry: PartitionRegistry, slots: readonly Fet
   const deadline = Date.now() + Math.max(0, limits.maxWaitMs);
   const wanted = Math.max(1, limits.minBytes);
   let total = await readAll(slots, limits.maxBytes);
-  while (total < wanted && !signal.aborted && slots.every((s) => s.errorCode === 0)) {
+  // A partition in error or sent to another replica is answered at once, as Kafka does.
+  while (total < wanted && !signal.aborted && slots.every((s) => s.errorCode === 0 && (s.preferredReadReplica ?? -1) < 0)) {
     const left = deadline - Date.now();
     if (left <= 0) break;
     const waits = slots.filter((s) => s.log !== undefined).map((s) => ({ log: s.log!, offset: s.log!.highWatermark }));

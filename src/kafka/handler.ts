@@ -38,6 +38,8 @@ export interface KafkaContext {
   authorizer?: Authorizer | undefined;
   /** Client quotas (throttling, per-IP connection limits, Describe/AlterClientQuotas); absent: none. */
   quotas?: Quotas | undefined;
+  /** replica.selector.class (KIP-392): whether a consumer naming its rack is sent to a replica there; absent: none. */
+  replicaSelector?: 'none' | 'rack-aware';
 }
 
 export interface ConnectionInfo {

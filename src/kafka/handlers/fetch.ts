@@ -18,6 +18,12 @@
  * partitions, session id 0). Partitions that returned records move to the end of the session's
  * order so others are served first next time. The last stable offset equals the high watermark
  * (no transactions).
+ *
+ * Follower fetching (KIP-392): from v11 a consumer's fetch may be served by a follower replica,
+ * up to that follower's high watermark; v4–10 consumers get NOT_LEADER_OR_FOLLOWER there, as in
+ * Kafka. With `replica.selector.class` rack-aware, a leader answers a consumer that names its
+ * rack (`rack_id`) and has an in-sync replica there holding the fetch offset with no records and
+ * that replica's id in `preferred_read_replica`, at once.
  */
 import type { KafkaContext } from '../handler.js';
 import { kafkaError } from '../error-codes.js';
@@ -37,6 +43,7 @@ interface FetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  rackId?: string;
   sessionId: number | undefined;
   sessionEpoch: number | undefined;
   topics: Array<{ topic: string; topicId: string; partitions: Array<{ partition: number; currentLeaderEpoch?: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
@@ -163,10 +170,17 @@ export const fetchHandler: KafkaHandler = {
       incremental = true;
     }
     const entries = [...partitions.entries()];
+    const consumer = replicaIdOf(req, header.apiVersion) < 0;
+    const followerRead = consumer && header.apiVersion >= 11;
+    const clientRack = followerRead && ctx.replicaSelector === 'rack-aware' ? (req.rackId ?? '') : '';
+    const rackOf = (id: number) => ctx.cluster.broker(id)?.rack;
     const slots = entries.map(([, p]) => {
       const slot = slotFor(ctx, p, byId);
       // Denied topics read nothing (and say nothing of whether they exist).
-      return allowed(conn, 'Topic', p.topic, 'Read') ? slot : { ...slot, log: undefined, errorCode: kafkaError('TOPIC_AUTHORIZATION_FAILED') };
+      if (!allowed(conn, 'Topic', p.topic, 'Read')) return { ...slot, log: undefined, errorCode: kafkaError('TOPIC_AUTHORIZATION_FAILED') };
+      slot.followerRead = followerRead;
+      if (clientRack !== '' && slot.log !== undefined) slot.preferredReadReplica = slot.log.preferredReadReplica(slot.offset, clientRack, rackOf);
+      return slot;
     });
     await readSlots(ctx.registry, slots, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes }, conn.closed);
 
@@ -178,8 +192,9 @@ export const fetchHandler: KafkaHandler = {
       const s = slots[i]!;
       const highWatermark = s.log?.highWatermark ?? -1n;
       const logStartOffset = s.log?.logStartOffset ?? -1n;
+      const preferredReadReplica = s.preferredReadReplica ?? -1;
       const changed =
-        s.records !== null || s.errorCode !== 0 || highWatermark !== cached.highWatermark || logStartOffset !== cached.logStartOffset || highWatermark !== cached.lastStableOffset;
+        s.records !== null || s.errorCode !== 0 || preferredReadReplica >= 0 || highWatermark !== cached.highWatermark || logStartOffset !== cached.logStartOffset || highWatermark !== cached.lastStableOffset;
       cached.highWatermark = highWatermark;
       cached.logStartOffset = logStartOffset;
       cached.lastStableOffset = highWatermark;
@@ -200,7 +215,7 @@ export const fetchHandler: KafkaHandler = {
         lastStableOffset: highWatermark,
         logStartOffset,
         abortedTransactions: [],
-        preferredReadReplica: -1,
+        preferredReadReplica,
         records: s.records ?? EMPTY_RECORDS,
         ...hints.forPartition(s.topic, s.partition, s.errorCode),
       });
