@@ -3,6 +3,7 @@
  * measured in the same run, a printed table and the results file bench/results/<name>.json.
  * Benchmarks measure; they never assert.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -50,3 +51,9 @@ function fmt(value: number): string {
 }
 
 export const isQuick = process.argv.includes('--quick');
+
+/** CPU seconds (user + system, every thread) process `pid` has used so far (/proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -15,7 +15,7 @@ import { eventually, removeDataDir, spawnBroker } from '../test/helpers/broker-p
 import { startBrokerCluster, type BrokerCluster } from '../test/helpers/cluster.js';
 import { partitionsSeenBy } from '../test/helpers/partition-views.js';
 import { AcksAllLoad } from '../test/helpers/replication-workload.js';
-import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { cpuSeconds, figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 
 const RECORDS_PER_BATCH = 160;
@@ -28,8 +28,11 @@ const FAILOVERS = isQuick ? 2 : 5;
 
 type ProduceAnswer = { responses: Array<{ partitionResponses: Array<{ errorCode: number }> }> };
 
-/** A pipelined producer for `ms`: acknowledged records/s, p99 request latency (ms), refused requests. */
-async function produceLoad(port: number, topic: string, acks: number, ms: number): Promise<{ rate: number; p99: number; errors: number }> {
+/**
+ * A pipelined producer for `ms`: acknowledged records/s, p99 request latency (ms), refused
+ * requests, and the CPU seconds per million acknowledged records of each process in `pids`.
+ */
+async function produceLoad(port: number, topic: string, acks: number, ms: number, pids: number[] = []): Promise<{ rate: number; p99: number; errors: number; cpuPerMillion: number[] }> {
   const client = await KafkaWireClient.connect(port);
   const value = Buffer.alloc(100, 0x61);
   const records = await encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, () => ({ key: null, value })));
@@ -38,6 +41,7 @@ async function produceLoad(port: number, topic: string, acks: number, ms: number
   let errors = 0;
   const latencies: number[] = [];
   const deadline = Date.now() + ms;
+  const cpuBefore = pids.map(cpuSeconds);
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -50,9 +54,10 @@ async function produceLoad(port: number, topic: string, acks: number, ms: number
       }
     }),
   );
+  const cpuPerMillion = pids.map((pid, i) => (cpuSeconds(pid) - cpuBefore[i]!) / (acked / 1e6));
   client.close();
   latencies.sort((a, b) => a - b);
-  return { rate: acked / (Number(process.hrtime.bigint() - started) / 1e9), p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0, errors };
+  return { rate: acked / (Number(process.hrtime.bigint() - started) / 1e9), p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0, errors, cpuPerMillion };
 }
 
 async function createTopic(port: number, name: string, replicationFactor: number): Promise<void> {
@@ -79,11 +84,11 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   progress('single node, acks=1 (the baseline)');
   const single = await spawnBroker({ args: ['--flush', 'never'] });
-  let baseline: { rate: number; p99: number };
+  let baseline: { rate: number; p99: number; cpuPerMillion: number[] };
   try {
     await createTopic(single.kafkaPort, 'single', 1);
     await produceLoad(single.kafkaPort, 'single', 1, WARMUP_MS);
-    baseline = await produceLoad(single.kafkaPort, 'single', 1, STEP_MS);
+    baseline = await produceLoad(single.kafkaPort, 'single', 1, STEP_MS, [single.child.pid!]);
   } finally {
     await single.kill();
     await removeDataDir(single.dataDir);
@@ -96,12 +101,17 @@ async function main(): Promise<void> {
     for (const topic of ['rep-all', 'rep-one', 'rep']) await createTopic(cluster.brokers[0]!.process().kafkaPort, topic, 3);
     for (const topic of ['rep-all', 'rep-one', 'rep']) await eventually(async () => ((await leaderOf(cluster, topic)).isr.length === 3 ? true : undefined), 30_000, 'three in-sync replicas');
     const portOf = async (topic: string) => cluster.broker((await leaderOf(cluster, topic)).leader).process().kafkaPort;
+    /** The leader's pid first, then the followers'. */
+    const pidsOf = async (topic: string) => {
+      const { leader: id } = await leaderOf(cluster, topic);
+      return [cluster.broker(id), ...cluster.brokers.filter((b) => b.nodeId !== id)].map((b) => b.process().child.pid!);
+    };
     progress('3 replicas, acks=all');
     await produceLoad(await portOf('rep-all'), 'rep-all', -1, WARMUP_MS);
-    const all = await produceLoad(await portOf('rep-all'), 'rep-all', -1, STEP_MS);
+    const all = await produceLoad(await portOf('rep-all'), 'rep-all', -1, STEP_MS, await pidsOf('rep-all'));
     progress('3 replicas, acks=1');
     await produceLoad(await portOf('rep-one'), 'rep-one', 1, WARMUP_MS);
-    const one = await produceLoad(await portOf('rep-one'), 'rep-one', 1, STEP_MS);
+    const one = await produceLoad(await portOf('rep-one'), 'rep-one', 1, STEP_MS, await pidsOf('rep-one'));
     figures.push(figure('RF=3 acks=1 (records/s vs single node acks=1)', one.rate, 'records/s', baseline.rate));
     const { leader } = await leaderOf(cluster, 'rep');
     const port = cluster.broker(leader).process().kafkaPort;
@@ -110,6 +120,11 @@ async function main(): Promise<void> {
     figures.push(figure('RF=3 acks=1 vs Kreps 2014 3x async (786,980 records/s)', one.rate, 'records/s', 786_980));
     figures.push(figure('p99 request latency acks=1 RF=3 (ms vs single node)', one.p99, 'ms', baseline.p99));
     figures.push(figure('p99 request latency acks=all RF=3 (ms vs single node acks=1)', all.p99, 'ms', baseline.p99));
+    // What the box spends: broker CPU per million records, against the single node's broker.
+    const [singleCpu] = baseline.cpuPerMillion;
+    figures.push(figure('acks=all: leader CPU s per M records (vs single-node broker)', all.cpuPerMillion[0]!, 's/M', singleCpu!));
+    figures.push(figure('acks=all: each follower CPU s per M records (mean, vs single-node broker)', (all.cpuPerMillion[1]! + all.cpuPerMillion[2]!) / 2, 's/M', singleCpu!));
+    figures.push(figure('acks=1: leader CPU s per M records (vs single-node broker)', one.cpuPerMillion[0]!, 's/M', singleCpu!));
     if (all.errors > 0) progress(`acks=all: ${all.errors} requests refused`);
 
     progress(`follower catch-up after a ${LAG_BYTES >> 20} MiB lag`);

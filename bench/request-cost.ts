@@ -10,7 +10,7 @@
  * (--cpu-prof: the broker's profile goes to bench/results/prof-request-cost and its top self-time
  * entries are printed.)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { encodeRecordBatch } from '../storage/index.js';
 import { API_KEY } from '../src/kafka/protocol/api-registry.js';
 import { encodeRequest } from '../src/kafka/protocol/frames.js';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../test/helpers/broker-process.js';
-import { figure, isQuick, progress, report, timed, type Figure } from './bench-kit.js';
+import { cpuSeconds, figure, isQuick, progress, report, timed, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 import { printTop } from './profile-top.js';
 
@@ -31,11 +31,6 @@ const only = argValue('only');
 const profile = process.argv.includes('--cpu-prof');
 const PROF_DIR = join(process.cwd(), 'bench', 'results', 'prof-request-cost');
 
-/** CPU seconds (user + system) the process has used so far. */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function frameFor(topic: string, partition: number, acks: number): Promise<Buffer> {
   const value = Buffer.alloc(100, 0x63);
