@@ -110,7 +110,10 @@ export function readRequestHeader(r: Reader): RequestHeader {
   return { apiKey, apiVersion, correlationId, clientId, spec, flexible };
 }
 
-/** Decodes a whole request frame (header + body), refusing trailing bytes. */
+/**
+ * Decodes a whole request frame (header + body). Bytes after the body are ignored, as Kafka's
+ * generated parsers ignore them (@platformatic/kafka 1.35 pads AlterUserScramCredentials with one).
+ */
 export function decodeRequest(frame: Buffer): { header: RequestHeader; body: Record<string, unknown> } {
   const r = new Reader(frame);
   const header = readRequestHeader(r);
@@ -118,7 +121,6 @@ export function decodeRequest(frame: Buffer): { header: RequestHeader; body: Rec
     throw new KafkaCodecError(APIS.has(header.apiKey) ? 'UNSUPPORTED_VERSION' : 'UNKNOWN_API', `api ${header.apiKey} v${header.apiVersion} is not supported`);
   }
   const body = compile(header.spec.request, header.apiVersion).read(r);
-  if (r.remaining !== 0) throw new KafkaCodecError('TRAILING_BYTES', `${r.remaining} bytes after the ${header.spec.name} request`);
   return { header, body };
 }
 

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Connection, describeUserScramCredentialsV0 } from '@platformatic/kafka';
+import { alterUserScramCredentialsV0, Connection, describeUserScramCredentialsV0 } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
@@ -108,6 +108,22 @@ describe('SCRAM user admin (DescribeUserScramCredentials, AlterUserScramCredenti
     } finally {
       await new Promise<void>((resolve) => conn.close(() => resolve()));
     }
+  }, 60_000);
+
+  it('takes a user from a third-party client’s AlterUserScramCredentials (@platformatic/kafka pads it with a byte, which Kafka ignores)', async () => {
+    const conn = new Connection('scram-admin-test', { sasl: { mechanism: 'SCRAM-SHA-512', username: 'admin', password: 'admin-pw' } });
+    try {
+      await conn.connect('127.0.0.1', port);
+      const altered = await alterUserScramCredentialsV0.api.async(conn, [], [upsertion('erin', 'erin-pw', SHA256, 4096)]);
+      expect(altered.results).toEqual([{ user: 'erin', errorCode: 0, errorMessage: null }]);
+      await kcatLogin('SCRAM-SHA-256', 'erin', 'erin-pw');
+      const deleted = await alterUserScramCredentialsV0.api.async(conn, [{ name: 'erin', mechanism: SHA256 }], []);
+      expect(deleted.results).toEqual([{ user: 'erin', errorCode: 0, errorMessage: null }]);
+    } finally {
+      await new Promise<void>((resolve) => conn.close(() => resolve()));
+    }
+    await expect(kcatLogin('SCRAM-SHA-256', 'erin', 'erin-pw')).rejects.toThrow();
+    await stillServes();
   }, 60_000);
 
   it('creates a user from a client-salted password, who then logs in with kcat; a deleted one cannot', async () => {

@@ -44,6 +44,14 @@ describe('golden request frames from real clients', () => {
     expect(again.equals(bytes)).toBe(true);
   });
 
+  it('ignores bytes after a request body, as Kafka’s parsers do', () => {
+    for (const entry of supported) {
+      const frame = readFileSync(join(FIXTURES, entry.file)).subarray(4);
+      const padded = decodeRequest(Buffer.concat([frame, Buffer.from([0, 0xff])]));
+      expect(padded, entry.file).toEqual(decodeRequest(frame));
+    }
+  });
+
   it('covers every captured frame', () => {
     expect(index.files.filter((e) => !supported.includes(e)).map((e) => `${e.api_name} v${e.api_version}`)).toEqual([]);
   });
