@@ -209,74 +209,75 @@ class Reader {
   }
 }
 
-function decodePartitionFetch(r: Reader): PartitionFetchMessage {
-  const [start, end] = r.span();
-  const m = new Reader(r.buf, start, end);
-  const out: PartitionFetchMessage = { topic: '', partition: 0, fetchOffset: 0n, currentLeaderEpoch: 0, partitionMaxBytes: 0 };
+type Scalar = 'string' | 'int32' | 'int64' | 'bytes';
+
+/** A message's known fields by number: the property each fills and how it is read. */
+type FieldTable = Readonly<Record<number, readonly [property: string, kind: Scalar]>>;
+
+const WIRE_OF: Readonly<Record<Scalar, number>> = { string: LEN, int32: VARINT, int64: VARINT, bytes: LEN };
+
+/**
+ * Reads the fields of the message spanning [start, end) of `buf` into `out` (which holds the
+ * defaults): those in `table` by their kind, a field `nested` knows through it, others skipped.
+ */
+function readFields(buf: Buffer, start: number, end: number, out: object, table: FieldTable, nested?: (field: number, r: Reader) => boolean): void {
+  const m = new Reader(buf, start, end);
+  const target = out as Record<string, unknown>;
   while (m.more()) {
     const tag = m.varint32();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if (field === 1 && wire === LEN) out.topic = m.string();
-    else if (field === 2 && wire === VARINT) out.partition = m.int32();
-    else if (field === 3 && wire === VARINT) out.fetchOffset = m.int64();
-    else if (field === 4 && wire === VARINT) out.currentLeaderEpoch = m.int32();
-    else if (field === 5 && wire === VARINT) out.partitionMaxBytes = m.int32();
-    else if (field === 6 && wire === VARINT) out.logEndOffset = m.int64();
-    else m.skip(wire);
+    const known = table[field];
+    if (known !== undefined && WIRE_OF[known[1]] === wire) {
+      const [property, kind] = known;
+      if (kind === 'string') target[property] = m.string();
+      else if (kind === 'int32') target[property] = m.int32();
+      else if (kind === 'int64') target[property] = m.int64();
+      else {
+        const [from, to] = m.span();
+        target[property] = m.buf.subarray(from, to);
+      }
+    } else if (wire !== LEN || nested === undefined || !nested(field, m)) m.skip(wire);
   }
-  return out;
 }
+
+const PARTITION_FETCH: FieldTable = { 1: ['topic', 'string'], 2: ['partition', 'int32'], 3: ['fetchOffset', 'int64'], 4: ['currentLeaderEpoch', 'int32'], 5: ['partitionMaxBytes', 'int32'], 6: ['logEndOffset', 'int64'] };
+const FETCH_REQUEST: FieldTable = { 1: ['replicaId', 'int32'], 2: ['clusterId', 'string'], 3: ['maxWaitMs', 'int32'], 4: ['maxBytes', 'int32'] };
+const PARTITION_DATA: FieldTable = {
+  1: ['topic', 'string'],
+  2: ['partition', 'int32'],
+  3: ['errorCode', 'string'],
+  4: ['errorMessage', 'string'],
+  5: ['highWatermark', 'int64'],
+  6: ['logStartOffset', 'int64'],
+  7: ['logEndOffset', 'int64'],
+  8: ['records', 'bytes'],
+};
 
 export function decodeFetchRequest(buf: Buffer): ReplicaFetchRequestMessage {
-  const r = new Reader(buf, 0, buf.length);
   const out: ReplicaFetchRequestMessage = { replicaId: 0, clusterId: '', maxWaitMs: 0, maxBytes: 0, partitions: [] };
-  while (r.more()) {
-    const tag = r.varint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === 1 && wire === VARINT) out.replicaId = r.int32();
-    else if (field === 2 && wire === LEN) out.clusterId = r.string();
-    else if (field === 3 && wire === VARINT) out.maxWaitMs = r.int32();
-    else if (field === 4 && wire === VARINT) out.maxBytes = r.int32();
-    else if (field === 5 && wire === LEN) out.partitions.push(decodePartitionFetch(r));
-    else r.skip(wire);
-  }
-  return out;
-}
-
-function decodePartitionData(r: Reader): PartitionDataMessage {
-  const [start, end] = r.span();
-  const m = new Reader(r.buf, start, end);
-  const out: PartitionDataMessage = { topic: '', partition: 0, errorCode: '', errorMessage: '', highWatermark: 0n, logStartOffset: 0n, logEndOffset: 0n, records: EMPTY };
-  while (m.more()) {
-    const tag = m.varint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === 1 && wire === LEN) out.topic = m.string();
-    else if (field === 2 && wire === VARINT) out.partition = m.int32();
-    else if (field === 3 && wire === LEN) out.errorCode = m.string();
-    else if (field === 4 && wire === LEN) out.errorMessage = m.string();
-    else if (field === 5 && wire === VARINT) out.highWatermark = m.int64();
-    else if (field === 6 && wire === VARINT) out.logStartOffset = m.int64();
-    else if (field === 7 && wire === VARINT) out.logEndOffset = m.int64();
-    else if (field === 8 && wire === LEN) {
-      const [from, to] = m.span();
-      out.records = m.buf.subarray(from, to);
-    } else m.skip(wire);
-  }
+  readFields(buf, 0, buf.length, out, FETCH_REQUEST, (field, r) => {
+    if (field !== 5) return false;
+    const [start, end] = r.span();
+    const partition: PartitionFetchMessage = { topic: '', partition: 0, fetchOffset: 0n, currentLeaderEpoch: 0, partitionMaxBytes: 0 };
+    readFields(r.buf, start, end, partition, PARTITION_FETCH);
+    out.partitions.push(partition);
+    return true;
+  });
   return out;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 export function decodeFetchResponse(buf: Buffer): ReplicaFetchResponseMessage {
-  const r = new Reader(buf, 0, buf.length);
   const out: ReplicaFetchResponseMessage = { partitions: [] };
-  while (r.more()) {
-    const tag = r.varint32();
-    if (tag >>> 3 === 1 && (tag & 7) === LEN) out.partitions.push(decodePartitionData(r));
-    else r.skip(tag & 7);
-  }
+  readFields(buf, 0, buf.length, out, {}, (field, r) => {
+    if (field !== 1) return false;
+    const [start, end] = r.span();
+    const partition: PartitionDataMessage = { topic: '', partition: 0, errorCode: '', errorMessage: '', highWatermark: 0n, logStartOffset: 0n, logEndOffset: 0n, records: EMPTY };
+    readFields(r.buf, start, end, partition, PARTITION_DATA);
+    out.partitions.push(partition);
+    return true;
+  });
   return out;
 }

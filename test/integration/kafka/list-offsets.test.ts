@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
-import { RawClient } from './raw-client.js';
+import { consumerFetch, RawClient } from './raw-client.js';
 
 interface Answer {
   errorCode: number;
@@ -89,18 +89,7 @@ describe('ListOffsets', () => {
     expect(await listOffsets(c, 'times', 0, -1n, 9, 0)).toMatchObject({ errorCode: 0 });
     expect(await listOffsets(c, 'times', 0, -1n, 9, -1)).toMatchObject({ errorCode: 0 });
     expect(await listOffsets(c, 'times', 0, -1n, 9, 7)).toMatchObject({ errorCode: 75 });
-    const fetched = await c.request<{ responses: Array<{ partitions: Array<{ errorCode: number }> }> }>(API_KEY.Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'times', partitions: [{ partition: 0, currentLeaderEpoch: 3, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const fetched = await c.request<{ responses: Array<{ partitions: Array<{ errorCode: number }> }> }>(API_KEY.Fetch, 12, consumerFetch('times', 0, 0n, { currentLeaderEpoch: 3 }));
     expect(fetched.responses[0]!.partitions[0]!.errorCode).toBe(75);
   });
 

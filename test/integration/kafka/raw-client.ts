@@ -46,3 +46,19 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/** A consumer's one-shot Fetch body (no session, no wait) for one partition of `topic`, any version. */
+export function consumerFetch(topic: string, partition: number, fetchOffset: bigint, options: { currentLeaderEpoch?: number; rackId?: string; maxWaitMs?: number } = {}): Record<string, unknown> {
+  return {
+    replicaId: -1,
+    maxWaitMs: options.maxWaitMs ?? 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: options.currentLeaderEpoch ?? -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [],
+    rackId: options.rackId ?? '',
+  };
+}

@@ -14,7 +14,7 @@ import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
 import { partitionsSeenBy } from '../../helpers/partition-views.js';
-import { RawClient } from '../kafka/raw-client.js';
+import { consumerFetch, RawClient } from '../kafka/raw-client.js';
 
 const execFileAsync = promisify(execFile);
 const TOPIC = 'nearby';
@@ -34,18 +34,7 @@ describe('follower fetching (KIP-392)', () => {
   const fetchFrom = async (broker: ClusterBroker, version: number, rackId: string, fetchOffset = 0n) => {
     const raw = new RawClient(broker.process().kafkaPort);
     try {
-      const answer = await raw.request<FetchAnswer>(API_KEY.Fetch, version, {
-        replicaId: -1,
-        maxWaitMs: 0,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-        forgottenTopicsData: [],
-        rackId,
-      });
+      const answer = await raw.request<FetchAnswer>(API_KEY.Fetch, version, consumerFetch(TOPIC, 0, fetchOffset, { rackId }));
       return answer.responses[0]!.partitions[0]!;
     } finally {
       raw.close();
