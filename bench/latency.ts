@@ -3,10 +3,12 @@
  * millisecond) on the Kafka port with flush=never and flush=always, and produce→Subscribe on
  * gRPC, with p50/p99/p999 beside the goals — and, for each phase, the broker's event-loop delay
  * histogram and its GC pauses (bench/loop-probe.ts preloaded into the broker), so a latency tail
- * can be matched with the pauses that cause it, and the run-queue wait of the broker's and this
- * process's main threads and the box's CPU and I/O pressure (delays the box's other work caused). `--trace-gc` also passes node's --trace-gc to the
+ * can be matched with the pauses that cause it; beside them, how long the broker's and this
+ * process's main threads were runnable but waiting for a CPU, and the box's CPU and I/O
+ * pressure (delays the box's other work caused, not the broker). Each phase follows an
+ * unmeasured warm-up (`--cold` skips it). `--trace-gc` also passes node's --trace-gc to the
  * broker and prints its longest pauses per phase.
- *   node dist/bench/latency.js [--quick] [--trace-gc]
+ *   node dist/bench/latency.js [--quick] [--trace-gc] [--cold]
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,14 @@ import { pressureNow, schedNow, type ProbeReport } from './loop-probe.js';
 import { kafkaLatency } from './kafka-latency.js';
 
 const SECONDS = isQuick ? 3 : 10;
+/**
+ * Unmeasured seconds of the same load before each phase, on a topic of its own: V8 compiles the
+ * broker's hot paths during its first seconds (~200 functions optimised in the first second, a
+ * handful a second after the fourth, --trace-opt) on worker threads that take the cores from both
+ * main threads; a 3 s phase started cold measures that warm-up, not the steady state. `--cold`
+ * skips it.
+ */
+const WARMUP_SECONDS = process.argv.includes('--cold') ? 0 : isQuick ? 2 : 3;
 const RECORDS_PER_TICK = 10;
 const traceGc = process.argv.includes('--trace-gc');
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), 'loop-probe.js');
@@ -43,7 +53,7 @@ async function probe(broker: BrokerProcess): Promise<ProbeReport> {
 }
 
 /** gRPC: ProduceStream of 10 records per tick, one Subscribe from LATEST; latencies in ms. */
-async function grpcLatency(address: string, topic: string): Promise<number[]> {
+async function grpcLatency(address: string, topic: string, seconds: number): Promise<number[]> {
   const client = new TestClient(address);
   try {
     const latencies: number[] = [];
@@ -56,7 +66,7 @@ async function grpcLatency(address: string, topic: string): Promise<number[]> {
     await new Promise((resolve) => live.once('metadata', resolve));
     const producer = client.stream('ProduceService', 'ProduceStream');
     producer.on('data', () => undefined);
-    const ticks = SECONDS * 1000;
+    const ticks = seconds * 1000;
     for (let t = 0; t < ticks; t += 1) {
       const records = Array.from({ length: RECORDS_PER_TICK }, () => {
         const v = Buffer.alloc(100);
@@ -90,22 +100,29 @@ async function main(): Promise<void> {
   const histograms: Array<{ phase: string; probe: ProbeReport; traced: string[]; client: { runMs: number; waitMs: number; involuntary: number }; box: { cpu: number; io: number } }> = [];
   try {
     const admin = new TestClient(broker.grpcAddress);
-    for (const [name, flush] of [['k-never', 'never'], ['k-always', 'always'], ['g-never', 'never'], ['g-always', 'always']] as const) await admin.createTopic(name, 1, { flush });
+    for (const [name, flush] of [['k-never', 'never'], ['k-always', 'always'], ['g-never', 'never'], ['g-always', 'always']] as const) {
+      await admin.createTopic(name, 1, { flush });
+      if (WARMUP_SECONDS > 0) await admin.createTopic(`${name}-warm-up`, 1, { flush });
+    }
     admin.close();
     const phases = [
-      { phase: 'Kafka flush=never', goals: { p99: 1, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-never', SECONDS, RECORDS_PER_TICK) },
-      { phase: 'Kafka flush=always', goals: { p99: 2, p999: 3 }, run: () => kafkaLatency(broker.kafkaPort, 'k-always', SECONDS, RECORDS_PER_TICK) },
-      { phase: 'gRPC Subscribe flush=never', goals: { p99: 2, p999: 3 }, run: () => grpcLatency(broker.grpcAddress, 'g-never') },
-      { phase: 'gRPC Subscribe flush=always', goals: { p99: 2, p999: 3 }, run: () => grpcLatency(broker.grpcAddress, 'g-always') },
+      { phase: 'Kafka flush=never', goals: { p99: 1, p999: 3 }, run: (topic: string, s: number) => kafkaLatency(broker.kafkaPort, topic, s, RECORDS_PER_TICK), topic: 'k-never' },
+      { phase: 'Kafka flush=always', goals: { p99: 2, p999: 3 }, run: (topic: string, s: number) => kafkaLatency(broker.kafkaPort, topic, s, RECORDS_PER_TICK), topic: 'k-always' },
+      { phase: 'gRPC Subscribe flush=never', goals: { p99: 2, p999: 3 }, run: (topic: string, s: number) => grpcLatency(broker.grpcAddress, topic, s), topic: 'g-never' },
+      { phase: 'gRPC Subscribe flush=always', goals: { p99: 2, p999: 3 }, run: (topic: string, s: number) => grpcLatency(broker.grpcAddress, topic, s), topic: 'g-always' },
     ];
     for (const p of phases) {
+      if (WARMUP_SECONDS > 0) {
+        progress(`${p.phase}: ${WARMUP_SECONDS} s unmeasured warm-up`);
+        await p.run(`${p.topic}-warm-up`, WARMUP_SECONDS);
+      }
       progress(`${p.phase}: ${SECONDS} s at ${RECORDS_PER_TICK} records per ms`);
       await probe(broker);
       const outputFrom = broker.output().length;
       const started = Date.now();
       const clientFrom = schedNow();
       const boxFrom = pressureNow();
-      const lat = await p.run();
+      const lat = await p.run(p.topic, SECONDS);
       const clientTo = schedNow();
       const boxTo = pressureNow();
       const wallUs = (Date.now() - started) * 1000;
