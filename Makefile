@@ -63,6 +63,7 @@ bench: build
 	node dist/bench/recovery.js $(BENCH_FLAGS)
 	node dist/bench/replication.js $(BENCH_FLAGS)
 	node dist/bench/partitions.js $(BENCH_FLAGS)
+	node dist/bench/latency.js $(BENCH_FLAGS)
 	node --expose-gc dist/bench/embedded.js $(BENCH_FLAGS)
 
 clean:
