@@ -16,7 +16,7 @@
  * next start recovers as usual. Old data dirs: a partition without an entry reads its own files
  * (partition-marks.ts); they are unlinked after the first write that carries its entry.
  */
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { StorageIo } from './io/storage-io.js';
 import { EPOCH_FILE, LOG_START_FILE, RECOVERY_POINT_FILE, type CleanEnd, type EpochEntry, type PartitionMarks } from './partition-marks.js';
 import { StorageError } from './storage-error.js';
@@ -86,7 +86,7 @@ export class DirCheckpoint {
   async open(dir: string): Promise<{ marks: SharedMarks; entry: DirEntry | undefined; cleanEnd: CleanEnd | undefined }> {
     await this.load();
     const name = basename(dir);
-    if (dirname(dir) !== this.dataDir) throw new StorageError('INVALID_ARGUMENT', `${dir} is not directly in the data dir ${this.dataDir}`);
+    if (resolve(dirname(dir)) !== resolve(this.dataDir)) throw new StorageError('INVALID_ARGUMENT', `${dir} is not directly in the data dir ${this.dataDir}`);
     let entry = this.entries.get(name);
     const cleanEnd = this.cleanEnds.get(name);
     this.cleanEnds.delete(name);

@@ -120,6 +120,21 @@ describe('the shared checkpoint file', () => {
     await again.close();
   });
 
+  it('takes a data dir named with a trailing slash or dots, and refuses a log outside it', async () => {
+    const fs = await freshFs();
+    const checkpoints = new DirCheckpoint('/data/./', fs.io);
+    const log = await open(fs, 'e-0', checkpoints);
+    await log.append(await batchOf(['v']));
+    await log.close();
+    await checkpoints.close();
+    expect(await fs.io.exists(join(DATA, CLEAN_SHUTDOWN_FILE))).toBe(true);
+    const outside = await openLog({ dir: '/elsewhere/e-0', config: smallConfig(), io: fs.io, checkpoints: new DirCheckpoint(DATA, fs.io) }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isStorageError(outside, 'INVALID_ARGUMENT')).toBe(true);
+  });
+
   it('refuses a shared file that does not parse instead of guessing', async () => {
     const fs = await freshFs();
     await fs.io.writeFileAtomic(join(DATA, DIR_CHECKPOINT_FILE), Buffer.from('rill-partition-checkpoints 1\n2\nevents-0 5 0 0\n'));
