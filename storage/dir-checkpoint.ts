@@ -8,7 +8,10 @@
  *
  * Writes are group commits: at most one runs at a time; everyone who asks while it runs shares
  * the next, whose snapshot of the entries is taken when it starts (so a caller's own change,
- * made before it asked, is in it). Each log's entry is changed only under that log's append lock.
+ * made before it asked, is in it). A change that need not be durable yet (a recovery point raised
+ * over synced bytes) only asks for a write within REQUEST_INTERVAL_MS of the last one, so
+ * thousands of partitions' once-a-second checkpoints cost about one write a second, not a
+ * write per write-duration. Each log's entry is changed only under that log's append lock.
  *
  * Clean shutdown: `close` writes the file, then the marker. `load` notes the marker, takes the
  * clean ends out of the entries (they describe the logs as they were closed, so they may be used
@@ -25,6 +28,8 @@ import type { StorageLogger } from './types.js';
 export const DIR_CHECKPOINT_FILE = 'partition-checkpoints';
 export const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 const HEADER = 'rill-partition-checkpoints 1';
+/** At most this often a write that nobody waits for (see the module comment). */
+const REQUEST_INTERVAL_MS = 1000;
 export const LEGACY_FILES: readonly string[] = [RECOVERY_POINT_FILE, LOG_START_FILE, EPOCH_FILE];
 
 /** One partition directory's line of the file. */
@@ -44,6 +49,8 @@ export class DirCheckpoint {
   private loading: Promise<void> | undefined;
   private writing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  private requestTimer: NodeJS.Timeout | undefined;
+  private lastWriteMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly dataDir: string,
@@ -134,9 +141,18 @@ export class DirCheckpoint {
     this.legacy.delete(name);
   }
 
-  /** Starts a write (shared with others) without waiting for it; a failure is logged, and the next durable write reports it. */
+  /**
+   * Asks for a write within REQUEST_INTERVAL_MS of the last one, without waiting for it; a
+   * failure is logged, and the next durable write reports it.
+   */
   request(): void {
-    this.persist().catch((err: unknown) => this.logger?.error({ dir: this.dataDir, err }, 'writing the partition checkpoints failed'));
+    if (this.requestTimer !== undefined) return;
+    const delay = Math.max(0, this.lastWriteMs + REQUEST_INTERVAL_MS - Date.now());
+    this.requestTimer = setTimeout(() => {
+      this.requestTimer = undefined;
+      this.persist().catch((err: unknown) => this.logger?.error({ dir: this.dataDir, err }, 'writing the partition checkpoints failed'));
+    }, delay);
+    this.requestTimer.unref();
   }
 
   /** Resolves once a write that started after this call has landed. */
@@ -160,6 +176,8 @@ export class DirCheckpoint {
   /** After every log closed: the last write, then the clean-shutdown marker. A failure is an IO_ERROR (and no marker). */
   async close(): Promise<void> {
     if (this.loading === undefined) return;
+    clearTimeout(this.requestTimer);
+    this.requestTimer = undefined;
     try {
       await this.loading;
       await this.persist();
@@ -171,6 +189,7 @@ export class DirCheckpoint {
   }
 
   private async writeNow(): Promise<void> {
+    this.lastWriteMs = Date.now();
     const lines = [HEADER, String(this.entries.size)];
     for (const [name, e] of this.entries) lines.push(encodeEntry(name, e));
     const migrated = [...this.legacy].filter((name) => this.entries.has(name));
