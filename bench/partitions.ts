@@ -11,7 +11,8 @@
  * when /readyz turns 200) of the same data dir holding all 11,001 partitions, and the RSS after
  * start. `--huge` adds 100,000 partitions (10 topics × 10,000): time to create, to restart, RSS.
  * Benchmarks measure, never assert.
- *   node dist/bench/partitions.js [--quick] [--huge] [--cpu-prof] [--counts=1,1000] [--no-kcat] [--no-restart]
+ *   node dist/bench/partitions.js [--quick] [--huge] [--cpu-prof] [--counts=1,1000] [--no-kcat] [--no-restart] [--start-stop-only]
+ * (--start-stop-only: no throughput steps, only the empty broker, the 10,000 small partitions and --huge)
  * (--cpu-prof: the broker's profiles go to bench/results/prof)
  */
 import { execFileSync } from 'node:child_process';
@@ -28,10 +29,11 @@ import { KafkaWireClient } from './kafka-wire-client.js';
 
 const countsArg = process.argv.find((a) => a.startsWith('--counts='));
 /** `--counts=1,1000` runs only those partition counts (the first should be 1: it is the baseline). */
-const COUNTS: readonly number[] = countsArg === undefined ? [1, 1000, 10000] : countsArg.slice('--counts='.length).split(',').map(Number);
+const startStopOnly = process.argv.includes('--start-stop-only');
+const COUNTS: readonly number[] = startStopOnly ? [] : countsArg === undefined ? [1, 1000, 10000] : countsArg.slice('--counts='.length).split(',').map(Number);
 /** `--no-kcat` runs the load generator only; `--no-restart` skips the stop/restart figures. */
 const withKcat = !process.argv.includes('--no-kcat');
-const withRestart = !process.argv.includes('--no-restart');
+const withRestart = !process.argv.includes('--no-restart') && !startStopOnly;
 const RECORDS_PER_BATCH = 160;
 const BATCHES_PER_REQUEST = 16;
 const IN_FLIGHT = 64;

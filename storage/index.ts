@@ -13,6 +13,7 @@ export { crc32c } from './crc32c.js';
 export { DiskGuard } from './disk-guard.js';
 export { FilePool, PooledFile, defaultMaxOpenFiles } from './file-pool.js';
 export { FlushScheduler } from './flush-scheduler.js';
+export { DirCheckpoint, DIR_CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE } from './dir-checkpoint.js';
 export type { DiskGuardOptions } from './disk-guard.js';
 export { removeLogDir, markDirDeleted, finishDirDeletion, emptyDir, sweepDeletedDirs, readPartitionTopicId, deletedDirTopicId, isDeletedDirName, PARTITION_METADATA_FILE } from './log-dir.js';
 export { nodeIo } from './io/storage-io.js';

@@ -1,41 +1,29 @@
 /**
- * LeaderEpochCache: the (leader epoch, start offset) history of one partition, persisted in
- * `leader-epoch-checkpoint` as text: a version line `0`, a count line, then `epoch startOffset`
- * lines. Epochs and start offsets strictly increase. Mutated only under the log's append lock.
+ * LeaderEpochCache: the (leader epoch, start offset) history of one partition. Epochs and start
+ * offsets strictly increase. Mutated only under the log's append lock. Persisted through the
+ * log's PartitionMarks (partition-marks.ts): the data dir's shared checkpoint file, or the
+ * partition's own `leader-epoch-checkpoint` for a log opened on its own.
  *
  * Durability (Kafka's KAFKA-15046): a new epoch is not synced on the append path — that cost two
- * fsyncs on the first append of every partition. It is written (atomically) by `flush`, which the
- * log runs before its recovery point moves past it (the recovery checkpoint, roll, close);
- * truncations write at once. Every batch above the recovery point carries its epoch and is
- * re-read at open, which assigns the epochs found there again, so a crash loses none.
+ * fsyncs on the first append of every partition. It is saved by `flush`, which the log runs
+ * before its recovery point moves past it (the recovery checkpoint, roll, close), into the same
+ * write as that recovery point; truncations save durably at once. Every batch above the
+ * recovery point carries its epoch and is re-read at open, which assigns the epochs found there
+ * again, so a crash loses none.
  */
-import type { StorageIo } from './io/storage-io.js';
+import type { EpochEntry, PartitionMarks } from './partition-marks.js';
 import type { EpochEndOffset } from './types.js';
 
-interface EpochEntry {
-  epoch: number;
-  startOffset: bigint;
-}
-
 export class LeaderEpochCache {
-  private entries: EpochEntry[] = [];
-  /** Entries assigned since the file was last written. */
+  private entries: EpochEntry[];
+  /** Entries assigned since they were last saved. */
   private dirty = false;
 
   constructor(
-    private readonly io: StorageIo,
-    private readonly path: string,
-  ) {}
-
-  async load(): Promise<void> {
-    const text = (await this.io.readFile(this.path))?.toString('utf8');
-    if (text === undefined) return;
-    const lines = text.trim().split('\n');
-    this.entries = lines
-      .slice(2)
-      .map((line) => line.trim().split(/\s+/))
-      .filter((parts) => parts.length === 2 && /^\d+$/.test(parts[0]!) && /^\d+$/.test(parts[1]!))
-      .map(([epoch, start]) => ({ epoch: Number(epoch), startOffset: BigInt(start!) }));
+    private readonly marks: PartitionMarks,
+    loaded: readonly EpochEntry[] = [],
+  ) {
+    this.entries = [...loaded];
   }
 
   get latestEpoch(): number {
@@ -53,7 +41,7 @@ export class LeaderEpochCache {
 
   /** Writes the file when epochs were assigned since it was last written. */
   async flush(): Promise<void> {
-    if (this.dirty) await this.save();
+    if (this.dirty) await this.save(false);
   }
 
   /** Drops epochs that start at or after `offset` (truncation). */
@@ -72,11 +60,10 @@ export class LeaderEpochCache {
     return { leaderEpoch: this.entries[index]!.epoch, endOffset: next?.startOffset ?? logEndOffset };
   }
 
-  private async save(): Promise<void> {
-    const lines = ['0', String(this.entries.length), ...this.entries.map((e) => `${e.epoch} ${e.startOffset}`)];
+  private async save(durable = true): Promise<void> {
     this.dirty = false;
     try {
-      await this.io.writeFileAtomic(this.path, Buffer.from(`${lines.join('\n')}\n`));
+      await this.marks.saveEpochs(this.entries, durable);
     } catch (err) {
       this.dirty = true;
       throw err;

@@ -15,12 +15,11 @@ import { join } from 'node:path';
 import { findValidBatchAfter } from './batch-scanner.js';
 import { readOffsetFile } from './checkpoint-file.js';
 import type { StorageIo } from './io/storage-io.js';
+import { LOG_START_FILE, RECOVERY_POINT_FILE, type CleanEnd } from './partition-marks.js';
 import { Segment, type EpochStart, type SegmentSettings } from './segment.js';
 import { StorageError } from './storage-error.js';
 import type { StorageLogger } from './types.js';
 
-export const RECOVERY_POINT_FILE = 'recovery-point';
-export const LOG_START_FILE = 'log-start-offset';
 const SEGMENT_LOG = /^(\d{20})\.log$/;
 
 export interface LoadedSegments {
@@ -31,6 +30,8 @@ export interface LoadedSegments {
   present: ReadonlySet<string>;
   /** The leader epochs the scanned batches carry (first batch of each), below the recovered log end. */
   epochStarts: EpochStart[];
+  /** The directory did not exist: it was created empty. */
+  created: boolean;
 }
 
 export interface LoadOptions {
@@ -38,13 +39,22 @@ export interface LoadOptions {
   logger: StorageLogger | undefined;
   /** Cut corruption too (log.recovery.truncate), logging every dropped offset range. */
   recoverTruncate: boolean;
+  /** The recovery point and log start from the data dir's shared checkpoint; undefined: read the directory's own files. */
+  marks?: { recoveryPoint: bigint; logStart: bigint } | undefined;
+  /** After a clean shutdown: the log's end as it was closed, so the active segment needs no scan. */
+  cleanEnd?: CleanEnd | undefined;
+  /** Runs before a missing directory is created (its marks, if any, were a removed directory's: they are ignored). */
+  beforeCreate?: (() => Promise<void>) | undefined;
 }
 
 export async function loadSegments(settings: SegmentSettings, options: LoadOptions): Promise<LoadedSegments> {
   const { io, dir } = settings;
   const { nowMs, logger } = options;
+  let created = false;
   let names = await io.readdir(dir).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
+    created = true;
+    await options.beforeCreate?.();
     await io.mkdirp(dir);
     await io.syncDir(join(dir, '..'));
     return [];
@@ -70,8 +80,10 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const present: ReadonlySet<string> = new Set(names);
   const readIfPresent = async (name: string) => (present.has(name) ? await readOffsetFile(io, join(dir, name)) : undefined);
-  const recoveryPoint = (await readIfPresent(RECOVERY_POINT_FILE)) ?? 0n;
-  const savedStart = (await readIfPresent(LOG_START_FILE)) ?? 0n;
+  const marks = created ? undefined : options.marks;
+  const recoveryPoint = marks?.recoveryPoint ?? (await readIfPresent(RECOVERY_POINT_FILE)) ?? 0n;
+  const savedStart = marks?.logStart ?? (await readIfPresent(LOG_START_FILE)) ?? 0n;
+  const clean = created ? undefined : options.cleanEnd;
 
   const segments: Segment[] = [];
   const epochStarts: EpochStart[] = [];
@@ -79,7 +91,8 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     for (let i = 0; i < bases.length; i += 1) {
       const base = bases[i]!;
       const previous = segments.at(-1);
-      const { segment, stop, epochStarts: found } = await Segment.open(settings, base, base < recoveryPoint, nowMs, present);
+      const trustedEnd = clean !== undefined && i === bases.length - 1 && base === clean.activeBase && clean.logEnd === recoveryPoint ? clean : undefined;
+      const { segment, stop, epochStarts: found } = await Segment.open(settings, base, base < recoveryPoint, nowMs, present, trustedEnd);
       segments.push(segment);
       epochStarts.push(...found);
       let problem = stop.problem;
@@ -144,6 +157,7 @@ export async function loadSegments(settings: SegmentSettings, options: LoadOptio
     logStartOffset,
     present,
     epochStarts: epochStarts.filter((e) => e.offset < logEnd),
+    created,
   };
 }
 

@@ -21,10 +21,8 @@
  * hit ENOSPC: the log cuts the partial write, refuses writes (DISK_FULL) while the disk guard
  * says the disk is full, and serves reads throughout.
  */
-import { join } from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
 import { writeAppendGroup, type AppendHost, type Placed, type QueuedAppend } from './append-group.js';
-import { writeOffsetFile } from './checkpoint-file.js';
 import type { FlushScheduler, ScheduledFlush } from './flush-scheduler.js';
 import { GroupCommit } from './group-commit.js';
 import type { StorageIo } from './io/storage-io.js';
@@ -34,7 +32,7 @@ import { DEFAULT_MAX_DECOMPRESSED_BYTES } from './record-codec.js';
 import { validateRecords } from './record-validator.js';
 import { cleanableEnd, cleanLog, dirtyRatio, tombstonesDue, type CleanerContext } from './cleaner/clean-log.js';
 import { readCleanerCheckpoint } from './cleaner/cleaner-checkpoint.js';
-import { LOG_START_FILE, RECOVERY_POINT_FILE } from './log-loader.js';
+import type { PartitionMarks } from './partition-marks.js';
 import type { ProducerState } from './producer-state.js';
 import { validateBatchSpans, type BatchSpan } from './record-batch.js';
 import { Segment, type SegmentSettings } from './segment.js';
@@ -99,6 +97,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     readonly producers: ProducerState,
     private readonly flushScheduler: FlushScheduler, // the data dir's one timer for flush=interval logs
     producerSnapshot: { end: bigint | undefined; onDisk: SnapshotOnDisk | undefined },
+    private readonly marks: PartitionMarks, // where the recovery point, log start and epochs are kept
   ) {
     this.dir = options.dir;
     this.producerFile = new ProducerSnapshotFile(io, this.dir, producers, producerSnapshot.end, producerSnapshot.onDisk);
@@ -113,17 +112,11 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     this.scheduleFlush();
   }
 
-  get logStartOffset(): bigint {
-    return this.startOffset;
-  }
+  get logStartOffset(): bigint { return this.startOffset; }
 
-  get logEndOffset(): bigint {
-    return this.active.nextOffset;
-  }
+  get logEndOffset(): bigint { return this.active.nextOffset; }
 
-  get highWatermark(): bigint {
-    return this.hw;
-  }
+  get highWatermark(): bigint { return this.hw; }
 
   get sizeBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
@@ -131,9 +124,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
 
   get segmentCount(): number { return this.segments.length; }
 
-  get latestEpoch(): number {
-    return this.epochs.latestEpoch;
-  }
+  get latestEpoch(): number { return this.epochs.latestEpoch; }
 
   private get active(): Segment { return this.segments.at(-1)!; }
 
@@ -352,7 +343,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
 
   flush(): Promise<void> {
     this.checkUsable();
-    return this.appendLock.run(() => this.guard(() => this.checkpoint()));
+    return this.appendLock.run(() => this.guard(async () => { await this.checkpoint(); await this.marks.sync(); }));
   }
 
   clean(options: CleanOptions): Promise<CleanResult> {
@@ -412,6 +403,8 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
           await this.checkpoint();
           await this.active.saveIndexes();
           await this.producerFile.saveIfStale(this.logEndOffset, { logStart: this.startOffset, activeBase: this.active.baseOffset, activeBytes: this.active.size });
+          const { baseOffset: activeBase, size: activeBytes, maxTimestamp, firstBatchTimestamp: firstTimestamp } = this.active;
+          this.marks.closedCleanly({ activeBase, activeBytes, logEnd: this.logEndOffset, maxTimestamp, firstTimestamp, producers: this.producers.size });
         });
       }
       await Promise.allSettled(this.segments.map((s) => s.close()));
@@ -422,6 +415,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     await this.close();
     try {
       await removeLogDir(this.dir, options?.tag, this.io);
+      await this.marks.remove(); // after the rename: a crash before it leaves an entry whose directory is gone (ignored at open)
     } catch (err) {
       throw new StorageError('IO_ERROR', `cannot delete log ${this.dir}: ${(err as Error).message}`, { cause: err });
     }
@@ -539,16 +533,17 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     if (end > this.recoveryPoint) await this.setRecoveryPoint(end);
   }
 
-  /** Moves the log start offset and writes its checkpoint file. */
+  /** Moves the log start offset; durable when it resolves. */
   private async setLogStart(offset: bigint): Promise<void> {
     this.startOffset = offset;
-    await writeOffsetFile(this.io, join(this.dir, LOG_START_FILE), offset);
+    await this.marks.setLogStart(offset);
   }
 
-  /** Moves the recovery point and writes its checkpoint file. */
+  /** Moves the recovery point: a lowering is durable when it resolves, a raise (over synced bytes) reaches the disk with the next checkpoint write. */
   private async setRecoveryPoint(offset: bigint): Promise<void> {
+    const lowering = offset < this.recoveryPoint;
     this.recoveryPoint = offset;
-    await writeOffsetFile(this.io, join(this.dir, RECOVERY_POINT_FILE), offset);
+    await this.marks.setRecoveryPoint(offset, lowering);
   }
 
   async maybeRoll(incomingBytes: number, incomingMaxTimestamp: bigint): Promise<void> {

@@ -9,7 +9,8 @@ import type { StorageIo } from './io/storage-io.js';
 import { ProducerState } from './producer-state.js';
 import type { Segment } from './segment.js';
 
-const FILE = 'producer-state';
+export const PRODUCER_STATE_FILE = 'producer-state';
+const FILE = PRODUCER_STATE_FILE;
 
 export async function loadProducerState(
   io: StorageIo,

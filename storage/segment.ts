@@ -52,7 +52,7 @@ export class Segment {
   nextOffset: bigint;
   maxTimestamp = -1n;
   /** The first batch's max timestamp (Kafka's rollingBasedTimestamp), -1 until there is one. */
-  private firstBatchTimestamp = -1n;
+  firstBatchTimestamp = -1n;
   /** Broker time the segment was created or opened (the roll clock when batches carry no timestamp). */
   private readonly createdMs: number;
   private bytesSinceIndexEntry = 0;
@@ -126,6 +126,8 @@ export class Segment {
     nowMs: number,
     /** The names in the directory (from the caller's readdir), so missing index files cost no lookup. */
     present?: ReadonlySet<string>,
+    /** After a clean shutdown, where the closing log said this (active) segment ends: no scan when the file agrees. */
+    trustedEnd?: { activeBytes: number; logEnd: bigint; maxTimestamp: bigint; firstTimestamp: bigint },
   ): Promise<{ segment: Segment; stop: ScanStop; stopOffset: bigint; epochStarts: EpochStart[] }> {
     const file = settings.files.file(join(settings.dir, segmentFileName(baseOffset, '.log')), { create: true });
     const fileBytes = await file.size();
@@ -151,6 +153,15 @@ export class Segment {
     if (!usable && missing('.timeindex')) segment.timeIndex.fileRemoved();
     segment.maxTimestamp = segment.timeIndex.maxTimestamp;
     const start = usable ? (segment.offsetIndex.last()?.position ?? 0) : 0;
+    // Without its index files the segment is trusted only while it is too small to have needed an entry.
+    if (trustedEnd !== undefined && fileBytes === trustedEnd.activeBytes && fileBytes > 0 && (usable || fileBytes <= settings.indexIntervalBytes)) {
+      segment.noteFirstBatch(trustedEnd.firstTimestamp, nowMs);
+      segment.size = fileBytes;
+      segment.nextOffset = trustedEnd.logEnd;
+      if (trustedEnd.maxTimestamp > segment.maxTimestamp) segment.maxTimestamp = trustedEnd.maxTimestamp;
+      segment.bytesSinceIndexEntry = fileBytes - start;
+      return { segment, stop: { position: fileBytes }, stopOffset: segment.nextOffset, epochStarts: [] };
+    }
     // The first batch's timestamp: read here unless the scan below starts with that batch.
     if (start > 0 && fileBytes >= BATCH_HEADER_BYTES) {
       const first = await segment.readAt(0, BATCH_HEADER_BYTES).catch(() => undefined);

@@ -9,6 +9,7 @@
  * queued behind in-flight appends.
  */
 import type { FilePool } from './file-pool.js';
+import type { DirCheckpoint } from './dir-checkpoint.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 
 export type FlushMode = 'always' | 'interval' | 'never';
@@ -100,6 +101,12 @@ export interface OpenLogOptions {
   files?: FilePool;
   /** The data dir's one timer for flush=interval logs; default a scheduler of this log's own. */
   flushScheduler?: FlushScheduler;
+  /**
+   * The data dir's shared checkpoint file (recovery points, log starts, leader epochs, the
+   * clean-shutdown marker; `dir` must lie directly in its data dir). Default: the partition's
+   * own checkpoint files, written on every change.
+   */
+  checkpoints?: DirCheckpoint;
 }
 
 /** What a log needs of the data dir's DiskGuard. */

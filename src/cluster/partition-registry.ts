@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  DirCheckpoint,
   DiskGuard,
   FilePool,
   FlushScheduler,
@@ -114,12 +115,14 @@ export class PartitionRegistry {
   /** The one background cleaner of compacted topics. */
   readonly cleaner: LogCleaner;
   private readonly io: StorageIo;
-  /** The data dir's one pool of segment file handles and one timer of flush=interval logs, shared by every log. */
+  /** The data dir's one pool of segment file handles, one timer of flush=interval logs and one checkpoint file, shared by every log. */
   private readonly files: FilePool;
   private readonly flushScheduler = new FlushScheduler();
+  private readonly checkpoints: DirCheckpoint;
 
   private constructor(private readonly options: RegistryOptions) {
     this.io = options.io ?? nodeIo;
+    this.checkpoints = new DirCheckpoint(options.dataDir, this.io, options.logger.child({ component: 'checkpoints' }));
     this.files = new FilePool(this.io, options.maxOpenSegmentFiles === undefined || options.maxOpenSegmentFiles === 0 ? defaultMaxOpenFiles() : options.maxOpenSegmentFiles);
     this.diskGuard = new DiskGuard({
       io: this.io,
@@ -205,15 +208,12 @@ export class PartitionRegistry {
   get defaults(): TopicDefaults {
     return this.options.defaults;
   }
-
   listTopics(): Topic[] {
     return [...this.topics.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
-
   findTopic(name: string): Topic | undefined {
     return this.topics.get(name);
   }
-
   topicById(topicId: string): Topic | undefined {
     return this.byId.get(topicId);
   }
@@ -487,6 +487,7 @@ export class PartitionRegistry {
     const logs = [...this.topics.values()].flatMap((t) => t.partitions.map((p) => p.storage));
     const results = await Promise.allSettled(logs.map((l) => l.close()));
     for (const r of results) if (r.status === 'rejected') this.options.logger.error({ err: r.reason }, 'closing a log failed');
+    await this.checkpoints.close().catch((err: unknown) => this.options.logger.error({ err }, 'writing the partition checkpoints at close failed'));
   }
 
   private register(record: TopicRecord, partitions: Partition[]): Topic {
@@ -532,8 +533,7 @@ export class PartitionRegistry {
           autoHighWatermark: this.options.replicated !== true,
           diskGuard: this.diskGuard,
           io: this.io,
-          files: this.files,
-          flushScheduler: this.flushScheduler,
+          ...{ files: this.files, flushScheduler: this.flushScheduler, checkpoints: this.checkpoints },
           ...(this.options.producerIdExpirationMs === undefined ? {} : { producerIdExpirationMs: this.options.producerIdExpirationMs }),
         });
       } catch (err) {

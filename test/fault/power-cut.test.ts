@@ -14,16 +14,18 @@ const RUNS = Number(process.env.RILL_POWERCUT_RUNS ?? 240);
 const BASE_SEED = REPLAY !== undefined ? Number(REPLAY) : Math.floor(Math.random() * 1e9);
 
 async function runOnce(seed: number): Promise<{ cut: number; total: number; problems: string[]; steps: string[] }> {
+  // Odd seeds keep the checkpoints in the data dir's shared file (the broker's way), even seeds in the partition's own files.
+  const options = { shared: seed % 2 === 1 };
   // A dry run counts the workload's operations, then the cut lands somewhere inside it.
   const dry = new SimFs();
-  await runWorkload(dry, seed);
+  await runWorkload(dry, seed, options);
   const total = dry.ops;
   const cut = 1 + Math.floor(seededRandom(seed ^ 0x5eed)() * total);
   const fs = new SimFs();
   fs.cutAt(cut);
-  const model = await runWorkload(fs, seed);
+  const model = await runWorkload(fs, seed, options);
   const survivor = fs.afterPowerCut(seededRandom(seed + 1));
-  const problems = await verifyAfterCut(survivor, model).catch((err: unknown) => [`reopen failed: ${(err as Error).message}`]);
+  const problems = await verifyAfterCut(survivor, model, options).catch((err: unknown) => [`reopen failed: ${(err as Error).message}`]);
   if (REPLAY !== undefined) console.log(fs.trace.map((t, i) => `${i + 1} ${t}`).join('\n'));
   return { cut, total, problems, steps: model.steps };
 }

@@ -5,10 +5,12 @@
  * sometimes deletion of the whole partition. Everything is deterministic for a seed; the power
  * cut is an operation number of the SimFs. `verifyAfterCut` reopens the surviving file system
  * and checks the promises: every acknowledged record reads back byte-exact, nothing deleted or
- * truncated is back.
+ * truncated is back. `shared`: the log keeps its checkpoints in the data dir's shared file (as
+ * the broker's logs do), a reopen is a clean stop (the file and the clean-shutdown marker written)
+ * and a start in a new "process".
  */
 import { join } from 'node:path';
-import { decodeRecordBatches, encodeRecordBatch, isStorageError, openLog, sweepDeletedDirs, type PartitionLog } from '../../storage/index.js';
+import { DirCheckpoint, decodeRecordBatches, encodeRecordBatch, isStorageError, openLog, sweepDeletedDirs, type PartitionLog } from '../../storage/index.js';
 import { seededRandom, type SimFs } from '../../storage/io/sim-fs.js';
 import { smallConfig } from './storage-fixtures.js';
 
@@ -39,14 +41,20 @@ function config() {
   return smallConfig({ flush: 'always', segmentBytes: 1500, indexIntervalBytes: 200, retentionMs: 50_000 });
 }
 
-export async function runWorkload(fs: SimFs, seed: number): Promise<WorkloadModel> {
+export interface WorkloadOptions {
+  shared?: boolean;
+}
+
+export async function runWorkload(fs: SimFs, seed: number, options: WorkloadOptions = {}): Promise<WorkloadModel> {
   const random = seededRandom(seed);
   const model: WorkloadModel = { acked: new Map(), gone: new Set(), ackedStart: 0n, deleted: false, steps: [] };
   let now = 1_000_000;
   const clock = () => now;
   let counter = 0;
   let log: PartitionLog | undefined;
-  const open = async () => (log = await openLog({ dir: LOG_DIR, config: config(), io: fs.io, clock, topicId: 'topic-a' }));
+  let checkpoints = options.shared === true ? new DirCheckpoint(DATA_DIR, fs.io) : undefined;
+  const open = async () =>
+    (log = await openLog({ dir: LOG_DIR, config: config(), io: fs.io, clock, topicId: 'topic-a', ...(checkpoints === undefined ? {} : { checkpoints }) }));
   const step = (s: string) => model.steps.push(s);
   try {
     await fs.io.mkdirp(DATA_DIR);
@@ -121,6 +129,10 @@ export async function runWorkload(fs: SimFs, seed: number): Promise<WorkloadMode
       } else {
         step('reopen');
         await log!.close();
+        if (checkpoints !== undefined) {
+          await checkpoints.close();
+          checkpoints = new DirCheckpoint(DATA_DIR, fs.io);
+        }
         await open();
       }
     }
@@ -135,6 +147,7 @@ export async function runWorkload(fs: SimFs, seed: number): Promise<WorkloadMode
       model.acked.clear();
     } else {
       await log!.close();
+      await checkpoints?.close();
     }
   } catch (err) {
     if (!fs.poweredOff && !isStorageError(err)) throw err;
@@ -154,14 +167,15 @@ function forgetBelow(model: WorkloadModel, start: bigint): void {
 }
 
 /** Reopens the surviving file system; returns the broken promises (empty when all held). */
-export async function verifyAfterCut(fs: SimFs, model: WorkloadModel): Promise<string[]> {
+export async function verifyAfterCut(fs: SimFs, model: WorkloadModel, options: WorkloadOptions = {}): Promise<string[]> {
   const problems: string[] = [];
   await sweepDeletedDirs(DATA_DIR, fs.io);
   if (model.deleted) {
     if (await fs.io.exists(LOG_DIR)) problems.push('the deleted partition directory came back');
     return problems;
   }
-  const log = await openLog({ dir: LOG_DIR, config: config(), io: fs.io, clock: () => 10_000_000, topicId: 'topic-a' });
+  const checkpoints = options.shared === true ? { checkpoints: new DirCheckpoint(DATA_DIR, fs.io) } : {};
+  const log = await openLog({ dir: LOG_DIR, config: config(), io: fs.io, clock: () => 10_000_000, topicId: 'topic-a', ...checkpoints });
   const cut = model.interrupted;
   const mayBeGone = (offset: bigint): boolean =>
     cut?.all === true || (cut?.from !== undefined && offset >= cut.from) || (cut?.below !== undefined && offset < cut.below);

@@ -6,6 +6,7 @@ import { mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CLEAN_SHUTDOWN_FILE,
   DEFAULT_LOG_CONFIG,
   decodeRecordBatches,
   encodeRecordBatch,
@@ -54,6 +55,19 @@ export async function readAllValues(log: PartitionLog, from?: bigint): Promise<s
     offset = result.nextOffset;
   }
   return out;
+}
+
+/**
+ * Damages the first batch of partition directory `dir` of a stopped broker's data dir (two bytes
+ * at position 64, below its recovery point) and removes the clean-shutdown marker, as a crash
+ * would have left no marker: the next start's recovery then finds the damage. (After a clean stop
+ * a log's end is trusted and not read at start, as in Kafka.)
+ */
+export async function damageFirstBatch(dataDir: string, dir: string): Promise<void> {
+  const file = await open(join(dataDir, dir, '00000000000000000000.log'), 'r+');
+  await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
+  await file.close();
+  await rm(join(dataDir, CLEAN_SHUTDOWN_FILE), { force: true });
 }
 
 export async function segmentFiles(dir: string, suffix = '.log'): Promise<string[]> {

@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { damageFirstBatch } from '../../helpers/storage-fixtures.js';
 import { rillAgainst } from './run-rill.js';
 
 describe('rill topic and cluster admin commands', () => {
@@ -66,9 +67,7 @@ describe('rill topic and cluster admin commands', () => {
     await ok(['topic', 'create', 'broken', '-p', '2']);
     await ok(['produce', 'broken', '-p', '0'], 'x\n');
     await broker.stop();
-    const file = await open(join(broker.dataDir, 'broken-0', '00000000000000000000.log'), 'r+');
-    await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
-    await file.close();
+    await damageFirstBatch(broker.dataDir, 'broken-0');
     broker = await spawnBroker({ dataDir: broker.dataDir });
     const r = await rill(['topic', 'describe', 'broken']);
     expect(r.code).toBe(0);

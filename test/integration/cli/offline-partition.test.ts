@@ -3,17 +3,12 @@
  * naming it (and reads the healthy partitions when asked for them), `/readyz` is 503 and lists
  * it, unless --ready-with-offline-partitions, and `/metrics` counts it.
  */
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { damageFirstBatch } from '../../helpers/storage-fixtures.js';
 import { rill } from './run-rill.js';
 
-async function corruptFirstSegment(dataDir: string, dir: string): Promise<void> {
-  const file = await open(join(dataDir, dir, '00000000000000000000.log'), 'r+');
-  await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
-  await file.close();
-}
+const corruptFirstSegment = damageFirstBatch;
 
 describe('an offline partition', () => {
   let broker: BrokerProcess;

@@ -4,12 +4,11 @@
  * KAFKA_STORAGE_ERROR and the reason, Describe shows it online=false with the error, and the
  * topic's other partition keeps serving.
  */
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
 import { TestClient, statusOf } from '../../helpers/grpc-client.js';
+import { damageFirstBatch } from '../../helpers/storage-fixtures.js';
 
 const outcome = (p: Promise<unknown>) =>
   p.then(
@@ -28,9 +27,7 @@ describe('an offline partition over gRPC', () => {
     for (const partition of [0, 1]) await setup.produce('fragile', [`p${partition}`], { partition });
     setup.close();
     expect(await first.stop()).toBe(0);
-    const file = await open(join(first.dataDir, 'fragile-0', '00000000000000000000.log'), 'r+');
-    await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
-    await file.close();
+    await damageFirstBatch(first.dataDir, 'fragile-0');
     broker = await spawnBroker({ dataDir: first.dataDir });
     client = new TestClient(broker.grpcAddress);
   });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../storage/index.js';
 import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../../helpers/broker-process.js';
+import { damageFirstBatch } from '../../helpers/storage-fixtures.js';
 import { consumerFetch, RawClient } from './raw-client.js';
 
 interface Answer {
@@ -117,9 +118,7 @@ describe('ListOffsets on an offline partition', () => {
     expect(await produce(c, 'fragile', await encodeRecordBatch([{ key: null, value: Buffer.from('x') }]))).toBe(0);
     c.close();
     expect(await first.stop()).toBe(0);
-    const file = await open(join(first.dataDir, 'fragile-0', '00000000000000000000.log'), 'r+');
-    await file.write(Buffer.from([0xde, 0xad]), 0, 2, 64);
-    await file.close();
+    await damageFirstBatch(first.dataDir, 'fragile-0');
     const second = await spawnBroker({ dataDir: first.dataDir });
     const again = new RawClient(second.kafkaPort);
     try {

@@ -3,13 +3,13 @@
  * the deletion a crash interrupted — and a later topic of the same name starts empty; group
  * offsets go with the topic; an unrecoverable partition can still be deleted.
  */
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionRegistry } from '../../../src/cluster/partition-registry.js';
 import { TopicDefaultsSchema } from '../../../src/config.js';
-import { openMetaStore, type MetaStore } from '../../../storage/index.js';
+import { CLEAN_SHUTDOWN_FILE, openMetaStore, type MetaStore } from '../../../storage/index.js';
 import { batchOf, flipByte, segmentFiles, tempDir } from '../../helpers/storage-fixtures.js';
 
 const logger = pino({ level: 'silent' });
@@ -115,7 +115,8 @@ describe('PartitionRegistry directories', () => {
     await topicWithData('orders');
     const [first] = await segmentFiles(join(dir, 'orders-0'));
     await flipByte(first!, 70);
-    await writeFile(join(dir, 'orders-0', 'recovery-point'), '2\n');
+    // As after a crash (no clean-shutdown marker), so recovery reads the damage below the recovery point.
+    await rm(join(dir, CLEAN_SHUTDOWN_FILE));
     const reg = await open();
     expect(reg.partition('orders', 0).offlineError).not.toBeNull();
     await reg.deleteTopic('orders');
