@@ -286,7 +286,11 @@ describe('replication under faults', () => {
       else expect(after.leader).toBe(v.leader);
       // The victim broker itself keeps serving: its other partitions, Metadata, ApiVersions.
       expect(await partitionsSeenBy(victim.process().kafkaPort, topic)).toHaveLength(1);
-      await eventually(() => load.firstAckAfter(seenAt), 30_000, 'acks=all acknowledged by the two healthy replicas');
+      // The producer (kafkajs, idempotent) may spend a few of its retries on the old leader first.
+      await eventually(() => load.firstAckAfter(seenAt), 60_000, 'acks=all acknowledged by the two healthy replicas').catch((err: Error) => {
+        const warnings = live().map((b) => `--- broker ${b.nodeId}\n${b.process().output().split('\n').filter((l) => /"level":"(warn|error|fatal)"/.test(l)).slice(-15).join('\n')}`);
+        throw new Error(`${err.message}; the load had ${load.errors} errors, the last: ${load.lastError}\n${warnings.join('\n')}`);
+      });
       return [seenAt - failedAt];
     } finally {
       await rm(diskFails(victim.nodeId), { force: true });

@@ -18,6 +18,8 @@ export class AcksAllLoad {
   readonly acked = new Map<string, bigint>();
   readonly ackTimes: number[] = [];
   errors = 0;
+  /** The last error a send or connect failed with (for a test's failure message). */
+  lastError = '';
   private running = true;
   private readonly done: Promise<void>;
   private next = 0;
@@ -45,8 +47,9 @@ export class AcksAllLoad {
           values.forEach((v, i) => this.acked.set(v, base + BigInt(i)));
           this.ackTimes.push(Date.now());
         }
-      } catch {
+      } catch (err) {
         this.errors += 1;
+        this.lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         await new Promise((r) => setTimeout(r, 200));
       } finally {
         await producer?.disconnect().catch(() => undefined);
