@@ -24,7 +24,7 @@ import { encodeRecordBatch } from '../storage/index.js';
 import { API_KEY } from '../src/kafka/protocol/api-registry.js';
 import { encodeRequest } from '../src/kafka/protocol/frames.js';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../test/helpers/broker-process.js';
-import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { cpuSeconds, figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 
 const countsArg = process.argv.find((a) => a.startsWith('--counts='));
@@ -42,12 +42,6 @@ const KCAT_LINES = isQuick ? 300_000 : 1_000_000;
 const huge = process.argv.includes('--huge');
 const profile = process.argv.includes('--cpu-prof');
 const PROF_DIR = join(process.cwd(), 'bench', 'results', 'prof');
-
-/** CPU seconds (user + system) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
