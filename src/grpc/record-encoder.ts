@@ -12,6 +12,7 @@
  * `fromOffset` are left out — exactly what toConsumedRecords does. Pure functions.
  */
 import { forEachBatch } from '../../storage/index.js';
+import { int64Size, ProtoWriter, varintSize } from './proto-writer.js';
 
 /** A response already encoded as protobuf bytes. */
 export class PreEncoded {
@@ -22,61 +23,6 @@ const ATTR_COMPRESSION = 0x07;
 const ATTR_LOG_APPEND = 0x08;
 const ATTR_CONTROL = 0x20;
 const HEADER_BYTES = 61;
-
-export class ProtoWriter {
-  buf: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-  /** A non-negative integer below 2^53 as a protobuf varint. */
-  varint(v: number): void {
-    this.ensure(10);
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.buf[this.pos++] = v;
-  }
-  /** An int64 field value (negative ones take ten bytes, two's complement). */
-  int64(v: number): void {
-    if (v >= 0) return this.varint(v);
-    let u = BigInt.asUintN(64, BigInt(v));
-    this.ensure(10);
-    while (u >= 0x80n) {
-      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
-      u >>= 7n;
-    }
-    this.buf[this.pos++] = Number(u);
-  }
-  bytes(src: Buffer, start: number, end: number): void {
-    this.ensure(end - start);
-    src.copy(this.buf, this.pos, start, end);
-    this.pos += end - start;
-  }
-  done(): Buffer {
-    return this.buf.subarray(0, this.pos);
-  }
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    n += 1;
-  }
-  return n;
-}
-
-function int64Size(v: number): number {
-  return v < 0 ? 10 : varintSize(v);
-}
 
 /** Reads Kafka's zigzag varints from one batch body; `bad` once anything runs past `end`. */
 class Reader {

@@ -1,13 +1,14 @@
 /**
  * The wire codec of ReplicaService.Fetch's two messages (`ReplicaFetchRequest`,
  * `ReplicaFetchResponse` of `proto/rill/internal/v1/replica.proto`), written by hand because it
- * carries every replicated byte: an answer is encoded into one buffer of its exact size (the
- * records copied once), and a decoded answer's `records` are views into the received message,
- * not copies. The bytes are plain proto3 — the .proto file stays the contract, and any protobuf
+ * carries every replicated byte: an answer is encoded into one buffer sized for it by the
+ * shared ProtoWriter (the records copied once), and a decoded answer's `records` are views into
+ * the received message, not copies. The bytes are plain proto3 — the .proto file stays the contract, and any protobuf
  * implementation reads and writes the same messages: fields in any order, unknown fields skipped,
  * absent fields read as their defaults, defaults (0, "", empty bytes) left out when writing,
  * negative int32/int64 as ten-byte varints. Pure functions; malformed input throws RangeError.
  */
+import { int64Size, ProtoWriter, varintSize, WRITE_SLACK } from '../grpc/proto-writer.js';
 import type { PartitionDataMessage, PartitionFetchMessage, ReplicaFetchRequestMessage, ReplicaFetchResponseMessage } from './replica-protos.js';
 
 const VARINT = 0;
@@ -15,72 +16,30 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
-/** Bytes of `v` (an unsigned 64-bit value) as a varint. */
-function varintSize(v: bigint | number): number {
-  if (typeof v === 'number' && v >= 0 && v < 2 ** 31) {
-    let n = 1;
-    while (v >= 0x80) {
-      v = Math.floor(v / 128);
-      n += 1;
-    }
-    return n;
-  }
-  let u = BigInt.asUintN(64, BigInt(v));
-  let n = 1;
-  while (u >= 0x80n) {
-    u >>= 7n;
-    n += 1;
-  }
-  return n;
+/** A field's tag byte (field numbers below 16). */
+const tag = (field: number, wire: number) => (field << 3) | wire;
+
+/** An int32/int64 field unless it holds the default (0). */
+function intField(w: ProtoWriter, field: number, v: bigint | number): void {
+  if (v === 0 || v === 0n) return;
+  w.varint(tag(field, VARINT));
+  w.int64(v);
 }
 
-class Writer {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  varint(v: bigint | number): void {
-    if (typeof v === 'number' && v >= 0 && v < 2 ** 31) {
-      while (v >= 0x80) {
-        this.buf[this.pos++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      this.buf[this.pos++] = v;
-      return;
-    }
-    let u = BigInt.asUintN(64, BigInt(v));
-    while (u >= 0x80n) {
-      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
-      u >>= 7n;
-    }
-    this.buf[this.pos++] = Number(u);
-  }
-
-  tag(field: number, wire: number): void {
-    this.buf[this.pos++] = (field << 3) | wire;
-  }
-
-  /** A varint field unless it holds the default (0). */
-  int(field: number, v: bigint | number): void {
-    if (v === 0 || v === 0n) return;
-    this.tag(field, VARINT);
-    this.varint(v);
-  }
-
-  bytes(field: number, v: Buffer): void {
-    if (v.length === 0) return;
-    this.tag(field, LEN);
-    this.varint(v.length);
-    v.copy(this.buf, this.pos);
-    this.pos += v.length;
-  }
+/** A bytes/string field unless it is empty. */
+function bytesField(w: ProtoWriter, field: number, v: Buffer): void {
+  if (v.length === 0) return;
+  w.varint(tag(field, LEN));
+  w.varint(v.length);
+  w.bytes(v, 0, v.length);
 }
 
-const intSize = (v: bigint | number) => (v === 0 || v === 0n ? 0 : 1 + varintSize(v));
+const intSize = (v: bigint | number) => (v === 0 || v === 0n ? 0 : 1 + int64Size(v));
 const bytesSize = (length: number) => (length === 0 ? 0 : 1 + varintSize(length) + length);
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 function partitionFetchSize(p: PartitionFetchMessage, topic: Buffer): number {
-  const logEnd = p.logEndOffset === undefined ? 0 : 1 + varintSize(p.logEndOffset); // proto3 optional: written even when 0
+  const logEnd = p.logEndOffset === undefined ? 0 : 1 + int64Size(p.logEndOffset); // proto3 optional: written even when 0
   return bytesSize(topic.length) + intSize(p.partition) + intSize(p.fetchOffset) + intSize(p.currentLeaderEpoch) + intSize(p.partitionMaxBytes) + logEnd;
 }
 
@@ -90,25 +49,25 @@ export function encodeFetchRequest(m: ReplicaFetchRequestMessage): Buffer {
   const sizes = m.partitions.map((p, i) => partitionFetchSize(p, topics[i]!));
   let total = intSize(m.replicaId) + bytesSize(clusterId.length) + intSize(m.maxWaitMs) + intSize(m.maxBytes);
   for (const size of sizes) total += 1 + varintSize(size) + size;
-  const w = new Writer(Buffer.allocUnsafe(total));
-  w.int(1, m.replicaId);
-  w.bytes(2, clusterId);
-  w.int(3, m.maxWaitMs);
-  w.int(4, m.maxBytes);
+  const w = new ProtoWriter(total + WRITE_SLACK);
+  intField(w, 1, m.replicaId);
+  bytesField(w, 2, clusterId);
+  intField(w, 3, m.maxWaitMs);
+  intField(w, 4, m.maxBytes);
   m.partitions.forEach((p, i) => {
-    w.tag(5, LEN);
+    w.varint(tag(5, LEN));
     w.varint(sizes[i]!);
-    w.bytes(1, topics[i]!);
-    w.int(2, p.partition);
-    w.int(3, p.fetchOffset);
-    w.int(4, p.currentLeaderEpoch);
-    w.int(5, p.partitionMaxBytes);
+    bytesField(w, 1, topics[i]!);
+    intField(w, 2, p.partition);
+    intField(w, 3, p.fetchOffset);
+    intField(w, 4, p.currentLeaderEpoch);
+    intField(w, 5, p.partitionMaxBytes);
     if (p.logEndOffset !== undefined) {
-      w.tag(6, VARINT);
-      w.varint(p.logEndOffset);
+      w.varint(tag(6, VARINT));
+      w.int64(p.logEndOffset);
     }
   });
-  return w.buf;
+  return w.done();
 }
 
 export function encodeFetchResponse(m: ReplicaFetchResponseMessage): Buffer {
@@ -123,20 +82,20 @@ export function encodeFetchResponse(m: ReplicaFetchResponseMessage): Buffer {
   });
   let total = 0;
   for (const part of parts) total += 1 + varintSize(part.size) + part.size;
-  const w = new Writer(Buffer.allocUnsafe(total));
+  const w = new ProtoWriter(total + WRITE_SLACK);
   for (const { p, topic, errorCode, errorMessage, size } of parts) {
-    w.tag(1, LEN);
+    w.varint(tag(1, LEN));
     w.varint(size);
-    w.bytes(1, topic);
-    w.int(2, p.partition);
-    w.bytes(3, errorCode);
-    w.bytes(4, errorMessage);
-    w.int(5, p.highWatermark);
-    w.int(6, p.logStartOffset);
-    w.int(7, p.logEndOffset);
-    w.bytes(8, p.records);
+    bytesField(w, 1, topic);
+    intField(w, 2, p.partition);
+    bytesField(w, 3, errorCode);
+    bytesField(w, 4, errorMessage);
+    intField(w, 5, p.highWatermark);
+    intField(w, 6, p.logStartOffset);
+    intField(w, 7, p.logEndOffset);
+    bytesField(w, 8, p.records);
   }
-  return w.buf;
+  return w.done();
 }
 
 class Reader {
