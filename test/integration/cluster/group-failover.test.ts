@@ -131,6 +131,22 @@ describe('group coordinator failover', () => {
     if (DEBUG_LOG !== undefined) victim.process().child.stdout!.on('data', (c: Buffer) => appendFileSync(`${DEBUG_LOG}.b${victim.nodeId}`, c));
   };
   const describeFailure = (member: MemberProcess) => () => `member output:\n${member.output().split('\n').slice(-40).join('\n')}`;
+  /** Waits for `check` about `member`; a timeout carries the member's last output. */
+  const untilMember = <T>(member: MemberProcess, check: () => T | undefined, ms: number, what: string): Promise<T> =>
+    eventually(check, ms, what).catch((err: Error) => {
+      throw new Error(`${err.message}\n${describeFailure(member)()}`);
+    });
+  /** A run's group and a 3-partition topic on every live broker, with `records` produced to it. */
+  const workload = async (client: string, run: number, records: number) => {
+    const group = `fo-${client}-${run}`;
+    const topic = `fo-${client}-work-${run}`;
+    const everyone = live();
+    const admin = await connected(kafkaOn(everyone, `${group}-admin`).admin());
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
+    const producer = await connected(kafkaOn(everyone, `${group}-producer`).producer());
+    await sendAll(producer, topic, 0, records);
+    return { group, topic, everyone, admin, producer };
+  };
 
   beforeAll(async () => {
     cluster = await startBrokerCluster({
@@ -168,19 +184,11 @@ describe('group coordinator failover', () => {
 
   for (let run = 1; run <= RUNS; run += 1) {
     it(`kafkajs: every committed offset survives the coordinator's death and a restarted member resumes exactly at them (run ${run}/${RUNS})`, async () => {
-      const group = `fo-kafkajs-${run}`;
-      const topic = `fo-kafkajs-work-${run}`;
-      const everyone = live();
-      const admin = await connected(kafkaOn(everyone, `${group}-admin`).admin());
-      await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
-      const producer = await connected(kafkaOn(everyone, `${group}-producer`).producer());
-      await sendAll(producer, topic, 0, 30);
+      const { group, topic, everyone, admin } = await workload('kafkajs', run, 30);
       const first = spawnMember(process.execPath, [KAFKAJS_MEMBER, '--brokers', addresses(everyone).join(','), '--group', group, '--topic', topic], DEBUG_LOG === undefined ? {} : { RILL_DEBUG_LOG: DEBUG_LOG });
       members.push(first);
       const ends = await endOffsets(admin, topic);
-      await eventually(() => (reached(acked(first.events), ends) ? true : undefined), 45_000, 'the group to commit all 30 records').catch((err: Error) => {
-        throw new Error(`${err.message}\n${describeFailure(first)()}`);
-      });
+      await untilMember(first, () => (reached(acked(first.events), ends) ? true : undefined), 45_000, 'the group to commit all 30 records');
       const before = await committedOn(admin, group, topic);
       expect(before).toEqual(ends);
 
@@ -197,9 +205,7 @@ describe('group coordinator failover', () => {
       const producer2 = await connected(kafkaOn(survivors, `${group}-producer2`).producer());
       await sendAll(producer2, topic, 30, 15);
       const ends2 = await endOffsets(check, topic);
-      await eventually(() => (reached(acked(second.events), ends2) ? true : undefined), 60_000, 'the restarted member to commit every record on the new coordinator').catch((err: Error) => {
-        throw new Error(`${err.message}\n${describeFailure(second)()}`);
-      });
+      await untilMember(second, () => (reached(acked(second.events), ends2) ? true : undefined), 60_000, 'the restarted member to commit every record on the new coordinator');
       // Nothing before a committed offset came again; nothing was skipped.
       expect(records(second.events).filter((r) => r.offset < (before.get(r.partition) ?? 0n))).toEqual([]);
       expect(unread([...first.events, ...second.events], ends2)).toEqual([]);
@@ -208,13 +214,7 @@ describe('group coordinator failover', () => {
     }, 240_000);
 
     it(`librdkafka: the same consumer finds the new coordinator and goes on from the committed offsets, nothing skipped or read again from before them (run ${run}/${RUNS})`, async () => {
-      const group = `fo-librdkafka-${run}`;
-      const topic = `fo-librdkafka-work-${run}`;
-      const everyone = live();
-      const admin = await connected(kafkaOn(everyone, `${group}-admin`).admin());
-      await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });
-      const producer = await connected(kafkaOn(everyone, `${group}-producer`).producer());
-      await sendAll(producer, topic, 0, 15);
+      const { group, topic, everyone, producer } = await workload('librdkafka', run, 15);
       // A steady load while the coordinator dies: the member keeps reading and committing.
       let producing = true;
       let sent = 15;
@@ -231,9 +231,7 @@ describe('group coordinator failover', () => {
       const member = spawnMember('/usr/bin/python3', [LIBRDKAFKA_MEMBER, addresses(everyone).join(','), group, topic]);
       members.push(member);
       try {
-        await eventually(() => (member.events.filter((e) => e.event === 'committed').length >= 20 ? true : undefined), 45_000, 'the member to commit 20 records').catch((err: Error) => {
-          throw new Error(`${err.message}\n${describeFailure(member)()}`);
-        });
+        await untilMember(member, () => (member.events.filter((e) => e.event === 'committed').length >= 20 ? true : undefined), 45_000, 'the member to commit 20 records');
         const atKill = member.events.length;
         const { victim } = await killCoordinator(group);
         const ackedBefore = acked(member.events.slice(0, atKill));
@@ -242,15 +240,11 @@ describe('group coordinator failover', () => {
         const after = await eventually(() => committedOn(check, group, topic).catch(() => undefined), 30_000, 'the committed offsets on the new coordinator');
         for (const [p, offset] of ackedBefore) expect(after.get(p) ?? -1n, `partition ${p}`).toBeGreaterThanOrEqual(offset);
         // The same consumer commits on the new coordinator.
-        await eventually(() => (member.events.slice(atKill).filter((e) => e.event === 'committed').length >= 10 ? true : undefined), 60_000, 'the member to commit on the new coordinator').catch((err: Error) => {
-          throw new Error(`${err.message}\n${describeFailure(member)()}`);
-        });
+        await untilMember(member, () => (member.events.slice(atKill).filter((e) => e.event === 'committed').length >= 10 ? true : undefined), 60_000, 'the member to commit on the new coordinator');
         producing = false;
         await load;
         const ends = await endOffsets(check, topic);
-        await eventually(() => (reached(acked(member.events), ends) ? true : undefined), 60_000, 'the member to commit every record').catch((err: Error) => {
-          throw new Error(`${err.message}\n${describeFailure(member)()}`);
-        });
+        await untilMember(member, () => (reached(acked(member.events), ends) ? true : undefined), 60_000, 'the member to commit every record');
         expect(rewound(member.events), describeFailure(member)()).toEqual([]);
         expect(unread(member.events, ends), describeFailure(member)()).toEqual([]);
         expect(await committedOn(check, group, topic)).toEqual(ends);
