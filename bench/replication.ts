@@ -100,18 +100,20 @@ async function main(): Promise<void> {
     // One topic per phase: an acks=1 phase leaves the followers behind, which must not slow the next.
     for (const topic of ['rep-all', 'rep-one', 'rep']) await createTopic(cluster.brokers[0]!.process().kafkaPort, topic, 3);
     for (const topic of ['rep-all', 'rep-one', 'rep']) await eventually(async () => ((await leaderOf(cluster, topic)).isr.length === 3 ? true : undefined), 30_000, 'three in-sync replicas');
-    const portOf = async (topic: string) => cluster.broker((await leaderOf(cluster, topic)).leader).process().kafkaPort;
-    /** The leader's pid first, then the followers'. */
-    const pidsOf = async (topic: string) => {
+    /** The leader's Kafka port, and the pids of the leader then its followers. */
+    const processesOf = async (topic: string) => {
       const { leader: id } = await leaderOf(cluster, topic);
-      return [cluster.broker(id), ...cluster.brokers.filter((b) => b.nodeId !== id)].map((b) => b.process().child.pid!);
+      const port = cluster.broker(id).process().kafkaPort;
+      return { port, pids: [cluster.broker(id), ...cluster.brokers.filter((b) => b.nodeId !== id)].map((b) => b.process().child.pid!) };
     };
     progress('3 replicas, acks=all');
-    await produceLoad(await portOf('rep-all'), 'rep-all', -1, WARMUP_MS);
-    const all = await produceLoad(await portOf('rep-all'), 'rep-all', -1, STEP_MS, await pidsOf('rep-all'));
+    const repAll = await processesOf('rep-all');
+    await produceLoad(repAll.port, 'rep-all', -1, WARMUP_MS);
+    const all = await produceLoad(repAll.port, 'rep-all', -1, STEP_MS, repAll.pids);
     progress('3 replicas, acks=1');
-    await produceLoad(await portOf('rep-one'), 'rep-one', 1, WARMUP_MS);
-    const one = await produceLoad(await portOf('rep-one'), 'rep-one', 1, STEP_MS, await pidsOf('rep-one'));
+    const repOne = await processesOf('rep-one');
+    await produceLoad(repOne.port, 'rep-one', 1, WARMUP_MS);
+    const one = await produceLoad(repOne.port, 'rep-one', 1, STEP_MS, repOne.pids);
     figures.push(figure('RF=3 acks=1 (records/s vs single node acks=1)', one.rate, 'records/s', baseline.rate));
     const { leader } = await leaderOf(cluster, 'rep');
     const port = cluster.broker(leader).process().kafkaPort;
