@@ -11,7 +11,8 @@
  * previous group was being written goes out in one write — one group at a time under
  * `appendLock`, which the structural operations (roll, truncate, delete records, retention,
  * close) also take; the fsync of flush 'always' runs outside the lock through GroupCommit, so
- * appends arriving during a sync share the next one. The segment list is replaced, never mutated,
+ * appends arriving during a sync share the next one, and so do the recovery checkpoint's fsyncs
+ * (recovery-checkpoint.ts: structural operations wait for them under the lock). The segment list is replaced, never mutated,
  * so a reader's snapshot stays valid; reads hold each segment they touch (acquire/release) and
  * run beside appends, deletions and truncations (a read that raced a truncation is retried).
  *
@@ -39,6 +40,7 @@ import { Segment, type SegmentSettings } from './segment.js';
 import { isStorageError, StorageError } from './storage-error.js';
 import { deletesByRetention, isCompacted } from './types.js';
 import { LogReader } from './log-reader.js';
+import { RecoveryCheckpoint } from './recovery-checkpoint.js';
 import { ProducerSnapshotFile, type SnapshotOnDisk } from './producer-state-file.js';
 import type {
   AppendOptions,
@@ -58,8 +60,6 @@ import type {
 } from './types.js';
 
 const MAX_READ_RETRIES = 3;
-/** How often a flush=always log moves its recovery point with the group commit. */
-const RECOVERY_CHECKPOINT_MS = 1000;
 
 /** One partition's log; opened through open-log.ts (`openLog`). */
 export class Log implements PartitionLog, AppendHost, ScheduledFlush {
@@ -79,8 +79,8 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   private closed = false;
   private readonly logger: StorageLogger | undefined;
   private readonly diskGuard: DiskGuardLike | undefined;
-  private checkpointQueued = false;
-  private lastCheckpointMs = 0;
+  /** Structural operations wait for its I/O (`settled()`) under the lock before touching segments. */
+  private readonly checkpoints: RecoveryCheckpoint;
   private readonly producerIdExpirationMs: number;
   private readonly producerFile: ProducerSnapshotFile;
 
@@ -109,6 +109,16 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     this.hw = this.autoHighWatermark ? this.logEndOffset : this.startOffset;
     this.groupCommit = new GroupCommit(() => this.syncActive(), () => this.writes);
     this.reader = new LogReader(() => this.segments);
+    this.checkpoints = new RecoveryCheckpoint(
+      {
+        snapshot: () => ({ active: this.active, end: this.logEndOffset }),
+        recoveryPoint: () => this.recoveryPoint,
+        flushEpochs: () => this.epochs.flush(),
+        setRecoveryPoint: (offset) => this.setRecoveryPoint(offset),
+        guard: (work) => this.guard(work),
+      },
+      this.clock,
+    );
     this.scheduleFlush();
   }
 
@@ -241,6 +251,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   private cut(offset: bigint, restart: boolean): Promise<void> {
     return this.appendLock.run(async () => {
       this.checkUsable();
+      await this.checkpoints.settled();
       if (!restart && offset >= this.logEndOffset) return;
       await this.guard(async () => {
         const full = restart || offset <= this.segments[0]!.baseOffset;
@@ -289,6 +300,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
     return this.appendLock.run(async () => {
       this.checkUsable();
+      await this.checkpoints.settled();
       if (offset > this.hw) {
         throw new StorageError('OFFSET_OUT_OF_RANGE', `cannot delete records before ${offset}: above the high watermark ${this.hw}`);
       }
@@ -303,6 +315,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   applyRetention(nowMs?: number): Promise<number> {
     return this.appendLock.run(async () => {
       this.checkUsable();
+      await this.checkpoints.settled();
       const now = nowMs ?? this.clock();
       // cleanup.policy=compact alone keeps everything (the cleaner trims it); delete and
       // compact,delete apply retention by size and time.
@@ -341,9 +354,12 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     return this.epochs.endOffsetFor(leaderEpoch, this.logEndOffset);
   }
 
-  flush(): Promise<void> {
+  /** The checkpoint's fsyncs run outside the lock: appends go on beside a flush. */
+  async flush(): Promise<void> {
     this.checkUsable();
-    return this.appendLock.run(() => this.guard(async () => { await this.checkpoint(); await this.marks.sync(); }));
+    const { done } = await this.appendLock.run(() => this.checkpoints.start());
+    await done;
+    await this.guard(() => this.marks.sync());
   }
 
   clean(options: CleanOptions): Promise<CleanResult> {
@@ -375,6 +391,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
       locked: (work) =>
         this.appendLock.run(async () => {
           this.checkUsable();
+          await this.checkpoints.settled();
           return this.guard(work);
         }),
       replaceSegment: (old, fresh) => {
@@ -397,6 +414,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
       if (this.closed) return;
       this.closed = true;
       this.flushScheduler.unschedule(this);
+      await this.checkpoints.settled(); // even offline: no checkpoint I/O may outlive the close
       if (this.offlineError === null) {
         // Only what changed is written: an idle partition closes without a single write.
         await this.guard(async () => {
@@ -489,30 +507,13 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   private async makeDurable(endOffset: bigint): Promise<void> {
     if (this.config.flush === 'always') {
       await this.groupCommit.request();
-      this.maybeCheckpoint();
+      this.checkpoints.maybe(
+        (work) => this.appendLock.run(work),
+        () => !this.closed && this.offlineError === null,
+        (err) => this.logger?.error({ dir: this.dir, err }, 'recovery checkpoint failed'),
+      );
     }
     if (this.autoHighWatermark && endOffset > this.hw) this.setHighWatermark(endOffset);
-  }
-
-  /**
-   * flush=always: at most once per RECOVERY_CHECKPOINT_MS, after an acknowledged sync, the
-   * recovery point moves to the log end and the active segment's new index entries are synced,
-   * so a crash re-scans only the last moments of writes, not the whole active segment. Queued
-   * behind the appends (under the lock, so no truncation can race it); the ack never waits.
-   */
-  private maybeCheckpoint(): void {
-    if (this.checkpointQueued || this.clock() - this.lastCheckpointMs < RECOVERY_CHECKPOINT_MS) return;
-    this.checkpointQueued = true;
-    void this.appendLock
-      .run(async () => {
-        if (this.closed || this.offlineError !== null) return;
-        await this.guard(() => this.checkpoint());
-      })
-      .catch((err: unknown) => this.logger?.error({ dir: this.dir, err }, 'recovery checkpoint failed'))
-      .finally(() => {
-        this.checkpointQueued = false;
-        this.lastCheckpointMs = this.clock();
-      });
   }
 
   private async syncActive(): Promise<void> {
@@ -520,17 +521,9 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     await this.guard(() => this.active.sync());
   }
 
-  /**
-   * Syncs the active segment and its new index entries and moves the recovery point to the log
-   * end. Under the lock.
-   */
+  /** The recovery checkpoint (recovery-checkpoint.ts), done before the lock is let go (roll, close). Under the lock. */
   private async checkpoint(): Promise<void> {
-    const end = this.logEndOffset;
-    // Every byte below the recovery point was synced before it moved there: nothing to sync.
-    if (end !== this.recoveryPoint) await this.active.sync();
-    await this.epochs.flush(); // before the recovery point passes the batches that carry them
-    await this.active.persistIndexes();
-    if (end > this.recoveryPoint) await this.setRecoveryPoint(end);
+    await (await this.checkpoints.start()).done;
   }
 
   /** Moves the log start offset; durable when it resolves. */

@@ -77,9 +77,9 @@ export class OffsetIndex {
     await this.file.saveWhole(io, data, this.count);
   }
 
-  /** Appends the entries not yet on disk and syncs the file (the recovery checkpoint). */
-  persist(io: StorageIo): Promise<void> {
-    return this.file.persist(io, this.count, (i, into, at) => this.encode(i, into, at));
+  /** Appends the entries below `upTo` (default: all) not yet on disk and syncs the file (the recovery checkpoint). */
+  persist(io: StorageIo, upTo = this.count): Promise<void> {
+    return this.file.persist(io, upTo, (i, into, at) => this.encode(i, into, at));
   }
 
   /** The file was unlinked or must be let go (close, delete). */

@@ -46,6 +46,12 @@ export interface SegmentSettings {
 /** How far behind a segment's end a read may be and still be served synchronously from the page cache. */
 const HOT_TAIL_BYTES = 8 * 1024 * 1024;
 
+/** The entry counts of a segment's two indexes. */
+export interface IndexCounts {
+  offsets: number;
+  times: number;
+}
+
 export class Segment {
   size = 0;
   /** One past the last offset in this segment (= baseOffset when empty). */
@@ -332,10 +338,18 @@ export class Segment {
     await this.timeIndex.save(this.settings.io);
   }
 
-  /** Appends the index entries not yet on disk and syncs them (the recovery checkpoint). */
-  async persistIndexes(): Promise<void> {
-    await this.offsetIndex.persist(this.settings.io);
-    await this.timeIndex.persist(this.settings.io);
+  /** How many entries each index holds now (a recovery checkpoint's snapshot). */
+  indexCounts(): IndexCounts {
+    return { offsets: this.offsetIndex.entries, times: this.timeIndex.entries };
+  }
+
+  /**
+   * Appends the index entries not yet on disk — those of `upTo` when given, which appends may
+   * have passed since — and syncs them (the recovery checkpoint).
+   */
+  async persistIndexes(upTo?: IndexCounts): Promise<void> {
+    await this.offsetIndex.persist(this.settings.io, upTo?.offsets);
+    await this.timeIndex.persist(this.settings.io, upTo?.times);
   }
 
   acquire(): boolean {

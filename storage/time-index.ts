@@ -86,9 +86,13 @@ export class TimeIndex {
     await this.file.saveWhole(io, data, this.timestamps.length);
   }
 
-  /** Appends the entries not yet on disk and syncs the file (the recovery checkpoint). */
-  persist(io: StorageIo): Promise<void> {
-    return this.file.persist(io, this.timestamps.length, (i, into, at) => this.encode(i, into, at));
+  get entries(): number {
+    return this.timestamps.length;
+  }
+
+  /** Appends the entries below `upTo` (default: all) not yet on disk and syncs the file (the recovery checkpoint). */
+  persist(io: StorageIo, upTo = this.timestamps.length): Promise<void> {
+    return this.file.persist(io, upTo, (i, into, at) => this.encode(i, into, at));
   }
 
   /** The file was just unlinked. */
