@@ -130,11 +130,46 @@ describe('group coordinator failover', () => {
     await victim.restart();
     if (DEBUG_LOG !== undefined) victim.process().child.stdout!.on('data', (c: Buffer) => appendFileSync(`${DEBUG_LOG}.b${victim.nodeId}`, c));
   };
-  const describeFailure = (member: MemberProcess) => () => `member output:\n${member.output().split('\n').slice(-40).join('\n')}`;
-  /** Waits for `check` about `member`; a timeout carries the member's last output. */
-  const untilMember = <T>(member: MemberProcess, check: () => T | undefined, ms: number, what: string): Promise<T> =>
-    eventually(check, ms, what).catch((err: Error) => {
-      throw new Error(`${err.message}\n${describeFailure(member)()}`);
+  /** Per partition the member's last read and commit, its last assignment and errors, then its last output lines. */
+  const describeFailure = (member: MemberProcess) => () => {
+    const read = new Map<number, string>();
+    const committed = new Map<number, string>();
+    for (const e of member.events) {
+      if (e.event === 'record') read.set(e.partition!, String(e.offset));
+      if (e.event === 'committed') committed.set(e.partition!, String(e.offset));
+    }
+    const partitions = [...new Set([...read.keys(), ...committed.keys()])].sort((a, b) => a - b);
+    const assignment = member.events.filter((e) => e.event === 'assign' || e.event === 'revoke').slice(-3);
+    const errors = member.events.filter((e) => e.event === 'error' || e.event === 'commit-failed').slice(-10);
+    return [
+      `member: ${member.events.length} events, running ${member.running()}; last read / committed: ${partitions.map((p) => `p${p} ${read.get(p) ?? '-'} / ${committed.get(p) ?? '-'}`).join(', ')}`,
+      `last assignments: ${JSON.stringify(assignment)}; last errors: ${JSON.stringify(errors)}`,
+      `member output:\n${member.output().split('\n').slice(-25).join('\n')}`,
+    ].join('\n');
+  };
+  /** Each live broker's view of `topic`'s leaders (for a failure message). */
+  const leadersSeen = async (topic: string) =>
+    (
+      await Promise.all(
+        live().map(async (b) => {
+          const raw = new RawClient(b.process().kafkaPort);
+          try {
+            const meta = await raw.request<{ clusterId: string; brokers: Array<{ nodeId: number; port: number }>; topics: Array<{ partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number }> }> }>(API_KEY.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+            const parts = meta.topics[0]?.partitions.map((p) => `p${p.partitionIndex}→${p.leaderId}@${p.leaderEpoch}`).join(' ');
+            return `broker ${b.nodeId} (port ${b.process().kafkaPort}, cluster ${meta.clusterId}): brokers ${meta.brokers.map((x) => `${x.nodeId}:${x.port}`).join(',')}; ${parts}`;
+          } catch (err) {
+            return `broker ${b.nodeId}: ${(err as Error).message}`;
+          } finally {
+            raw.close();
+          }
+        }),
+      )
+    ).join('\n');
+  /** Waits for `check` about `member`; a timeout carries the member's state and the brokers' view of `topic`. */
+  const untilMember = <T>(member: MemberProcess, check: () => T | undefined, ms: number, what: string, topic?: string): Promise<T> =>
+    eventually(check, ms, what).catch(async (err: Error) => {
+      const views = topic === undefined ? '' : `\nleaders seen:\n${await leadersSeen(topic)}`;
+      throw new Error(`${err.message}\n${describeFailure(member)()}${views}`);
     });
   /** A run's group and a 3-partition topic on every live broker, with `records` produced to it. */
   const workload = async (client: string, run: number, records: number) => {
@@ -188,7 +223,7 @@ describe('group coordinator failover', () => {
       const first = spawnMember(process.execPath, [KAFKAJS_MEMBER, '--brokers', addresses(everyone).join(','), '--group', group, '--topic', topic], DEBUG_LOG === undefined ? {} : { RILL_DEBUG_LOG: DEBUG_LOG });
       members.push(first);
       const ends = await endOffsets(admin, topic);
-      await untilMember(first, () => (reached(acked(first.events), ends) ? true : undefined), 45_000, 'the group to commit all 30 records');
+      await untilMember(first, () => (reached(acked(first.events), ends) ? true : undefined), 45_000, 'the group to commit all 30 records', topic);
       const before = await committedOn(admin, group, topic);
       expect(before).toEqual(ends);
 
@@ -205,7 +240,7 @@ describe('group coordinator failover', () => {
       const producer2 = await connected(kafkaOn(survivors, `${group}-producer2`).producer());
       await sendAll(producer2, topic, 30, 15);
       const ends2 = await endOffsets(check, topic);
-      await untilMember(second, () => (reached(acked(second.events), ends2) ? true : undefined), 60_000, 'the restarted member to commit every record on the new coordinator');
+      await untilMember(second, () => (reached(acked(second.events), ends2) ? true : undefined), 60_000, 'the restarted member to commit every record on the new coordinator', topic);
       // Nothing before a committed offset came again; nothing was skipped.
       expect(records(second.events).filter((r) => r.offset < (before.get(r.partition) ?? 0n))).toEqual([]);
       expect(unread([...first.events, ...second.events], ends2)).toEqual([]);
@@ -231,7 +266,7 @@ describe('group coordinator failover', () => {
       const member = spawnMember('/usr/bin/python3', [LIBRDKAFKA_MEMBER, addresses(everyone).join(','), group, topic]);
       members.push(member);
       try {
-        await untilMember(member, () => (member.events.filter((e) => e.event === 'committed').length >= 20 ? true : undefined), 45_000, 'the member to commit 20 records');
+        await untilMember(member, () => (member.events.filter((e) => e.event === 'committed').length >= 20 ? true : undefined), 45_000, 'the member to commit 20 records', topic);
         const atKill = member.events.length;
         const { victim } = await killCoordinator(group);
         const ackedBefore = acked(member.events.slice(0, atKill));
@@ -240,11 +275,11 @@ describe('group coordinator failover', () => {
         const after = await eventually(() => committedOn(check, group, topic).catch(() => undefined), 30_000, 'the committed offsets on the new coordinator');
         for (const [p, offset] of ackedBefore) expect(after.get(p) ?? -1n, `partition ${p}`).toBeGreaterThanOrEqual(offset);
         // The same consumer commits on the new coordinator.
-        await untilMember(member, () => (member.events.slice(atKill).filter((e) => e.event === 'committed').length >= 10 ? true : undefined), 60_000, 'the member to commit on the new coordinator');
+        await untilMember(member, () => (member.events.slice(atKill).filter((e) => e.event === 'committed').length >= 10 ? true : undefined), 60_000, 'the member to commit on the new coordinator', topic);
         producing = false;
         await load;
         const ends = await endOffsets(check, topic);
-        await untilMember(member, () => (reached(acked(member.events), ends) ? true : undefined), 60_000, 'the member to commit every record');
+        await untilMember(member, () => (reached(acked(member.events), ends) ? true : undefined), 60_000, 'the member to commit every record', topic);
         expect(rewound(member.events), describeFailure(member)()).toEqual([]);
         expect(unread(member.events, ends), describeFailure(member)()).toEqual([]);
         expect(await committedOn(check, group, topic)).toEqual(ends);
