@@ -14,6 +14,10 @@
  * outage every lease expires at once, and the first broker back must not strip the others of
  * their leadership before they could re-register.
  *
+ * Failure detection is the lease, sped up for crashed processes: a broker whose port refuses
+ * connections after having accepted them has its lease revoked at once (liveness-probe.ts); a
+ * broker that is merely unreachable or paused keeps its lease until it expires.
+ *
  * Requests from other brokers travel through etcd: a request key under the requester's lease,
  * a reply key written by the controller under that same lease; the requester sees the reply in
  * its watch, which implies it has already seen the effect.
@@ -30,6 +34,7 @@ import { ControllerOps, type TxnCompare, type TxnOp } from './controller-ops.js'
 import { callEtcd, rawKv } from './etcd-call.js';
 import { DEFAULT_ROOT, EtcdKeys, type ControllerReply, type ControllerRequest } from './etcd-keys.js';
 import { EtcdSession } from './etcd-session.js';
+import { LivenessProbe, type ProbeTarget } from './liveness-probe.js';
 import { RevisionWaiters } from './revision-waiters.js';
 
 export interface EtcdCoordinationOptions {
@@ -74,6 +79,8 @@ class EtcdCoordination implements Coordination {
   private ownOffline: Array<{ topic: string; partition: number }> = [];
   /** Until when a fresh controller treats absent brokers as alive (0: no grace). */
   private graceUntil = 0;
+  /** Revokes the lease of a broker whose port refuses connections (a crashed process) before it expires. */
+  private readonly probe: LivenessProbe;
 
   constructor(private readonly options: EtcdCoordinationOptions) {
     this.keys = new EtcdKeys(options.root ?? DEFAULT_ROOT);
@@ -89,6 +96,7 @@ class EtcdCoordination implements Coordination {
       waitForRevision: (revision) => this.waitForRevision(revision),
       liveBrokers: () => this.liveBrokers(),
     });
+    this.probe = new LivenessProbe(() => this.probeTargets(), (target) => this.revokeLease(target), this.log);
   }
 
   async start(self: BrokerEndpoint): Promise<void> {
@@ -107,6 +115,7 @@ class EtcdCoordination implements Coordination {
     this.stopped = true;
     clearTimeout(this.campaignTimer);
     clearTimeout(this.graceTimer);
+    this.probe.stop();
     const session = this.session;
     this.stepDown('stopping');
     if (session !== undefined) await session.close(true);
@@ -299,6 +308,24 @@ class EtcdCoordination implements Coordination {
     });
   }
 
+  /** The controller probes every other broker; the others probe the controller (liveness-probe.ts). */
+  private probeTargets(): ProbeTarget[] {
+    const self = this.self?.nodeId;
+    if (this.session === undefined || self === undefined) return [];
+    const controller = this.view.controller?.value.nodeId;
+    const watched = this.isController() ? (id: number) => id !== self : (id: number) => id === controller && id !== self;
+    return [...this.view.brokers.values()]
+      .filter((b) => watched(b.value.nodeId))
+      .map((b) => ({ nodeId: b.value.nodeId, host: b.value.host, port: b.value.httpPort > 0 ? b.value.httpPort : b.value.kafkaPort, lease: b.lease }));
+  }
+
+  /** Revokes a dead broker's lease, if its registration is still under that lease. */
+  private async revokeLease(target: ProbeTarget): Promise<void> {
+    const session = this.session;
+    if (session === undefined || this.view.brokers.get(target.nodeId)?.lease !== target.lease) return;
+    await this.call(session.client.leaseClient.leaseRevoke({ ID: target.lease }), 'revoke a dead broker’s lease');
+  }
+
   private liveBrokers(): ReadonlySet<number> {
     const live = new Set(this.view.brokers.keys());
     if (Date.now() >= this.graceUntil) return live;
@@ -375,6 +402,7 @@ class EtcdCoordination implements Coordination {
     session.activate();
     this.log.info({ nodeId: self.nodeId, lease: session.leaseId, revision: this.view.revision.toString() }, 'registered with etcd');
     this.notify();
+    this.probe.start();
     if (this.ownOffline.length > 0) await this.writeOfflineReplicas(session).catch((error: unknown) => this.log.warn({ err: error }, 'could not report the offline replicas again'));
     // start() resolves after one election attempt, so the first broker of a cluster is its controller.
     await this.campaign();

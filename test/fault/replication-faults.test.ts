@@ -139,8 +139,9 @@ describe('replication under faults', () => {
         const killedAt = Date.now();
         const victim = cluster.broker(v.leader);
         await victim.kill();
+        const exitedAt = Date.now(); // an ack read before this came from the old leader
         await waitForLeaderOtherThan(topic, v.leader);
-        const acked = await eventually(() => load.firstAckAfter(killedAt), 30_000, 'an acks=all acknowledgement after the kill');
+        const acked = await eventually(() => load.firstAckAfter(exitedAt + 1), 30_000, 'an acks=all acknowledgement after the kill');
         times.push(acked - killedAt);
         await victim.restart();
         await waitForFullIsr(topic);
@@ -218,8 +219,9 @@ describe('replication under faults', () => {
       await waitForFullIsr(topic);
       const killedAt = Date.now();
       await cluster.broker(v.leader).kill();
+      const exitedAt = Date.now();
       await waitForLeaderOtherThan(topic, v.leader);
-      const acked = await eventually(() => load.firstAckAfter(killedAt + 1), 30_000, 'an acknowledgement after the leader died');
+      const acked = await eventually(() => load.firstAckAfter(exitedAt + 1), 30_000, 'an acknowledgement after the leader died');
       await cluster.broker(v.leader).restart();
       return [acked - killedAt];
     });
