@@ -4,9 +4,13 @@
  * the log per record and in the batch form beside Kafka Fetch on the same data, and
  * produce-to-subscribe latency at 10k records/s with flush "always" — beside a bare grpc-js echo
  * stream of the same messages in the same run.
- *   node dist/bench/grpc.js [--quick]
+ *   node dist/bench/grpc.js [--quick] [--cpu-prof]
+ * (--cpu-prof: the broker's profile goes to bench/results/prof-grpc and its top self-time entries
+ * are printed.)
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { countRecords, encodeRecordBatch, forEachBatch } from '../storage/index.js';
@@ -17,6 +21,7 @@ import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
 import { TestClient } from '../test/helpers/grpc-client.js';
 import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { ECHO_SERVICE } from './grpc-echo-server.js';
+import { printTop } from './profile-top.js';
 
 const RECORDS_PER_MESSAGE = 100;
 const RECORD_BYTES = 100;
@@ -24,6 +29,8 @@ const IN_FLIGHT = 64;
 const MESSAGES = isQuick ? 400 : 3000;
 const DRAIN_RECORDS = isQuick ? 200_000 : 1_000_000;
 const LATENCY_SECONDS = isQuick ? 3 : 10;
+const profile = process.argv.includes('--cpu-prof');
+const PROF_DIR = join(process.cwd(), 'bench', 'results', 'prof-grpc');
 
 const value = Buffer.alloc(RECORD_BYTES, 0x62);
 const request = (topic: string, id: number) => ({ topic, correlationId: String(id), records: Array.from({ length: RECORDS_PER_MESSAGE }, () => ({ value })) });
@@ -194,7 +201,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const figures: Figure[] = [];
-  const broker = await spawnBroker();
+  const broker = await spawnBroker(profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] } : {});
   const clients: TestClient[] = [];
   try {
     for (const producers of [1, 4]) {
@@ -286,6 +293,10 @@ async function main(): Promise<void> {
     await removeDataDir(broker.dataDir);
   }
   await report('grpc', figures);
+  if (profile) {
+    const latest = readdirSync(PROF_DIR).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+    if (latest !== undefined) printTop(join(PROF_DIR, latest), 25);
+  }
 }
 
 await main();
