@@ -19,7 +19,7 @@ import { loadRillProtos } from '../src/grpc/load-protos.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 import { removeDataDir, spawnBroker } from '../test/helpers/broker-process.js';
 import { TestClient } from '../test/helpers/grpc-client.js';
-import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { cpuSeconds, figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { ECHO_SERVICE } from './grpc-echo-server.js';
 import { printTop } from './profile-top.js';
 
@@ -180,7 +180,23 @@ async function pumpEach(
   return (streams.length * messages * RECORDS_PER_MESSAGE) / seconds;
 }
 
-async function echoBaseline(producers: number): Promise<number> {
+/** CPU seconds of this process (the load generator) so far. */
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** `work`'s records/s with the CPU seconds per million records of `pid` (the server) and of this process. */
+async function withCpu(pid: number, work: () => Promise<number>): Promise<{ rate: number; serverCpu: number; clientCpu: number }> {
+  const server0 = cpuSeconds(pid);
+  const client0 = ownCpu();
+  const started = process.hrtime.bigint();
+  const rate = await work();
+  const millions = (rate * (Number(process.hrtime.bigint() - started) / 1e9)) / 1e6;
+  return { rate, serverCpu: (cpuSeconds(pid) - server0) / millions, clientCpu: (ownCpu() - client0) / millions };
+}
+
+async function echoBaseline(producers: number): Promise<{ rate: number; serverCpu: number; clientCpu: number }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./grpc-echo-server.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   const Client = grpc.makeGenericClientConstructor(ECHO_SERVICE, 'Echo');
@@ -188,7 +204,7 @@ async function echoBaseline(producers: number): Promise<number> {
   const clients = Array.from({ length: producers }, () => new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
   try {
     const streams = clients.map((c) => (c as unknown as { Echo: () => grpc.ClientDuplexStream<unknown, unknown> }).Echo());
-    return await pump(streams, MESSAGES, (id) => serialize(request('echo', id)));
+    return await withCpu(child.pid!, () => pump(streams, MESSAGES, (id) => serialize(request('echo', id))));
   } finally {
     clients.forEach((c) => c.close());
     child.kill();
@@ -206,7 +222,8 @@ async function main(): Promise<void> {
   try {
     for (const producers of [1, 4]) {
       progress(`echo baseline, ${producers} stream(s)`);
-      const echo = await echoBaseline(producers);
+      const echoRun = await echoBaseline(producers);
+      const echo = echoRun.rate;
       progress(`ProduceStream, ${producers} producer(s)`);
       const topic = `bench-${producers}`;
       const admin = new TestClient(broker.grpcAddress);
@@ -217,7 +234,11 @@ async function main(): Promise<void> {
         clients.push(c);
         return c.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
       });
-      const rate = await pump(streams, MESSAGES, (id) => request(topic, id));
+      const run = await withCpu(broker.child.pid!, () => pump(streams, MESSAGES, (id) => request(topic, id)));
+      const rate = run.rate;
+      // What limits the per-record form: the broker's CPU per record, or the load generator's.
+      figures.push(figure(`ProduceStream ${producers} producer(s): broker CPU s per M records (vs echo server's)`, run.serverCpu, 's/M', echoRun.serverCpu));
+      figures.push(figure(`ProduceStream ${producers} producer(s): load generator CPU s per M records (vs its own with echo)`, run.clientCpu, 's/M', echoRun.clientCpu));
       figures.push(figure(`ProduceStream ${producers} producer(s), 100 B records (records/s vs echo)`, rate, 'records/s', echo));
       figures.push(figure(`ProduceStream ${producers} producer(s) (MB/s of values vs echo)`, (rate * RECORD_BYTES) / 1e6, 'MB/s', (echo * RECORD_BYTES) / 1e6));
       progress(`ProduceStream batch form, ${producers} producer(s)`);
