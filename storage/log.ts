@@ -12,8 +12,8 @@
  * `appendLock`, which the structural operations (roll, truncate, delete records, retention,
  * close) also take; the fsync of flush 'always' runs outside the lock through GroupCommit, so
  * appends arriving during a sync share the next one, and so do the recovery checkpoint's fsyncs
- * (recovery-checkpoint.ts: structural operations wait for them under the lock). The segment list is replaced, never mutated,
- * so a reader's snapshot stays valid; reads hold each segment they touch (acquire/release) and
+ * (recovery-checkpoint.ts: structural operations wait for them under the lock). The segment
+ * list is replaced, never mutated, so a reader's snapshot stays valid; reads hold each segment they touch (acquire/release) and
  * run beside appends, deletions and truncations (a read that raced a truncation is retried).
  *
  * Durability (FORMAT.md): a new segment's directory entry is synced before anything is appended
