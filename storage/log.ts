@@ -13,8 +13,9 @@
  * close) also take; the fsync of flush 'always' runs outside the lock through GroupCommit, so
  * appends arriving during a sync share the next one, and so do the recovery checkpoint's fsyncs
  * (recovery-checkpoint.ts: structural operations wait for them under the lock). The segment
- * list is replaced, never mutated, so a reader's snapshot stays valid; reads hold each segment they touch (acquire/release) and
- * run beside appends, deletions and truncations (a read that raced a truncation is retried).
+ * list is replaced, never mutated, so a reader's snapshot stays valid; reads hold each segment
+ * they touch (acquire/release) and run beside appends, deletions and truncations (a read that
+ * raced a truncation is retried).
  *
  * Durability (FORMAT.md): a new segment's directory entry is synced before anything is appended
  * to it; deletions and truncations are synced before they resolve, so nothing removed comes back
