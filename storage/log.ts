@@ -117,6 +117,9 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
         flushEpochs: () => this.epochs.flush(),
         setRecoveryPoint: (offset) => this.setRecoveryPoint(offset),
         guard: (work) => this.guard(work),
+        locked: (work) => this.appendLock.run(work),
+        usable: () => !this.closed && this.offlineError === null,
+        failed: (err) => this.logger?.error({ dir: this.dir, err }, 'recovery checkpoint failed'),
       },
       this.clock,
     );
@@ -508,11 +511,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
   private async makeDurable(endOffset: bigint): Promise<void> {
     if (this.config.flush === 'always') {
       await this.groupCommit.request();
-      this.checkpoints.maybe(
-        (work) => this.appendLock.run(work),
-        () => !this.closed && this.offlineError === null,
-        (err) => this.logger?.error({ dir: this.dir, err }, 'recovery checkpoint failed'),
-      );
+      this.checkpoints.maybe();
     }
     if (this.autoHighWatermark && endOffset > this.hw) this.setHighWatermark(endOffset);
   }

@@ -29,6 +29,12 @@ export interface CheckpointLog {
   setRecoveryPoint(offset: bigint): Promise<void>;
   /** Runs I/O whose failure takes the log offline. */
   guard<T>(work: () => Promise<T>): Promise<T>;
+  /** Runs `work` under the append lock, behind the appends queued so far. */
+  locked<T>(work: () => Promise<T>): Promise<T>;
+  /** Under the lock: not closed and not offline. */
+  usable(): boolean;
+  /** A background run failed (it went through `guard`: the log is offline). */
+  failed(err: unknown): void;
 }
 
 export class RecoveryCheckpoint {
@@ -71,15 +77,16 @@ export class RecoveryCheckpoint {
 
   /**
    * flush=always, after an acknowledged group sync: at most once per RECOVERY_CHECKPOINT_MS a
-   * run, queued behind the appends under `lock`; nobody waits for it. `usable` is asked under
-   * the lock; failures go to `failed`.
+   * run, queued behind the appends under the lock; nobody waits for it. Called after every
+   * group commit, so it allocates nothing when it is not yet due.
    */
-  maybe(lock: <T>(work: () => Promise<T>) => Promise<T>, usable: () => boolean, failed: (err: unknown) => void): void {
+  maybe(): void {
     if (this.queued || this.clock() - this.lastMs < RECOVERY_CHECKPOINT_MS) return;
     this.queued = true;
-    void lock(async () => (usable() ? this.start() : undefined))
+    void this.log
+      .locked(async () => (this.log.usable() ? this.start() : undefined))
       .then((started) => started?.done)
-      .catch(failed)
+      .catch((err: unknown) => this.log.failed(err))
       .finally(() => {
         this.queued = false;
         this.lastMs = this.clock();
