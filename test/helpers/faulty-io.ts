@@ -1,7 +1,7 @@
 /**
  * File systems that fail on demand, for disk-failure tests. `ioFailingWhen` wraps the real one:
  * before each write, fdatasync or truncate (and atomic small-file write) it asks `fault` and
- * rejects with the error it returns; reads keep working, as they often do on a disk that refuses
+ * rejects with the error it returns (or waits for the promise it returns); reads keep working, as they often do on a disk that refuses
  * writes. `faultyIo` is the one real broker processes use (test/helpers/faulty-serve): files
  * whose path contains `match` fail with EIO while the file `trigger` exists (checked on each
  * call, so a test flips it from outside the process).
@@ -16,10 +16,15 @@ export function ioError(code: 'EIO' | 'ENOSPC', op: FaultOp, path: string): Node
   return Object.assign(new Error(`${code}: ${what}, ${op} '${path}'`), { code });
 }
 
-export function ioFailingWhen(fault: (op: FaultOp, path: string) => Error | undefined): StorageIo {
+/**
+ * `fault` answers an error (the operation fails with it), a promise (the operation waits for it,
+ * then runs: a disk that hangs) or undefined (it runs).
+ */
+export function ioFailingWhen(fault: (op: FaultOp, path: string) => Error | Promise<void> | undefined): StorageIo {
   const guarded = <T>(op: FaultOp, path: string, run: () => Promise<T>): Promise<T> => {
-    const error = fault(op, path);
-    return error === undefined ? run() : Promise.reject(error);
+    const outcome = fault(op, path);
+    if (outcome === undefined) return run();
+    return outcome instanceof Error ? Promise.reject(outcome) : outcome.then(run);
   };
   return {
     ...nodeIo,

@@ -5,40 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openLog } from '../../../storage/index.js';
-import { nodeIo, type StorageIo } from '../../../storage/io/storage-io.js';
+import type { StorageIo } from '../../../storage/io/storage-io.js';
 import { eventually } from '../../helpers/broker-process.js';
+import { ioFailingWhen } from '../../helpers/faulty-io.js';
 import { batchOf, readAllValues, smallConfig, tempDir } from '../../helpers/storage-fixtures.js';
 
-/** nodeIo whose `hold`-th fdatasync of a segment file waits until `release()`. */
+/** The real file system whose `hold`-th fdatasync of a segment file waits until `release()`. */
 function ioHoldingSync(hold: number): { io: StorageIo; held: () => boolean; release: () => void } {
   let syncs = 0;
   let held = false;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const io: StorageIo = {
-    ...nodeIo,
-    async open(path) {
-      const file = await nodeIo.open(path);
-      if (!path.endsWith('.log')) return file;
-      return {
-        path: file.path,
-        write: (buf, position) => file.write(buf, position),
-        read: (buf, position) => file.read(buf, position),
-        truncate: (size) => file.truncate(size),
-        size: () => file.size(),
-        mtimeMs: () => file.mtimeMs(),
-        close: () => file.close(),
-        datasync: async () => {
-          syncs += 1;
-          if (syncs === hold) {
-            held = true;
-            await gate;
-          }
-          return file.datasync();
-        },
-      };
-    },
-  };
+  const io = ioFailingWhen((op, path) => {
+    if (op !== 'datasync' || !path.endsWith('.log') || ++syncs !== hold) return undefined;
+    held = true;
+    return gate;
+  });
   return { io, held: () => held, release };
 }
 
