@@ -16,15 +16,26 @@ export interface PartitionView {
   offline: number[];
 }
 
-export async function partitionsSeenBy(kafkaPort: number, topic: string): Promise<PartitionView[]> {
+/** One broker's Metadata v9 answer for `topic` (or for no topic): cluster id, controller, registered brokers and the topic's partitions. */
+export async function clusterSeenBy(kafkaPort: number, topic?: string): Promise<{ clusterId: string; controller: number; brokers: Array<{ nodeId: number; port: number }>; partitions: PartitionView[] }> {
   const raw = new RawClient(kafkaPort);
   try {
-    type Meta = { topics: Array<{ errorCode: number; partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[] }> }> };
-    const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-    return (meta.topics[0]?.partitions ?? [])
+    type Meta = {
+      clusterId: string;
+      controllerId: number;
+      brokers: Array<{ nodeId: number; port: number }>;
+      topics: Array<{ errorCode: number; partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number; replicaNodes: number[]; isrNodes: number[]; offlineReplicas: number[] }> }>;
+    };
+    const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: topic === undefined ? [] : [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const partitions = (meta.topics[0]?.partitions ?? [])
       .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes].sort(), isr: [...p.isrNodes].sort(), offline: [...p.offlineReplicas].sort() }))
       .sort((x, y) => x.partition - y.partition);
+    return { clusterId: meta.clusterId, controller: meta.controllerId, brokers: meta.brokers.map((b) => ({ nodeId: b.nodeId, port: b.port })).sort((x, y) => x.nodeId - y.nodeId), partitions };
   } finally {
     raw.close();
   }
+}
+
+export async function partitionsSeenBy(kafkaPort: number, topic: string): Promise<PartitionView[]> {
+  return (await clusterSeenBy(kafkaPort, topic)).partitions;
 }

@@ -10,9 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
-import { partitionsSeenBy } from '../../helpers/partition-views.js';
-import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
-import { RawClient } from '../kafka/raw-client.js';
+import { clusterSeenBy, partitionsSeenBy } from '../../helpers/partition-views.js';
 
 const LEASE_MS = 15_000;
 /** Well under the ≥ 10 s the lease would take, well over the probe's ~0.3 s on a loaded box. */
@@ -25,13 +23,8 @@ describe('fast failure detection', () => {
 
   /** The registered brokers and the controller as `b`'s Metadata lists them. */
   const membership = async (b: ClusterBroker): Promise<{ brokers: number[]; controller: number }> => {
-    const raw = new RawClient(b.process().kafkaPort);
-    try {
-      const meta = await raw.request<{ brokers: Array<{ nodeId: number }>; controllerId: number }>(API_KEY.Metadata, 9, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-      return { brokers: meta.brokers.map((x) => x.nodeId).sort(), controller: meta.controllerId };
-    } finally {
-      raw.close();
-    }
+    const seen = await clusterSeenBy(b.process().kafkaPort);
+    return { brokers: seen.brokers.map((x) => x.nodeId), controller: seen.controller };
   };
   /** Resolves once every live broker sees the topic led by live brokers only, none of them `gone`. */
   const ledWithout = (gone: number, ms: number) =>

@@ -26,6 +26,7 @@ import { API_KEY } from '../../../src/kafka/protocol/api-registry.js';
 import { eventually } from '../../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../../helpers/cluster.js';
 import { RawClient } from '../kafka/raw-client.js';
+import { clusterSeenBy } from '../../helpers/partition-views.js';
 import { KAFKAJS_MEMBER, LIBRDKAFKA_MEMBER, spawnMember, type MemberEvent, type MemberProcess } from '../groups/member-process.js';
 
 const RUNS = Math.max(1, Number(process.env.RILL_GROUP_FAILOVER_RUNS ?? '1'));
@@ -152,16 +153,10 @@ describe('group coordinator failover', () => {
     (
       await Promise.all(
         live().map(async (b) => {
-          const raw = new RawClient(b.process().kafkaPort);
-          try {
-            const meta = await raw.request<{ clusterId: string; brokers: Array<{ nodeId: number; port: number }>; topics: Array<{ partitions: Array<{ partitionIndex: number; leaderId: number; leaderEpoch: number }> }> }>(API_KEY.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-            const parts = meta.topics[0]?.partitions.map((p) => `p${p.partitionIndex}→${p.leaderId}@${p.leaderEpoch}`).join(' ');
-            return `broker ${b.nodeId} (port ${b.process().kafkaPort}, cluster ${meta.clusterId}): brokers ${meta.brokers.map((x) => `${x.nodeId}:${x.port}`).join(',')}; ${parts}`;
-          } catch (err) {
-            return `broker ${b.nodeId}: ${(err as Error).message}`;
-          } finally {
-            raw.close();
-          }
+          const seen = await clusterSeenBy(b.process().kafkaPort, topic).catch((err: Error) => err);
+          if (seen instanceof Error) return `broker ${b.nodeId}: ${seen.message}`;
+          const parts = seen.partitions.map((p) => `p${p.partition}→${p.leader}@${p.leaderEpoch}`).join(' ');
+          return `broker ${b.nodeId} (port ${b.process().kafkaPort}, cluster ${seen.clusterId}): brokers ${seen.brokers.map((x) => `${x.nodeId}:${x.port}`).join(',')}; ${parts}`;
         }),
       )
     ).join('\n');
