@@ -9,6 +9,8 @@ export { openLog } from './open-log.js';
 export { openMetaStore } from './meta-store.js';
 export { readBatchHeader, validateBatches, BATCH_HEADER_BYTES } from './record-batch.js';
 export { encodeRecordBatch, decodeRecordBatches } from './record-codec.js';
+export { encodeSpanBatch, SPAN_RECORD_FIELDS } from './span-batch.js';
+export type { RecordSpans } from './span-batch.js';
 export { crc32c } from './crc32c.js';
 export { DiskGuard } from './disk-guard.js';
 export { FilePool, PooledFile, defaultMaxOpenFiles } from './file-pool.js';

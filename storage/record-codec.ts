@@ -119,18 +119,48 @@ export async function encodeRecordBatch(records: readonly RecordInput[], options
   }
   let attributes = compressionId(codec);
   if (options.logAppendTime === true) attributes |= ATTR_TIMESTAMP_TYPE_LOG_APPEND;
-  batch.writeBigInt64BE(options.baseOffset ?? 0n, BATCH_FIELD.baseOffset);
+  return sealBatch(batch, {
+    attributes,
+    lastOffsetDelta: options.lastOffsetDelta ?? records.at(-1)!.offsetDelta ?? records.length - 1,
+    baseTimestamp,
+    maxTimestamp,
+    recordCount: records.length,
+    baseOffset: options.baseOffset,
+    partitionLeaderEpoch: options.partitionLeaderEpoch,
+    producerId: options.producerId,
+    producerEpoch: options.producerEpoch,
+    baseSequence: options.baseSequence,
+  });
+}
+
+/** A batch's header fields besides its length, magic and CRC (which `sealBatch` derives). */
+export interface BatchHeaderFields {
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: bigint;
+  maxTimestamp: bigint;
+  recordCount: number;
+  baseOffset?: bigint | undefined;
+  partitionLeaderEpoch?: number | undefined;
+  producerId?: bigint | undefined;
+  producerEpoch?: number | undefined;
+  baseSequence?: number | undefined;
+}
+
+/** Writes the fixed header into `batch` (records already after it) and its CRC; returns `batch`. */
+export function sealBatch(batch: Buffer, h: BatchHeaderFields): Buffer {
+  batch.writeBigInt64BE(h.baseOffset ?? 0n, BATCH_FIELD.baseOffset);
   batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD, BATCH_FIELD.batchLength);
-  batch.writeInt32BE(options.partitionLeaderEpoch ?? -1, BATCH_FIELD.partitionLeaderEpoch);
+  batch.writeInt32BE(h.partitionLeaderEpoch ?? -1, BATCH_FIELD.partitionLeaderEpoch);
   batch.writeInt8(CURRENT_MAGIC, BATCH_FIELD.magic);
-  batch.writeInt16BE(attributes, BATCH_FIELD.attributes);
-  batch.writeInt32BE(options.lastOffsetDelta ?? records.at(-1)!.offsetDelta ?? records.length - 1, BATCH_FIELD.lastOffsetDelta);
-  batch.writeBigInt64BE(baseTimestamp, BATCH_FIELD.baseTimestamp);
-  batch.writeBigInt64BE(maxTimestamp, BATCH_FIELD.maxTimestamp);
-  batch.writeBigInt64BE(options.producerId ?? -1n, BATCH_FIELD.producerId);
-  batch.writeInt16BE(options.producerEpoch ?? -1, BATCH_FIELD.producerEpoch);
-  batch.writeInt32BE(options.baseSequence ?? -1, BATCH_FIELD.baseSequence);
-  batch.writeInt32BE(records.length, BATCH_FIELD.recordCount);
+  batch.writeInt16BE(h.attributes, BATCH_FIELD.attributes);
+  batch.writeInt32BE(h.lastOffsetDelta, BATCH_FIELD.lastOffsetDelta);
+  batch.writeBigInt64BE(h.baseTimestamp, BATCH_FIELD.baseTimestamp);
+  batch.writeBigInt64BE(h.maxTimestamp, BATCH_FIELD.maxTimestamp);
+  batch.writeBigInt64BE(h.producerId ?? -1n, BATCH_FIELD.producerId);
+  batch.writeInt16BE(h.producerEpoch ?? -1, BATCH_FIELD.producerEpoch);
+  batch.writeInt32BE(h.baseSequence ?? -1, BATCH_FIELD.baseSequence);
+  batch.writeInt32BE(h.recordCount, BATCH_FIELD.recordCount);
   batch.writeUInt32BE(crc32c(batch.subarray(BATCH_FIELD.attributes)), BATCH_FIELD.crc);
   return batch;
 }

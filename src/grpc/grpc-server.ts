@@ -9,6 +9,7 @@ import { consumeService } from './consume-service.js';
 import { groupService } from './group-service.js';
 import { loadDescriptorRoot, loadRillProtos } from './load-protos.js';
 import { serverMessageLimits } from './message-limits.js';
+import { decodeProduceRequest } from './produce-request-decoder.js';
 import { produceService } from './produce-service.js';
 import { PreEncoded } from './record-encoder.js';
 import { addReflectionProtos, ReflectionService } from './reflection-service.js';
@@ -31,6 +32,18 @@ function passPreEncoded(service: grpc.ServiceDefinition, methods: readonly strin
   return out;
 }
 
+/** The service with `methods` decoding their ProduceRequest by hand, protobufjs only for the shapes it leaves (produce-request-decoder.ts). */
+function decodeProduceByHand(service: grpc.ServiceDefinition, methods: readonly string[]): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
+  for (const name of methods) {
+    const method = service[name];
+    if (method === undefined) throw new Error(`no method ${name}`);
+    const deserialize = method.requestDeserialize;
+    out[name] = { ...method, requestDeserialize: (bytes: Buffer) => decodeProduceRequest(bytes) ?? deserialize(bytes) };
+  }
+  return out;
+}
+
 export class GrpcServer {
   private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
@@ -40,7 +53,7 @@ export class GrpcServer {
     this.server = new grpc.Server({ ...serverMessageLimits(ctx.registry.defaults['max.message.bytes']), ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }) });
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
-    this.server.addService(services.ProduceService.service, produceService(ctx));
+    this.server.addService(decodeProduceByHand(services.ProduceService.service, ['Produce', 'ProduceStream']), produceService(ctx));
     this.server.addService(passPreEncoded(services.ConsumeService.service, ['Fetch', 'Subscribe']), consumeService(ctx));
     this.server.addService(services.GroupService.service, groupService(ctx));
     this.health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING'])) });

@@ -9,11 +9,12 @@
  * append, as Kafka Produce does: the log validates it (CRC, framing, size) and stores it
  * verbatim, so nothing is decoded or re-encoded here.
  */
-import { countRecords, encodeRecordBatch, type Compression, type RecordInput } from '../../storage/index.js';
+import { countRecords, encodeRecordBatch, encodeSpanBatch, type Compression, type RecordInput } from '../../storage/index.js';
 import { isInternalTopicName, partitionForKey, type PartitionRegistry, type Topic } from '../cluster/index.js';
 import { BrokerError } from '../errors.js';
 import type { BrokerMetrics } from '../http/metrics.js';
 import type { ProduceRecordMsg, ProduceRequestMsg, ProduceResponseMsg, RecordPositionMsg } from './messages.js';
+import { WireProduceRequest } from './produce-request-decoder.js';
 import { checkPartition, checkTopicName } from './request-checks.js';
 
 /** Per-record overhead beyond key, value and headers in a batch, generously counted. */
@@ -33,10 +34,15 @@ export class RecordProducer {
     const topic = this.registry.getTopic(checkTopicName(req.topic));
     if (isInternalTopicName(topic.name)) throw new BrokerError('INVALID_TOPIC', `cannot append to internal topic ${topic.name}: the group coordinator writes it`);
     if (req.batches !== undefined && req.batches.length > 0) return this.produceBatches(topic, req, req.batches);
-    if (req.records.length === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
+    if ((req instanceof WireProduceRequest ? req.count : req.records.length) === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
     const maxBytes = topic.effective['max.message.bytes'];
     const compression = checkCompression(req.compression ?? '');
     checkAcks(req.acks);
+    if (req instanceof WireProduceRequest && compression === 'none' && !(req.keyed && req.partition === undefined)) {
+      // One partition, no compression: the batch is written straight from the request's bytes.
+      const batch = encodeSpanBatch(req, Date.now());
+      if (batch.length <= maxBytes) return this.produceOneBatch(topic, req, req.partition ?? this.nextLedPartition(topic), batch, req.count);
+    }
     const partitions = this.assignPartitions(topic, req);
     const byPartition = new Map<number, number[]>();
     partitions.forEach((p, i) => {
@@ -62,8 +68,15 @@ export class RecordProducer {
     return { correlationId: req.correlationId, partition: first.partition, baseOffset: first.offset, positions: byPartition.size > 1 ? positions : [] };
   }
 
+  private async produceOneBatch(topic: Topic, req: ProduceRequestMsg, partition: number, batch: Buffer, records: number): Promise<ProduceResponseMsg> {
+    // Partition.append checks leadership (and the epoch) itself.
+    const result = await this.registry.produce(topic.name, partition, batch, { acks: req.acks ?? 1 });
+    this.metrics.produced(topic.name, 1, records);
+    return { correlationId: req.correlationId, partition, baseOffset: result.baseOffset.toString(), positions: [] };
+  }
+
   private async produceBatches(topic: Topic, req: ProduceRequestMsg, batches: Buffer): Promise<ProduceResponseMsg> {
-    if (req.records.length > 0) throw new BrokerError('INVALID_REQUEST', 'a produce request carries records or batches, not both');
+    if ((req instanceof WireProduceRequest ? req.count : req.records.length) > 0) throw new BrokerError('INVALID_REQUEST', 'a produce request carries records or batches, not both');
     if (req.partition === undefined) throw new BrokerError('INVALID_REQUEST', 'a produce request with batches needs an explicit partition');
     if (req.compression !== undefined && req.compression !== '') {
       throw new BrokerError('INVALID_REQUEST', 'compression applies to records; batches name their own compression in their attributes');
