@@ -11,6 +11,7 @@ import { loadDescriptorRoot, loadRillProtos } from './load-protos.js';
 import { serverMessageLimits } from './message-limits.js';
 import { decodeProduceRequest } from './produce-request-decoder.js';
 import { produceService } from './produce-service.js';
+import { widenConnectionWindows, widenStreamWindow } from './receive-window.js';
 import { PreEncoded } from './record-encoder.js';
 import { addReflectionProtos, ReflectionService } from './reflection-service.js';
 import type { ServiceContext } from './service-context.js';
@@ -47,10 +48,13 @@ function decodeProduceByHand(service: grpc.ServiceDefinition, methods: readonly 
 export class GrpcServer {
   private readonly server: grpc.Server;
   private readonly health: HealthImplementation;
+  private readonly logger: ServiceContext['logger'];
 
   /** `interceptors` run before every method (the security layer's authentication and ACL checks). */
   constructor(ctx: ServiceContext, options: { interceptors?: grpc.ServerInterceptor[] } = {}) {
     this.server = new grpc.Server({ ...serverMessageLimits(ctx.registry.defaults['max.message.bytes']), ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }) });
+    if (!widenStreamWindow(this.server)) ctx.logger.warn('this grpc-js has no server options to set: gRPC streams keep the 64 KiB HTTP/2 window');
+    this.logger = ctx.logger;
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
     this.server.addService(decodeProduceByHand(services.ProduceService.service, ['Produce', 'ProduceStream']), produceService(ctx));
@@ -73,6 +77,7 @@ export class GrpcServer {
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpcServerCredentials(tls), (err, actual) => {
         if (err) return reject(err);
+        if (!widenConnectionWindows(this.server)) this.logger.warn('this grpc-js keeps its HTTP/2 servers elsewhere: gRPC connections keep the 64 KiB HTTP/2 window');
         for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
         resolve(actual);
       });
