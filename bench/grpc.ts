@@ -3,7 +3,8 @@
  * records, per record and in the batch form (pre-encoded RecordBatch v2), a subscriber draining
  * the log per record and in the batch form beside Kafka Fetch on the same data, and
  * produce-to-subscribe latency at 10k records/s with flush "always" — beside a bare grpc-js echo
- * stream of the same messages in the same run.
+ * stream of the same messages in the same run. Every measured produce run follows a warm-up run
+ * of WARMUP_MESSAGES on other streams, for the echo server and the broker alike.
  *   node dist/bench/grpc.js [--quick] [--cpu-prof]
  * (--cpu-prof: the broker's profile goes to bench/results/prof-grpc and its top self-time entries
  * are printed.)
@@ -27,6 +28,8 @@ const RECORDS_PER_MESSAGE = 100;
 const RECORD_BYTES = 100;
 const IN_FLIGHT = 64;
 const MESSAGES = isQuick ? 400 : 3000;
+/** Messages each stream sends before a measured run, on streams of its own: JIT and buffers warm for the echo server and the broker alike. */
+const WARMUP_MESSAGES = isQuick ? 200 : 1000;
 const DRAIN_RECORDS = isQuick ? 200_000 : 1_000_000;
 const LATENCY_SECONDS = isQuick ? 3 : 10;
 const profile = process.argv.includes('--cpu-prof');
@@ -203,7 +206,9 @@ async function echoBaseline(producers: number): Promise<{ rate: number; serverCp
   const serialize = loadRillProtos().services.ProduceService.service.ProduceStream!.requestSerialize as (v: unknown) => Buffer;
   const clients = Array.from({ length: producers }, () => new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
   try {
-    const streams = clients.map((c) => (c as unknown as { Echo: () => grpc.ClientDuplexStream<unknown, unknown> }).Echo());
+    const open = () => clients.map((c) => (c as unknown as { Echo: () => grpc.ClientDuplexStream<unknown, unknown> }).Echo());
+    await pump(open(), WARMUP_MESSAGES, (id) => serialize(request('echo', id)));
+    const streams = open();
     return await withCpu(child.pid!, () => pump(streams, MESSAGES, (id) => serialize(request('echo', id))));
   } finally {
     clients.forEach((c) => c.close());
@@ -229,11 +234,14 @@ async function main(): Promise<void> {
       const admin = new TestClient(broker.grpcAddress);
       clients.push(admin);
       await admin.createTopic(topic, 4);
-      const streams = Array.from({ length: producers }, () => {
-        const c = new TestClient(broker.grpcAddress);
-        clients.push(c);
-        return c.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
-      });
+      const open = () =>
+        Array.from({ length: producers }, () => {
+          const c = new TestClient(broker.grpcAddress);
+          clients.push(c);
+          return c.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
+        });
+      await pump(open(), WARMUP_MESSAGES, (id) => request(topic, id));
+      const streams = open();
       const run = await withCpu(broker.child.pid!, () => pump(streams, MESSAGES, (id) => request(topic, id)));
       const rate = run.rate;
       // What limits the per-record form: the broker's CPU per record, or the load generator's.
@@ -242,13 +250,11 @@ async function main(): Promise<void> {
       figures.push(figure(`ProduceStream ${producers} producer(s), 100 B records (records/s vs echo)`, rate, 'records/s', echo));
       figures.push(figure(`ProduceStream ${producers} producer(s) (MB/s of values vs echo)`, (rate * RECORD_BYTES) / 1e6, 'MB/s', (echo * RECORD_BYTES) / 1e6));
       progress(`ProduceStream batch form, ${producers} producer(s)`);
-      const batchStreams = Array.from({ length: producers }, () => {
-        const c = new TestClient(broker.grpcAddress);
-        clients.push(c);
-        return c.stream('ProduceService', 'ProduceStream') as unknown as grpc.ClientDuplexStream<unknown, unknown>;
-      });
       let next = 0;
-      const partitionOf = new Map(batchStreams.map((st) => [st, next++ % 4]));
+      const partitionOf = new Map<grpc.ClientDuplexStream<unknown, unknown>, number>();
+      const openBatch = () => open().map((st) => (partitionOf.set(st, next++ % 4), st));
+      await pumpEach(openBatch(), WARMUP_MESSAGES, (st, id) => batchRequest(topic, partitionOf.get(st)!, id));
+      const batchStreams = openBatch();
       const batchRate = await pumpEach(batchStreams, MESSAGES, (st, id) => batchRequest(topic, partitionOf.get(st)!, id));
       figures.push(figure(`ProduceStream batch form ${producers} producer(s), 100 × 100 B records per batch (records/s vs echo)`, batchRate, 'records/s', echo));
     }

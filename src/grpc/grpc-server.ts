@@ -57,7 +57,7 @@ export class GrpcServer {
     this.logger = ctx.logger;
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
-    this.server.addService(decodeProduceByHand(services.ProduceService.service, ['Produce', 'ProduceStream']), produceService(ctx));
+    this.server.addService(passPreEncoded(decodeProduceByHand(services.ProduceService.service, ['Produce', 'ProduceStream']), ['Produce', 'ProduceStream']), produceService(ctx));
     this.server.addService(passPreEncoded(services.ConsumeService.service, ['Fetch', 'Subscribe']), consumeService(ctx));
     this.server.addService(services.GroupService.service, groupService(ctx));
     this.health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING'])) });

@@ -15,6 +15,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toBrokerError } from '../errors.js';
 import type { ProduceRequestMsg, ProduceResponseMsg } from './messages.js';
+import { encodeProduceResponse } from './produce-response-encoder.js';
+import type { PreEncoded } from './record-encoder.js';
 import { RecordProducer } from './record-producer.js';
 import { seconds, unary, type ServiceContext } from './service-context.js';
 
@@ -23,9 +25,9 @@ export const MAX_UNANSWERED = 64;
 export function produceService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
   const producer = new RecordProducer(ctx.registry, ctx.metrics);
   return {
-    Produce: unary(ctx, 'ProduceService.Produce', (req: ProduceRequestMsg) => producer.produce(req)),
-    ProduceStream: (call: grpc.ServerDuplexStream<ProduceRequestMsg, ProduceResponseMsg>) => {
-      const queue: Array<Promise<ProduceResponseMsg>> = [];
+    Produce: unary(ctx, 'ProduceService.Produce', async (req: ProduceRequestMsg) => encodeProduceResponse(await producer.produce(req))),
+    ProduceStream: (call: grpc.ServerDuplexStream<ProduceRequestMsg, ProduceResponseMsg | PreEncoded>) => {
+      const queue: Array<Promise<ProduceResponseMsg | PreEncoded>> = [];
       let unanswered = 0;
       let pumping = false;
       let inputEnded = false;
@@ -66,7 +68,7 @@ export function produceService(ctx: ServiceContext): grpc.UntypedServiceImplemen
           producer.produce(req).then(
             (res) => {
               ctx.metrics.request('ProduceService.ProduceStream', 'OK', seconds(started));
-              return res;
+              return encodeProduceResponse(res);
             },
             (err: unknown) => {
               const broker = toBrokerError(err);

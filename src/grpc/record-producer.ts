@@ -71,7 +71,7 @@ export class RecordProducer {
   private async produceOneBatch(topic: Topic, req: ProduceRequestMsg, partition: number, batch: Buffer, records: number): Promise<ProduceResponseMsg> {
     // Partition.append checks leadership (and the epoch) itself.
     const result = await this.registry.produce(topic.name, partition, batch, { acks: req.acks ?? 1 });
-    this.metrics.produced(topic.name, 1, records);
+    this.metrics.produced(topic.name, batch.length, records);
     return { correlationId: req.correlationId, partition, baseOffset: result.baseOffset.toString(), positions: [] };
   }
 
