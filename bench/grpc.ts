@@ -27,9 +27,9 @@ import { printTop } from './profile-top.js';
 const RECORDS_PER_MESSAGE = 100;
 const RECORD_BYTES = 100;
 const IN_FLIGHT = 64;
-const MESSAGES = isQuick ? 400 : 3000;
+const MESSAGES = isQuick ? 400 : 10000;
 /** Messages each stream sends before a measured run, on streams of its own: JIT and buffers warm for the echo server and the broker alike. */
-const WARMUP_MESSAGES = isQuick ? 200 : 1000;
+const WARMUP_MESSAGES = isQuick ? 200 : 2000;
 const DRAIN_RECORDS = isQuick ? 200_000 : 1_000_000;
 const LATENCY_SECONDS = isQuick ? 3 : 10;
 const profile = process.argv.includes('--cpu-prof');
