@@ -7,7 +7,9 @@
  * process's main threads were runnable but waiting for a CPU, and the box's CPU and I/O
  * pressure (delays the box's other work caused, not the broker). Each phase follows an
  * unmeasured warm-up (`--cold` skips it). `--trace-gc` also passes node's --trace-gc to the
- * broker and prints its longest pauses per phase.
+ * broker and prints its longest pauses per phase. First come the floors (bench/ping-pong.ts): a
+ * bare Node TCP ping-pong between two processes and the broker's ApiVersions round trip, both
+ * at 1 kHz, so a tail the box itself has is told apart from one the broker adds.
  *   node dist/bench/latency.js [--quick] [--trace-gc] [--cold]
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 import { pressureNow, schedNow, type ProbeReport } from './loop-probe.js';
 import { kafkaLatency } from './kafka-latency.js';
+import { apiVersionsRoundTrips, tcpPingPong } from './ping-pong.js';
 
 const SECONDS = isQuick ? 3 : 10;
 /**
@@ -105,6 +108,16 @@ async function main(): Promise<void> {
       if (WARMUP_SECONDS > 0) await admin.createTopic(`${name}-warm-up`, 1, { flush });
     }
     admin.close();
+    // The floors: what two bare Node processes see on this box, and the broker without its log.
+    progress(`floors: bare Node TCP ping-pong and Kafka ApiVersions, ${SECONDS} s each at 1 kHz`);
+    await tcpPingPong(1);
+    const bare = await tcpPingPong(SECONDS);
+    await apiVersionsRoundTrips(broker.kafkaPort, 1);
+    const apiVersions = await apiVersionsRoundTrips(broker.kafkaPort, SECONDS);
+    for (const [p, label] of [[0.99, 'p99'], [0.999, 'p999']] as const) {
+      figures.push(figure(`floor: bare Node TCP ping-pong round trip ${label}, two processes at 1 kHz (ms vs Kafka goal ${label})`, percentile(bare, p), 'ms', label === 'p99' ? 1 : 3));
+      figures.push(figure(`floor: broker ApiVersions round trip ${label} at 1 kHz (ms vs bare ping-pong)`, percentile(apiVersions, p), 'ms', percentile(bare, p)));
+    }
     const phases = [
       { phase: 'Kafka flush=never', goals: { p99: 1, p999: 3 }, run: (topic: string, s: number) => kafkaLatency(broker.kafkaPort, topic, s, RECORDS_PER_TICK), topic: 'k-never' },
       { phase: 'Kafka flush=always', goals: { p99: 2, p999: 3 }, run: (topic: string, s: number) => kafkaLatency(broker.kafkaPort, topic, s, RECORDS_PER_TICK), topic: 'k-always' },
