@@ -1,7 +1,8 @@
 /**
- * Metadata (3), v0–12: this broker, the topics asked for (v0: an empty list means all; v1+:
- * null means all, empty means none), their partitions with this broker as leader and only
- * replica, topic ids from v10; `__consumer_offsets` is listed with isInternal=true. Unknown topics are created when the request allows it (v4+ flag;
+ * Metadata (3), v0–12: the live brokers, the topics asked for (v0: an empty list means all;
+ * v1+: null means all, empty means none), their partitions' leaders, replicas and ISR, topic
+ * ids from v10; a partition with no live leader is LEADER_NOT_AVAILABLE with leader -1, an
+ * offline one KAFKA_STORAGE_ERROR; `__consumer_offsets` is listed with isInternal=true. Unknown topics are created when the request allows it (v4+ flag;
  * always before v4) and the broker's auto.create.topics.enable is on.
  */
 import { BrokerError } from '../../errors.js';
@@ -27,15 +28,20 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
     name: topic.name,
     topicId: topic.topicId,
     isInternal: isInternalTopicName(topic.name),
-    partitions: topic.partitions.map((partition, partitionIndex) => ({
-      errorCode: partition.role === 'offline' ? kafkaError('KAFKA_STORAGE_ERROR') : 0,
-      partitionIndex,
-      leaderId: partition.leaderId,
-      leaderEpoch: partition.leaderEpoch,
-      replicaNodes: [...partition.replicas],
-      isrNodes: [...partition.isr],
-      offlineReplicas: ctx.cluster.offlineReplicas(partition),
-    })),
+    partitions: topic.partitions.map((partition, partitionIndex) => {
+      // Kafka's metadata cache: a partition whose leader is unknown or not a live broker is
+      // LEADER_NOT_AVAILABLE with leader -1 (retriable: clients refresh and try again).
+      const leaderless = partition.leaderId < 0 || ctx.cluster.broker(partition.leaderId) === undefined;
+      return {
+        errorCode: partition.role === 'offline' ? kafkaError('KAFKA_STORAGE_ERROR') : leaderless ? kafkaError('LEADER_NOT_AVAILABLE') : 0,
+        partitionIndex,
+        leaderId: leaderless ? -1 : partition.leaderId,
+        leaderEpoch: partition.leaderEpoch,
+        replicaNodes: [...partition.replicas],
+        isrNodes: [...partition.isr],
+        offlineReplicas: ctx.cluster.offlineReplicas(partition),
+      };
+    }),
   };
 }
 

@@ -6,7 +6,8 @@
  * CreatePartitions, AlterConfigs, delete) reaches every broker;
  * killing the controller elects another and moves its partitions' leadership to live ISR
  * members with a higher epoch (kafkajs and kcat -L see it); a second broker with a live id is
- * refused at start. Every wait polls with a deadline.
+ * refused at start; a partition whose only replica died is LEADER_NOT_AVAILABLE with leader -1
+ * in Metadata. Every wait polls with a deadline.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -223,4 +224,35 @@ describe('a cluster of three brokers', () => {
       await removeDataDir(dataDir);
     }
   });
+
+  // Last: it leaves a partition without a leader, and kafkajs's metadata refresh (all topics)
+  // fails while any partition has none — as it does against Kafka.
+  it('answers LEADER_NOT_AVAILABLE (5) with leader -1 for a partition whose only replica died', async () => {
+    const [first, second] = live();
+    const client = new TestClient(first!.process().grpcAddress);
+    try {
+      await client.call('TopicService', 'Create', { name: 'alone', partitions: 2, replicationFactor: 1, configs: {} });
+    } finally {
+      client.close();
+    }
+    type Meta = { topics: Array<{ partitions: Array<{ partitionIndex: number; errorCode: number; leaderId: number }> }> };
+    const seenBy = async (b: ClusterBroker) => {
+      const raw = new RawClient(b.process().kafkaPort);
+      try {
+        const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: [{ name: 'alone' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+        return meta.topics[0]!.partitions;
+      } finally {
+        raw.close();
+      }
+    };
+    const onSecond = await eventually(async () => (await seenBy(first!)).find((p) => p.leaderId === second!.nodeId && p.errorCode === 0), 20_000, 'a partition of alone led by the second live broker');
+    await second!.kill();
+    const orphan = await eventually(async () => {
+      const p = (await seenBy(first!)).find((x) => x.partitionIndex === onSecond.partitionIndex)!;
+      return p.errorCode !== 0 ? p : undefined;
+    }, 20_000, 'the orphaned partition reported');
+    expect(orphan).toMatchObject({ errorCode: 5, leaderId: -1 });
+    // The partition on the live broker is served as before.
+    expect((await seenBy(first!)).find((x) => x.partitionIndex !== onSecond.partitionIndex)).toMatchObject({ errorCode: 0, leaderId: first!.nodeId });
+  }, 60_000);
 });
