@@ -71,6 +71,12 @@ class Wire {
   ) {
     this.pos = start;
   }
+  /** This reader moved to the bytes [start, end). */
+  at(start: number, end: number): Wire {
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
   /** A varint below 2^53, or -1. */
   varint(): number {
     let v = 0;
@@ -124,6 +130,9 @@ class Wire {
 export function decodeProduceRequest(buf: Buffer): WireProduceRequest | undefined {
   const req = new WireProduceRequest(buf);
   const w = new Wire(buf, 0, buf.length);
+  // one reader for every record and one for every header, moved from field to field
+  const record = new Wire(buf, 0, 0);
+  const header = new Wire(buf, 0, 0);
   while (w.pos < w.end) {
     const tag = w.varint();
     if (tag < 0) return undefined;
@@ -136,7 +145,7 @@ export function decodeProduceRequest(buf: Buffer): WireProduceRequest | undefine
       if (field === 1) req.topic = buf.toString('utf8', w.pos, end);
       else if (field === 5) req.compression = buf.toString('utf8', w.pos, end);
       else if (field === 7) req.batches = buf.subarray(w.pos, end);
-      else if (!readRecord(req, new Wire(buf, w.pos, end))) return undefined;
+      else if (!readRecord(req, record.at(w.pos, end), header)) return undefined;
       w.pos = end;
     } else if (field === 2 || field === 6) {
       if (type !== VARINT) return undefined;
@@ -155,7 +164,7 @@ export function decodeProduceRequest(buf: Buffer): WireProduceRequest | undefine
 }
 
 /** One ProduceRecord (bytes [pos, end) of `w`) appended to `req`'s spans; false if not the common shape. */
-function readRecord(req: WireProduceRequest, w: Wire): boolean {
+function readRecord(req: WireProduceRequest, w: Wire, header: Wire): boolean {
   let keyStart = -1;
   let keyEnd = -1;
   let valueStart = -1;
@@ -173,7 +182,7 @@ function readRecord(req: WireProduceRequest, w: Wire): boolean {
       if (end < 0) return false;
       if (field === 1) (keyStart = w.pos), (keyEnd = end);
       else if (field === 2) (valueStart = w.pos), (valueEnd = end);
-      else if (!readHeader(req, new Wire(req.buf, w.pos, end))) return false;
+      else if (!readHeader(req, header.at(w.pos, end))) return false;
       w.pos = end;
     } else if (field === 4) {
       if (type !== VARINT) return false;
