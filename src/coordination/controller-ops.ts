@@ -155,23 +155,38 @@ export class ControllerOps {
   /**
    * Brings every partition in line with the live brokers (elections, ISR shrink); a broker that
    * reported its replica of a partition offline (a failed log, KIP-112) counts as dead for that
-   * partition only. Returns the
-   * number of partitions changed; a partition whose CAS lost is retried on the next pass.
+   * partition only. The changes go to etcd MAX_OPS_PER_TXN partitions a transaction, each
+   * partition compared on its version, so a broker's death costs a transaction per hundred of
+   * its partitions rather than one per partition; a chunk whose compare failed (a leader's ISR
+   * change landed first) is written again partition by partition, so the others still land.
+   * Returns the number of partitions changed; a partition whose CAS lost is retried on the next
+   * pass.
    */
   async reconcile(depth = 0): Promise<number> {
     const { view, keys } = this.ctx;
     const live = this.ctx.liveBrokers();
-    let changed = 0;
-    let stale = 0n;
+    const writes: Array<{ compare: TxnCompare; op: TxnOp }> = [];
     for (const a of view.assignmentList()) {
       const unclean = view.topics.get(a.topic)?.value.configs[UNCLEAN_LEADER_ELECTION] === 'true';
       const next = nextPartitionState(a, view.liveFor(live, a.topic, a.partition), unclean);
       if (next === undefined) continue;
-      const res = await this.ctx.txn([{ key: keys.partition(a.topic, a.partition), target: 'Mod', value: a.version }], [
-        { type: 'put', key: keys.partition(a.topic, a.partition), value: JSON.stringify(stateOf(next)) },
-      ]);
-      if (res.ok) changed++;
-      else stale = res.revision > stale ? res.revision : stale;
+      const key = keys.partition(a.topic, a.partition);
+      writes.push({ compare: { key, target: 'Mod', value: a.version }, op: { type: 'put', key, value: JSON.stringify(stateOf(next)) } });
+    }
+    let changed = 0;
+    let stale = 0n;
+    for (let i = 0; i < writes.length; i += MAX_OPS_PER_TXN) {
+      const chunk = writes.slice(i, i + MAX_OPS_PER_TXN);
+      const all = chunk.length === 1 ? undefined : await this.ctx.txn(chunk.map((w) => w.compare), chunk.map((w) => w.op));
+      if (all?.ok === true) {
+        changed += chunk.length;
+        continue;
+      }
+      for (const w of chunk) {
+        const res = await this.ctx.txn([w.compare], [w.op]);
+        if (res.ok) changed++;
+        else stale = res.revision > stale ? res.revision : stale;
+      }
     }
     if (stale > 0n) {
       if (depth >= ATTEMPTS) throw new CoordinationError('UNAVAILABLE', `partition writes kept conflicting after ${ATTEMPTS} passes`);
