@@ -62,6 +62,7 @@ bench: build
 	node dist/bench/compaction.js $(BENCH_FLAGS)
 	node dist/bench/recovery.js $(BENCH_FLAGS)
 	node dist/bench/replication.js $(BENCH_FLAGS)
+	node dist/bench/controller-failover.js $(BENCH_FLAGS)
 	node dist/bench/partitions.js $(BENCH_FLAGS)
 	node dist/bench/latency.js $(BENCH_FLAGS)
 	node --expose-gc dist/bench/embedded.js $(BENCH_FLAGS)
