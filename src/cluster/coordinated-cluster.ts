@@ -6,8 +6,10 @@
  * - `ClusterSync`: on every Coordination change, materialises every topic etcd defines (local
  *   logs under etcd's topic id; topics etcd no longer has are removed) and gives each Partition
  *   the state of its assignment (with its version, the CAS token of ISR proposals), after
- *   handing it to replication (`adopt`); replication re-derives its fetchers after each pass. A broker whose session is not active leads nothing. Passes
- *   are serialised and coalesced: changes during a pass cause exactly one more pass.
+ *   handing it to replication (`adopt`); replication re-derives its fetchers after each pass. A
+ *   broker whose session is not active leads nothing. Passes are serialised and coalesced:
+ *   changes during a pass cause exactly one more pass, which waits for the event loop's next
+ *   turn (I/O first), so a storm of changes never holds the loop.
  * - The TopicAdmin the registry hands topic admin to: each change goes to the controller and
  *   resolves once a sync pass after it has finished (the registry then holds the change).
  *
@@ -102,6 +104,11 @@ export class ClusterSync implements TopicAdmin {
     }
     const run = (async () => {
       do {
+        // Yield to I/O before each pass: a pass visits every partition, and back-to-back passes
+        // chained through microtasks (one per change while thousands of ISR changes land) kept
+        // the event loop from requests for seconds; waiting a turn also folds more changes into
+        // the next pass.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         this.again = false;
         try {
           await this.pass();
@@ -123,7 +130,11 @@ export class ClusterSync implements TopicAdmin {
       if (!names.has(topic.name)) await this.registry.removeTopic(topic.name);
     }
     const byTopic = new Map<string, PartitionAssignment[]>();
-    for (const a of this.coordination.assignments()) byTopic.set(a.topic, [...(byTopic.get(a.topic) ?? []), a]);
+    for (const a of this.coordination.assignments()) {
+      const list = byTopic.get(a.topic);
+      if (list === undefined) byTopic.set(a.topic, [a]);
+      else list.push(a); // (a copy per assignment made each pass O(partitions²))
+    }
     const active = this.coordination.sessionActive();
     for (const def of defined) {
       const record: TopicRecord = { name: def.name, topicId: def.topicId, partitionCount: def.partitionCount, configs: { ...def.configs }, createdAtMs: Date.now() };

@@ -127,7 +127,9 @@ export class ReplicaManager {
         if (endpoint === undefined) continue;
         const k = `${leader}@${replicaAddressOf(endpoint)}`;
         leaders.set(k, leader);
-        wanted.set(k, [...(wanted.get(k) ?? []), { partition, epoch: partition.leaderEpoch }]);
+        const list = wanted.get(k);
+        if (list === undefined) wanted.set(k, [{ partition, epoch: partition.leaderEpoch }]);
+        else list.push({ partition, epoch: partition.leaderEpoch }); // (a copy per partition made each refresh O(partitions²))
       }
     }
     for (const [k, fetcher] of this.fetchers) {
