@@ -93,7 +93,11 @@ async function produce(
   const flush = async () => {
     if (pending.length === 0) return;
     const byPartition = new Map<number, number[]>();
-    pending.forEach((p, i) => byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), i]));
+    pending.forEach((p, i) => {
+      const indices = byPartition.get(p.partition);
+      if (indices === undefined) byPartition.set(p.partition, [i]);
+      else indices.push(i);
+    });
     const positions: RecordPosition[] = [];
     await Promise.all(
       [...byPartition].map(async ([partition, indices]) => {
