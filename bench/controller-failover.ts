@@ -8,7 +8,8 @@
  *   - three real brokers with one topic of 1,000 (--quick) or 3,000 partitions × 3 replicas: one
  *     that is not the controller is SIGKILLed; the time until the survivors' Metadata shows none
  *     of its partitions led by it, and until every one of them took a gRPC Produce on its new
- *     leader (the fast failure detection of liveness-probe.ts usually beats the lease here).
+ *     leader (the fast failure detection of liveness-probe.ts usually beats the lease here); then
+ *     its restart: until every ISR is full again, and the slowest Metadata answer meanwhile.
  * The controller writes the changes 100 partitions to an etcd transaction (controller-ops.ts).
  *   node dist/bench/controller-failover.js [--quick]
  */
@@ -47,8 +48,12 @@ async function failover(partitions: number): Promise<number> {
   }
 }
 
-/** Real brokers: ms from the SIGKILL until its leaderships moved, and until each took a produce on its new leader. */
-async function brokerFailover(partitions: number): Promise<{ moved: number; writable: number }> {
+/**
+ * Real brokers: ms from the SIGKILL until its leaderships moved, and until each took a produce
+ * on its new leader; then the broker's restart: ms from its ready line until every ISR is full
+ * again, and the slowest Metadata answer of a survivor meanwhile (asked every 100 ms).
+ */
+async function brokerFailover(partitions: number): Promise<{ moved: number; writable: number; rejoined: number; slowestMetadata: number }> {
   const cluster = await startBrokerCluster({ size: 3, leaseTtlMs: LEASE_TTL_MS, replicaProxy: false });
   const clients: TestClient[] = [];
   try {
@@ -73,7 +78,19 @@ async function brokerFailover(partitions: number): Promise<{ moved: number; writ
     const byLeader = new Map(cluster.brokers.filter((b) => b !== victim).map((b) => [b.nodeId, new TestClient(b.process().grpcAddress)]));
     clients.push(...byLeader.values());
     await Promise.all(theirs.map((p) => eventually(() => byLeader.get(view[p]!.leader)!.produce('scale', ['x'], { partition: p }).then(() => true, () => undefined), 300_000, `a produce to partition ${p}`)));
-    return { moved, writable: Date.now() - killed };
+    const writable = Date.now() - killed;
+    await victim.restart();
+    const ready = Date.now();
+    let slowestMetadata = 0;
+    for (;;) {
+      const asked = Date.now();
+      const v = await partitionsSeenBy(witness.process().kafkaPort, 'scale');
+      slowestMetadata = Math.max(slowestMetadata, Date.now() - asked);
+      if (v.every((p) => p.isr.length === 3)) break;
+      if (Date.now() - ready > 300_000) throw new Error('the ISRs did not fill again within 300 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { moved, writable, rejoined: Date.now() - ready, slowestMetadata };
   } finally {
     clients.forEach((c) => c.close());
     await cluster.stop();
@@ -89,4 +106,6 @@ progress(`three brokers, ${BROKER_PARTITIONS} partitions: SIGKILL one, wait for 
 const brokers = await brokerFailover(BROKER_PARTITIONS);
 figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: SIGKILL to its leaderships moved (ms vs lease TTL)`, brokers.moved, 'ms', LEASE_TTL_MS));
 figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: SIGKILL to each of them writable on its new leader (ms vs lease TTL)`, brokers.writable, 'ms', LEASE_TTL_MS));
+figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: restarted broker ready to every ISR full again (ms vs lease TTL)`, brokers.rejoined, 'ms', LEASE_TTL_MS));
+figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: slowest survivor Metadata answer while the ISRs fill (ms vs lease TTL)`, brokers.slowestMetadata, 'ms', LEASE_TTL_MS));
 await report('controller-failover', figures);
