@@ -21,29 +21,30 @@ import { topicService } from './topic-service.js';
 
 const SERVICES = ['rill.v1.TopicService', 'rill.v1.ProduceService', 'rill.v1.ConsumeService', 'rill.v1.GroupService'];
 
-/** The service with `methods` serializing a PreEncoded response as its bytes (record-encoder.ts). */
-function passPreEncoded(service: grpc.ServiceDefinition, methods: readonly string[]): grpc.ServiceDefinition {
-  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
+type Method = grpc.MethodDefinition<unknown, unknown>;
+
+/** `service` with each of `methods` replaced by what `change` makes of it. */
+function withMethods(service: grpc.ServiceDefinition, methods: readonly string[], change: (method: Method) => Method): grpc.ServiceDefinition {
+  const out: Record<string, Method> = { ...service };
   for (const name of methods) {
     const method = service[name];
     if (method === undefined) throw new Error(`no method ${name}`);
-    const serialize = method.responseSerialize;
-    out[name] = { ...method, responseSerialize: (value: unknown) => (value instanceof PreEncoded ? value.bytes : serialize(value)) };
+    out[name] = change(method);
   }
   return out;
 }
 
-/** The service with `methods` decoding their ProduceRequest by hand, protobufjs only for the shapes it leaves (produce-request-decoder.ts). */
-function decodeProduceByHand(service: grpc.ServiceDefinition, methods: readonly string[]): grpc.ServiceDefinition {
-  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...service };
-  for (const name of methods) {
-    const method = service[name];
-    if (method === undefined) throw new Error(`no method ${name}`);
-    const deserialize = method.requestDeserialize;
-    out[name] = { ...method, requestDeserialize: (bytes: Buffer) => decodeProduceRequest(bytes) ?? deserialize(bytes) };
-  }
-  return out;
-}
+/** A PreEncoded response (record-encoder.ts) is sent as its bytes; any other goes through proto-loader. */
+const passPreEncoded = (method: Method): Method => ({
+  ...method,
+  responseSerialize: (value: unknown) => (value instanceof PreEncoded ? value.bytes : method.responseSerialize(value)),
+});
+
+/** A ProduceRequest is decoded by hand (produce-request-decoder.ts); protobufjs takes the shapes it leaves. */
+const decodeProduceByHand = (method: Method): Method => ({
+  ...method,
+  requestDeserialize: (bytes: Buffer) => decodeProduceRequest(bytes) ?? method.requestDeserialize(bytes),
+});
 
 export class GrpcServer {
   private readonly server: grpc.Server;
@@ -57,8 +58,8 @@ export class GrpcServer {
     this.logger = ctx.logger;
     const { services } = loadRillProtos();
     this.server.addService(services.TopicService.service, topicService(ctx));
-    this.server.addService(passPreEncoded(decodeProduceByHand(services.ProduceService.service, ['Produce', 'ProduceStream']), ['Produce', 'ProduceStream']), produceService(ctx));
-    this.server.addService(passPreEncoded(services.ConsumeService.service, ['Fetch', 'Subscribe']), consumeService(ctx));
+    this.server.addService(withMethods(services.ProduceService.service, ['Produce', 'ProduceStream'], (m) => passPreEncoded(decodeProduceByHand(m))), produceService(ctx));
+    this.server.addService(withMethods(services.ConsumeService.service, ['Fetch', 'Subscribe'], passPreEncoded), consumeService(ctx));
     this.server.addService(services.GroupService.service, groupService(ctx));
     this.health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'NOT_SERVING'])) });
     this.health.addToServer(this.server);
