@@ -1,10 +1,17 @@
 /**
  * Turns a rill.v1 ProduceRequest into appends: picks each record's partition (explicit, by
  * murmur2 of the key like Kafka's Java client, or — for keyless records — one partition per
- * request, round-robin across requests over the partitions this broker leads), checks that this
- * broker leads every partition the request touches before appending to any, encodes the records of each partition into batches no
- * larger than the topic's max.message.bytes, appends them (one atomic append per partition) and
- * reports where the records landed (per record only when they went to several partitions). Shared by Produce and ProduceStream.
+ * request, round-robin across requests over the partitions this broker leads), checks that
+ * this broker leads every partition the request touches before appending to any, encodes the
+ * records of each partition into batches no larger than the topic's max.message.bytes, appends
+ * them (one atomic append per partition) and reports where the records landed (per record only
+ * when they went to several partitions). Shared by Produce and ProduceStream.
+ *
+ * A request decoded by hand (WireProduceRequest) whose records all go to one partition
+ * uncompressed skips the record objects: its batch is written from the request's bytes
+ * (storage's encodeSpanBatch), the same bytes the object path would build; one larger than
+ * max.message.bytes takes the object path, which splits it.
+ *
  * The batch form (`batches`: pre-encoded RecordBatch v2) goes to its explicit partition as one
  * append, as Kafka Produce does: the log validates it (CRC, framing, size) and stores it
  * verbatim, so nothing is decoded or re-encoded here.
