@@ -2,16 +2,17 @@
  * `make cluster` / `make cluster-stop` (bin/rill-cluster) as a user runs them: `start` brings up
  * etcd and three brokers that form one cluster, `rill cluster describe` (through the addresses
  * it prints) lists the three brokers and a topic's partitions with their leaders, and `stop`
- * stops every process it started (each exits; its pid file goes). Ports come from free ones
- * (the script derives every broker port from a base); the cluster lives in a temp dir.
+ * stops every process it started (each exits; its pid file goes). The script derives every
+ * port from a base, drawn below the ephemeral range and checked free; the cluster lives in a
+ * temp dir.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../helpers/etcd.js';
 import { rill } from '../cli/run-rill.js';
 
 const run = promisify(execFile);
@@ -26,11 +27,33 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether 127.0.0.1:`port` can be listened on right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port for the script: etcd on base+50 and base+51, broker n on base+n*100+92..94. Drawn
+ * below Linux's ephemeral range (32768 up), where no other test's outgoing connection or port-0
+ * listener can take one of them meanwhile, and each checked free.
+ */
+async function freeBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 10_000 + Math.floor(Math.random() * 22_000);
+    const ports = [base + 50, base + 51, ...[1, 2, 3].flatMap((n) => [92, 93, 94].map((k) => base + n * 100 + k))];
+    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return base;
+  }
+  throw new Error('no free base port for bin/rill-cluster');
+}
+
 describe('bin/rill-cluster (make cluster)', () => {
   it('starts etcd and three brokers that form one cluster, and stops every one of them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rill-cluster-'));
-    // A base whose 9 broker ports (base+192..base+394) stay below 65536; etcd on two free ports' worth.
-    const base = 20_000 + ((await freePort()) % 30_000);
+    const base = await freeBase();
     const env = { ...process.env, RILL_CLUSTER_DIR: dir, RILL_CLUSTER_BASE_PORT: String(base), RILL_CLUSTER_ETCD_PORT: String(base + 50) };
     const pids: number[] = [];
     try {
