@@ -18,6 +18,9 @@
  * connections after having accepted them has its lease revoked at once (liveness-probe.ts); a
  * broker that is merely unreachable or paused keeps its lease until it expires.
  *
+ * A leader's ISR proposals are CAS writes on the partition's version, fenced by its own lease;
+ * those of one event-loop turn share transactions, a hundred to one (isr-proposals.ts).
+ *
  * Requests from other brokers travel through etcd: a request key under the requester's lease,
  * a reply key written by the controller under that same lease; the requester sees the reply in
  * its watch, which implies it has already seen the effect.
@@ -34,6 +37,7 @@ import { ControllerOps, type TxnCompare, type TxnOp } from './controller-ops.js'
 import { callEtcd, rawKv } from './etcd-call.js';
 import { DEFAULT_ROOT, EtcdKeys, type ControllerReply, type ControllerRequest } from './etcd-keys.js';
 import { EtcdSession } from './etcd-session.js';
+import { IsrProposals, type IsrCommitResult, type IsrWrite } from './isr-proposals.js';
 import { LivenessProbe, type ProbeTarget } from './liveness-probe.js';
 import { RevisionWaiters } from './revision-waiters.js';
 
@@ -81,6 +85,8 @@ class EtcdCoordination implements Coordination {
   private graceUntil = 0;
   /** Revokes the lease of a broker whose port refuses connections (a crashed process) before it expires. */
   private readonly probe: LivenessProbe;
+  /** ISR proposals of one turn, written a hundred to a transaction. */
+  private readonly isrProposals = new IsrProposals((writes) => this.commitIsr(writes));
 
   constructor(private readonly options: EtcdCoordinationOptions) {
     this.keys = new EtcdKeys(options.root ?? DEFAULT_ROOT);
@@ -205,7 +211,7 @@ class EtcdCoordination implements Coordination {
   }
 
   async proposeIsr(topic: string, partition: number, isr: number[], expectedVersion: string): Promise<boolean> {
-    const session = this.requireSession();
+    this.requireSession();
     const self = this.self!;
     const a = this.view.assignment(topic, partition);
     if (a === undefined) throw new CoordinationError('UNKNOWN_TOPIC', `partition ${topic}-${partition} does not exist`);
@@ -215,16 +221,19 @@ class EtcdCoordination implements Coordination {
       throw new CoordinationError('INVALID_REQUEST', `ISR [${isr.join(',')}] must be distinct replicas of ${topic}-${partition} including the leader`);
     }
     const key = this.keys.partition(topic, partition);
-    const res = await this.call(
-      session.client
-        .if(key, 'Mod', '==', expectedVersion)
-        .and(this.keys.broker(self.nodeId), 'Lease', '==', session.leaseId)
-        .then(session.client.put(key).value(JSON.stringify({ leader: a.leader, leaderEpoch: a.leaderEpoch, isr, replicas: a.replicas })))
-        .commit(),
-      'proposeIsr',
-    );
-    if (res.succeeded) await this.waitForRevision(BigInt(res.header.revision));
-    return res.succeeded;
+    const res = await this.isrProposals.propose({ key, version: expectedVersion, value: JSON.stringify({ leader: a.leader, leaderEpoch: a.leaderEpoch, isr, replicas: a.replicas }) });
+    if (res.ok) await this.waitForRevision(res.revision);
+    return res.ok;
+  }
+
+  /** One transaction of ISR proposals (isr-proposals.ts), fenced by this broker's own lease. */
+  private async commitIsr(writes: readonly IsrWrite[]): Promise<IsrCommitResult> {
+    const session = this.requireSession();
+    const client = session.client;
+    let builder = client.if(this.keys.broker(this.self!.nodeId), 'Lease', '==', session.leaseId);
+    for (const w of writes) builder = builder.and(w.key, 'Mod', '==', w.version);
+    const res = await this.call(builder.then(...writes.map((w) => client.put(w.key).value(w.value))).commit(), 'proposeIsr');
+    return { ok: res.succeeded, revision: BigInt(res.header.revision) };
   }
 
   // ---- requests to the controller ----

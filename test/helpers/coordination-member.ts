@@ -47,6 +47,9 @@ async function call(op: string, args: unknown[]): Promise<unknown> {
       return coordination.alterTopicConfigs(String(args[0]), args[1] as Record<string, string>);
     case 'proposeIsr':
       return coordination.proposeIsr(String(args[0]), Number(args[1]), args[2] as number[], String(args[3]));
+    case 'proposeIsrAll':
+      // Many proposals in one turn, as a leader makes them when one replica fetch brings many followers in sync.
+      return Promise.all((args[0] as Array<[string, number, number[], string]>).map(([t, p, isr, v]) => coordination.proposeIsr(t, p, isr, v)));
     case 'allocateProducerIds':
       return String(await coordination.allocateProducerIds(Number(args[0])));
     default:

@@ -74,6 +74,34 @@ describe('a three-process cluster on a real etcd', () => {
     expect(versions.size).toBeLessThanOrEqual(6);
   });
 
+  it('writes a leader’s ISR proposals of one turn in one transaction; a stale one among them is refused alone', async () => {
+    cluster = await startCluster({ size: 3 });
+    await agreement(cluster.members, [1, 2, 3], 'three members');
+    await cluster.member(1).call('createTopic', { name: 'isr', partitionCount: 150, replicationFactor: 3, configs: {} });
+    const created = (await agreement(cluster.members, [1, 2, 3], 'the topic')).assignments.filter((a) => a.topic === 'isr');
+    const leader = cluster.member(1);
+    const led = created.filter((a) => a.leader === 1);
+    expect(led.length).toBeGreaterThan(20);
+    const [stale, ...fresh] = led;
+    const shrunk = (a: PartitionAssignment) => [1, a.replicas.find((r) => r !== 1)!];
+    const results = await leader.call<boolean[]>('proposeIsrAll', [
+      ['isr', stale!.partition, shrunk(stale!), String(BigInt(stale!.version) - 1n)],
+      ...fresh.map((a) => ['isr', a.partition, shrunk(a), a.version]),
+    ]);
+    expect(results).toEqual([false, ...fresh.map(() => true)]);
+    const after = (await agreement(cluster.members, [1, 2, 3], 'the shrunk ISRs')).assignments.filter((a) => a.topic === 'isr' && a.leader === 1);
+    const changed = after.filter((a) => a.partition !== stale!.partition);
+    expect(changed.every((a, i) => JSON.stringify(a.isr) === JSON.stringify(shrunk(fresh[i]!)))).toBe(true);
+    expect(after.find((a) => a.partition === stale!.partition)!.isr).toEqual(stale!.isr);
+    // One turn's proposals share a transaction; the stale one failed it, so the rest went one by
+    // one; a second turn of fresh proposals shares one.
+    const again = await leader.call<boolean[]>('proposeIsrAll', changed.map((a) => ['isr', a.partition, [...a.replicas].sort(), a.version]));
+    expect(again.every(Boolean)).toBe(true);
+    const expanded = (await agreement(cluster.members, [1, 2, 3], 'the ISRs back')).assignments.filter((a) => a.topic === 'isr' && a.partition !== stale!.partition && a.leader === 1);
+    expect(expanded.every((a) => a.isr.length === 3)).toBe(true);
+    expect(new Set(expanded.map((a) => a.version)).size).toBe(1);
+  });
+
   it('elects another controller after the controller is SIGKILLed, and moves its partitions to live ISR members with epoch+1', async () => {
     cluster = await startCluster({ size: 3 });
     const before = await sixPartitions(cluster);
