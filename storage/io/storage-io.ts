@@ -17,11 +17,14 @@
  */
 import {
   close as fsClose,
+  closeSync,
   constants as fsConstants,
   existsSync,
   fdatasync,
   fstatSync,
+  fsync,
   ftruncate,
+  open as fsOpen,
   openSync,
   read as fsRead,
   readdirSync,
@@ -32,7 +35,7 @@ import {
   writev as fsWritev,
   writevSync,
 } from 'node:fs';
-import { mkdir, open, rename, rm, statfs, unlink } from 'node:fs/promises';
+import { mkdir, rename, rm, statfs, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { dirname } from 'node:path';
 
@@ -198,6 +201,8 @@ const fdRead = promisify((fd: number, buf: Buffer, offset: number, length: numbe
   fsRead(fd, buf, offset, length, position, cb),
 );
 const fdDatasync = promisify(fdatasync);
+const fdFsync = promisify(fsync);
+const fdOpen = promisify((path: string, flags: number, mode: number, cb: (err: NodeJS.ErrnoException | null, fd: number) => void) => fsOpen(path, flags, mode, cb));
 const fdTruncate = promisify(ftruncate);
 const fdClose = promisify(fsClose);
 
@@ -227,18 +232,23 @@ export function writeGathered(file: StorageFile, bufs: readonly Buffer[], bytes:
   return file.write(Buffer.concat(bufs, bytes), position);
 }
 
+/** fsync(2) of a directory by its raw descriptor: the sync on the thread pool, open and close synchronous (no FileHandle). */
 async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, fsConstants.O_RDONLY);
+  const fd = openSync(dir, fsConstants.O_RDONLY);
   try {
-    await handle.sync();
+    await fdFsync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 export const nodeIo: StorageIo = {
   async open(path) {
-    return new NodeFile(path, openSync(path, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644));
+    // An existing file opens synchronously (a start-up opens thousands); creating one goes to
+    // the thread pool: an O_CREAT waits for the journal while other files are being synced, and
+    // that wait must not hold the event loop (topic creation, segment rolls).
+    const flags = fsConstants.O_RDWR | fsConstants.O_CREAT;
+    return new NodeFile(path, existsSync(path) ? openSync(path, flags, 0o644) : await fdOpen(path, flags, 0o644));
   },
   async readFile(path) {
     try {
@@ -250,17 +260,23 @@ export const nodeIo: StorageIo = {
   },
   async writeFileAtomic(path, data) {
     const temp = `${path}.tmp`;
-    const handle = await open(temp, 'w', 0o644);
+    // A small file by its raw descriptor: created and synced on the thread pool (both may wait
+    // for the journal), written synchronously into the page cache, closed synchronously.
+    const fd = await fdOpen(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o644);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
+      let done = 0;
+      while (done < data.length) done += writeSync(fd, data, done, data.length - done, done);
+      await fdFsync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     await rename(temp, path);
     await fsyncDir(dirname(path));
   },
   async unlink(path) {
+    // Most unlinks here remove what may not exist (a fresh segment's index files): a failed
+    // unlink costs an exception each, thousands of them when thousands of partitions are created.
+    if (!existsSync(path)) return;
     try {
       await unlink(path);
     } catch (err) {
