@@ -5,13 +5,14 @@
  *     test/helpers/coordination-member.ts) on a real etcd, topics of 1,000 partitions × 3
  *     replicas; one member that is not the controller is SIGKILLed; the time until the
  *     controller has moved every leadership and ISR entry off it;
- *   - three real brokers with one topic of 1,000 (--quick) or 3,000 partitions × 3 replicas: one
+ *   - three real brokers with one topic of 1,000 (--quick) or 3,000 partitions × 3 replicas (the
+ *     time to create it until every broker has every partition led and in sync); one
  *     that is not the controller is SIGKILLed; the time until the survivors' Metadata shows none
  *     of its partitions led by it, and until every one of them took a gRPC Produce on its new
  *     leader (the fast failure detection of liveness-probe.ts usually beats the lease here); then
  *     its restart: until every ISR is full again, and the slowest Metadata answer meanwhile.
  * The controller writes the changes 100 partitions to an etcd transaction (controller-ops.ts).
- *   node dist/bench/controller-failover.js [--quick]
+ *   node dist/bench/controller-failover.js [--quick] [--broker-partitions=N]
  */
 import { eventually } from '../test/helpers/broker-process.js';
 import { startBrokerCluster, startCluster } from '../test/helpers/cluster.js';
@@ -21,7 +22,9 @@ import { figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 
 const LEASE_TTL_MS = 2000;
 const COUNTS = isQuick ? [300, 3000] : [300, 3000, 10_000];
-const BROKER_PARTITIONS = isQuick ? 1000 : 3000;
+const brokerArg = process.argv.find((a) => a.startsWith('--broker-partitions='));
+/** `--broker-partitions=N` sets the real brokers' topic size (default 3,000; 1,000 with --quick). */
+const BROKER_PARTITIONS = brokerArg !== undefined ? Number(brokerArg.split('=')[1]) : isQuick ? 1000 : 3000;
 
 async function failover(partitions: number): Promise<number> {
   const cluster = await startCluster({ size: 3, leaseTtlMs: LEASE_TTL_MS });
@@ -53,17 +56,19 @@ async function failover(partitions: number): Promise<number> {
  * on its new leader; then the broker's restart: ms from its ready line until every ISR is full
  * again, and the slowest Metadata answer of a survivor meanwhile (asked every 100 ms).
  */
-async function brokerFailover(partitions: number): Promise<{ moved: number; writable: number; rejoined: number; slowestMetadata: number }> {
+async function brokerFailover(partitions: number): Promise<{ created: number; moved: number; writable: number; rejoined: number; slowestMetadata: number }> {
   const cluster = await startBrokerCluster({ size: 3, leaseTtlMs: LEASE_TTL_MS, replicaProxy: false });
   const clients: TestClient[] = [];
   try {
     const admin = new TestClient(cluster.broker(1).process().grpcAddress);
     clients.push(admin);
-    await admin.call('TopicService', 'Create', { name: 'scale', partitions, replicationFactor: 3, configs: {} });
+    const creating = Date.now();
+    await admin.call('TopicService', 'Create', { name: 'scale', partitions, replicationFactor: 3, configs: {} }, 300_000);
     await eventually(async () => {
       const all = await Promise.all(cluster.brokers.map((b) => partitionsSeenBy(b.process().kafkaPort, 'scale')));
       return all.every((v) => v.length === partitions && v.every((p) => p.leader > 0 && p.isr.length === 3)) ? true : undefined;
     }, 300_000, 'every partition led and in sync');
+    const created = Date.now() - creating;
     const controller = (await clusterSeenBy(cluster.broker(1).process().kafkaPort)).controller;
     const victim = cluster.brokers.find((b) => b.nodeId !== controller)!;
     const witness = cluster.brokers.find((b) => b.nodeId === controller)!;
@@ -90,7 +95,7 @@ async function brokerFailover(partitions: number): Promise<{ moved: number; writ
       if (Date.now() - ready > 300_000) throw new Error('the ISRs did not fill again within 300 s');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return { moved, writable, rejoined: Date.now() - ready, slowestMetadata };
+    return { created, moved, writable, rejoined: Date.now() - ready, slowestMetadata };
   } finally {
     clients.forEach((c) => c.close());
     await cluster.stop();
@@ -104,6 +109,7 @@ for (const n of COUNTS) {
 }
 progress(`three brokers, ${BROKER_PARTITIONS} partitions: SIGKILL one, wait for its leaderships to move and take a produce`);
 const brokers = await brokerFailover(BROKER_PARTITIONS);
+figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: create to every partition led and in sync on every broker (ms vs lease TTL)`, brokers.created, 'ms', LEASE_TTL_MS));
 figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: SIGKILL to its leaderships moved (ms vs lease TTL)`, brokers.moved, 'ms', LEASE_TTL_MS));
 figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: SIGKILL to each of them writable on its new leader (ms vs lease TTL)`, brokers.writable, 'ms', LEASE_TTL_MS));
 figures.push(figure(`3 brokers, ${BROKER_PARTITIONS} partitions × RF 3: restarted broker ready to every ISR full again (ms vs lease TTL)`, brokers.rejoined, 'ms', LEASE_TTL_MS));
