@@ -87,8 +87,9 @@ export interface StorageIo {
 const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 
 /**
- * A file by its raw descriptor: opened with one synchronous open(2) (a FileHandle costs a
- * thread-pool round trip and a tracked object per file — thousands at start-up). Small writes
+ * A file by its raw descriptor: an existing one opened with one synchronous open(2) (a
+ * FileHandle costs a thread-pool round trip and a tracked object per file — thousands at
+ * start-up), a new one created on the thread pool (`nodeIo.open`). Small writes
  * and fstat are synchronous; reads, larger writes, fdatasync, ftruncate and close go through the
  * thread pool (a cold read or a sync may wait on the disk). `close` waits for the operations in
  * flight, so a descriptor number is never reused under one of them.
