@@ -17,9 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../storage/index.js';
 import { eventually, FAULTY_SERVE } from '../helpers/broker-process.js';
 import { startBrokerCluster, type BrokerCluster, type ClusterBroker } from '../helpers/cluster.js';
-import { partitionsSeenBy, type PartitionView } from '../helpers/partition-views.js';
+import { clusterSeenBy, partitionErrorsSeenBy, partitionsSeenBy, type PartitionView } from '../helpers/partition-views.js';
+import { TestClient } from '../helpers/grpc-client.js';
 import { AcksAllLoad, checkHistory, readPartition } from '../helpers/replication-workload.js';
-import { Kafka, logLevel } from 'kafkajs';
 
 const RUNS = Number(process.env.RILL_REPLICATION_FAULT_RUNS ?? '1');
 const SEED = Number(process.env.RILL_FAULT_SEED ?? Date.now() % 100_000);
@@ -51,19 +51,36 @@ describe('replication under faults', () => {
     return undefined;
   };
   const createTopic = async (topic: string) => {
-    const admin = new Kafka({ clientId: 'fault-admin', brokers: addresses(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      // Right after a fault a broker may still be re-registering (fewer than 3 live: the
-      // replication factor is refused); retry until the cluster is whole again.
-      await eventually(
-        () => admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }).then(() => true, () => undefined),
-        30_000,
-        `${topic} created with three replicas`,
+    // Through the gRPC API, not a kafkajs admin: kafkajs refreshes the metadata of every topic
+    // first and gives up while any partition anywhere is LEADER_NOT_AVAILABLE, as it would
+    // against Kafka. Right after a fault a broker may still be re-registering (fewer than 3
+    // live: the replication factor is refused); retry until the cluster is whole again.
+    let lastError = '';
+    await eventually(
+      async () => {
+        const client = new TestClient(live().filter((b) => !b.paused())[0]!.process().grpcAddress);
+        try {
+          await client.call('TopicService', 'Create', { name: topic, partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+          return true;
+        } catch (err) {
+          lastError = String(err);
+          return lastError.includes('TOPIC_ALREADY_EXISTS') || lastError.includes('already exists') ? true : undefined;
+        } finally {
+          client.close();
+        }
+      },
+      30_000,
+      `${topic} created with three replicas`,
+    ).catch(async (err: Error) => {
+      const seen = await Promise.all(
+        live().map(async (b) => {
+          const brokers = (await clusterSeenBy(b.process().kafkaPort).catch(() => undefined))?.brokers.map((x) => x.nodeId);
+          const errors = await partitionErrorsSeenBy(b.process().kafkaPort).catch((e: Error) => e.message);
+          return `broker ${b.nodeId} lists brokers ${JSON.stringify(brokers)}, partitions with errors ${JSON.stringify(errors).slice(0, 400)}`;
+        }),
       );
-    } finally {
-      await admin.disconnect();
-    }
+      throw new Error(`${err.message}; the last error: ${lastError}; ${seen.join('; ')}`);
+    });
     return eventually(async () => {
       const v = await view(topic);
       return v?.isr.length === 3 ? v : undefined;

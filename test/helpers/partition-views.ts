@@ -39,3 +39,15 @@ export async function clusterSeenBy(kafkaPort: number, topic?: string): Promise<
 export async function partitionsSeenBy(kafkaPort: number, topic: string): Promise<PartitionView[]> {
   return (await clusterSeenBy(kafkaPort, topic)).partitions;
 }
+
+/** Every partition one broker's Metadata v9 (all topics) answers with an error, and that error code. */
+export async function partitionErrorsSeenBy(kafkaPort: number): Promise<Array<{ topic: string; partition: number; errorCode: number; leader: number }>> {
+  const raw = new RawClient(kafkaPort);
+  try {
+    type Meta = { topics: Array<{ name: string; errorCode: number; partitions: Array<{ partitionIndex: number; errorCode: number; leaderId: number }> }> };
+    const meta = await raw.request<Meta>(API_KEY.Metadata, 9, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    return meta.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode !== 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, leader: p.leaderId })));
+  } finally {
+    raw.close();
+  }
+}
