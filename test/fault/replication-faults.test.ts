@@ -275,6 +275,13 @@ describe('replication under faults', () => {
         return v !== undefined && v.leader >= 0 ? v : undefined;
       }, 30_000, 'a leader again once etcd is back');
       expect({ leader: after.leader, leaderEpoch: after.leaderEpoch }).toEqual({ leader: before.leader, leaderEpoch: before.leaderEpoch });
+      // Every other partition should have a leader again soon too; report (not fail) any that
+      // still answers an error after 10 s, to learn what a kafkajs admin would trip over.
+      const lingering = await eventually(async () => {
+        const errors = (await Promise.all(live().map(async (b) => (await partitionErrorsSeenBy(b.process().kafkaPort).catch(() => [])).map((e) => ({ broker: b.nodeId, ...e }))))).flat();
+        return errors.length === 0 ? [] : undefined;
+      }, 10_000, 'every partition led again').catch(async () => (await Promise.all(live().map(async (b) => ({ broker: b.nodeId, errors: await partitionErrorsSeenBy(b.process().kafkaPort).catch(() => []) })))));
+      if (lingering.length > 0) console.warn(`etcd-down: partitions still answering errors 10 s after etcd came back: ${JSON.stringify(lingering).slice(0, 1500)}`);
       return [Date.now() - cutAt];
     });
   }, 180_000);
