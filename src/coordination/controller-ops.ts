@@ -14,6 +14,7 @@ import type { ClusterView } from './cluster-view.js';
 import type { ControllerRequest, EtcdKeys } from './etcd-keys.js';
 import { nextPartitionState } from './partition-election.js';
 import { placeReplicas } from './placement.js';
+import { commitOrEach, MAX_OPS_PER_TXN } from './txn-chunks.js';
 
 export interface TxnCompare {
   key: string;
@@ -22,6 +23,12 @@ export interface TxnCompare {
 }
 
 export type TxnOp = { type: 'put'; key: string; value: string } | { type: 'delete'; key: string } | { type: 'deletePrefix'; prefix: string };
+
+/** One partition's state change: its compare and its put. */
+interface Write {
+  compare: TxnCompare;
+  op: TxnOp;
+}
 
 export interface ControllerContext {
   readonly view: ClusterView;
@@ -33,8 +40,6 @@ export interface ControllerContext {
   liveBrokers(): ReadonlySet<number>;
 }
 
-/** etcd's default limit is 128 operations per transaction. */
-const MAX_OPS_PER_TXN = 100;
 const ATTEMPTS = 5;
 const MAX_PRODUCER_ID_BLOCK = 1_000_000;
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -165,7 +170,7 @@ export class ControllerOps {
   async reconcile(depth = 0): Promise<number> {
     const { view, keys } = this.ctx;
     const live = this.ctx.liveBrokers();
-    const writes: Array<{ compare: TxnCompare; op: TxnOp }> = [];
+    const writes: Write[] = [];
     for (const a of view.assignmentList()) {
       const unclean = view.topics.get(a.topic)?.value.configs[UNCLEAN_LEADER_ELECTION] === 'true';
       const next = nextPartitionState(a, view.liveFor(live, a.topic, a.partition), unclean);
@@ -175,18 +180,12 @@ export class ControllerOps {
     }
     let changed = 0;
     let stale = 0n;
+    const commit = (ws: readonly Write[]) => this.ctx.txn(ws.map((w) => w.compare), ws.map((w) => w.op));
     for (let i = 0; i < writes.length; i += MAX_OPS_PER_TXN) {
-      const chunk = writes.slice(i, i + MAX_OPS_PER_TXN);
-      const all = chunk.length === 1 ? undefined : await this.ctx.txn(chunk.map((w) => w.compare), chunk.map((w) => w.op));
-      if (all?.ok === true) {
-        changed += chunk.length;
-        continue;
-      }
-      for (const w of chunk) {
-        const res = await this.ctx.txn([w.compare], [w.op]);
+      await commitOrEach(writes.slice(i, i + MAX_OPS_PER_TXN), commit, (_, res) => {
         if (res.ok) changed++;
         else stale = res.revision > stale ? res.revision : stale;
-      }
+      });
     }
     if (stale > 0n) {
       if (depth >= ATTEMPTS) throw new CoordinationError('UNAVAILABLE', `partition writes kept conflicting after ${ATTEMPTS} passes`);

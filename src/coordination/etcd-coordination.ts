@@ -37,9 +37,10 @@ import { ControllerOps, type TxnCompare, type TxnOp } from './controller-ops.js'
 import { callEtcd, rawKv } from './etcd-call.js';
 import { DEFAULT_ROOT, EtcdKeys, type ControllerReply, type ControllerRequest } from './etcd-keys.js';
 import { EtcdSession } from './etcd-session.js';
-import { IsrProposals, type IsrCommitResult, type IsrWrite } from './isr-proposals.js';
+import { IsrProposals, type IsrWrite } from './isr-proposals.js';
 import { LivenessProbe, type ProbeTarget } from './liveness-probe.js';
 import { RevisionWaiters } from './revision-waiters.js';
+import type { TxnResult } from './txn-chunks.js';
 
 export interface EtcdCoordinationOptions {
   endpoints: string[];
@@ -227,7 +228,7 @@ class EtcdCoordination implements Coordination {
   }
 
   /** One transaction of ISR proposals (isr-proposals.ts), fenced by this broker's own lease. */
-  private async commitIsr(writes: readonly IsrWrite[]): Promise<IsrCommitResult> {
+  private async commitIsr(writes: readonly IsrWrite[]): Promise<TxnResult> {
     const session = this.requireSession();
     const client = session.client;
     let builder = client.if(this.keys.broker(this.self!.nodeId), 'Lease', '==', session.leaseId);

@@ -1,11 +1,12 @@
 /**
- * IsrProposals batches one turn's proposals into transactions of at most MAX_PER_TXN; a batch
+ * IsrProposals batches one turn's proposals into transactions of at most MAX_OPS_PER_TXN; a batch
  * whose compare fails is retried one proposal at a time so each answers for itself; a commit
  * error rejects its whole batch. The commit here is an in-memory CAS over a version map (the
  * etcd side is covered by test/integration/coordination/cluster.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { IsrProposals, MAX_PER_TXN, type IsrWrite } from '../../../src/coordination/isr-proposals.js';
+import { IsrProposals, type IsrWrite } from '../../../src/coordination/isr-proposals.js';
+import { MAX_OPS_PER_TXN } from '../../../src/coordination/txn-chunks.js';
 
 function store() {
   const versions = new Map<string, string>();
@@ -30,7 +31,7 @@ describe('IsrProposals', () => {
     const proposals = new IsrProposals(s.commit);
     const results = await Promise.all(Array.from({ length: 250 }, (_, i) => proposals.propose({ key: `p${i}`, version: '1', value: 'isr' })));
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(s.transactions).toEqual([MAX_PER_TXN, MAX_PER_TXN, 50]);
+    expect(s.transactions).toEqual([MAX_OPS_PER_TXN, MAX_OPS_PER_TXN, 50]);
     expect(new Set(results.map((r) => r.revision)).size).toBe(3);
   });
 
