@@ -31,7 +31,7 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
     partitions: topic.partitions.map((partition, partitionIndex) => {
       // Kafka's metadata cache: a partition whose leader is unknown or not a live broker is
       // LEADER_NOT_AVAILABLE with leader -1 (retriable: clients refresh and try again).
-      const leaderless = partition.leaderId < 0 || ctx.cluster.broker(partition.leaderId) === undefined;
+      const leaderless = ctx.cluster.leaderOf(partition) === undefined;
       return {
         errorCode: partition.role === 'offline' ? kafkaError('KAFKA_STORAGE_ERROR') : leaderless ? kafkaError('LEADER_NOT_AVAILABLE') : 0,
         partitionIndex,
