@@ -41,7 +41,7 @@ export class RecordProducer {
     const topic = this.registry.getTopic(checkTopicName(req.topic));
     if (isInternalTopicName(topic.name)) throw new BrokerError('INVALID_TOPIC', `cannot append to internal topic ${topic.name}: the group coordinator writes it`);
     if (req.batches !== undefined && req.batches.length > 0) return this.produceBatches(topic, req, req.batches);
-    if ((req instanceof WireProduceRequest ? req.count : req.records.length) === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
+    if (recordCount(req) === 0) throw new BrokerError('INVALID_REQUEST', 'a produce request needs at least one record');
     const maxBytes = topic.effective['max.message.bytes'];
     const compression = checkCompression(req.compression ?? '');
     checkAcks(req.acks);
@@ -83,7 +83,7 @@ export class RecordProducer {
   }
 
   private async produceBatches(topic: Topic, req: ProduceRequestMsg, batches: Buffer): Promise<ProduceResponseMsg> {
-    if ((req instanceof WireProduceRequest ? req.count : req.records.length) > 0) throw new BrokerError('INVALID_REQUEST', 'a produce request carries records or batches, not both');
+    if (recordCount(req) > 0) throw new BrokerError('INVALID_REQUEST', 'a produce request carries records or batches, not both');
     if (req.partition === undefined) throw new BrokerError('INVALID_REQUEST', 'a produce request with batches needs an explicit partition');
     if (req.compression !== undefined && req.compression !== '') {
       throw new BrokerError('INVALID_REQUEST', 'compression applies to records; batches name their own compression in their attributes');
@@ -115,6 +115,11 @@ export class RecordProducer {
     const sticky = this.nextLedPartition(topic);
     return req.records.map((r) => (r.key === undefined ? sticky : partitionForKey(r.key, topic.partitionCount)));
   }
+}
+
+/** The request's records, counted without building them for one decoded by hand. */
+function recordCount(req: ProduceRequestMsg): number {
+  return req instanceof WireProduceRequest ? req.count : req.records.length;
 }
 
 function recordBytes(r: RecordInput): number {
