@@ -50,6 +50,9 @@ describe('replication under faults', () => {
     }
     return undefined;
   };
+  /** Every partition any live broker's Metadata answers with an error, with that broker's id. */
+  const partitionErrors = async () =>
+    (await Promise.all(live().map(async (b) => (await partitionErrorsSeenBy(b.process().kafkaPort).catch(() => [])).map((e) => ({ broker: b.nodeId, ...e }))))).flat();
   const createTopic = async (topic: string) => {
     // Through the gRPC API, not a kafkajs admin: kafkajs refreshes the metadata of every topic
     // first and gives up while any partition anywhere is LEADER_NOT_AVAILABLE, as it would
@@ -72,14 +75,8 @@ describe('replication under faults', () => {
       30_000,
       `${topic} created with three replicas`,
     ).catch(async (err: Error) => {
-      const seen = await Promise.all(
-        live().map(async (b) => {
-          const brokers = (await clusterSeenBy(b.process().kafkaPort).catch(() => undefined))?.brokers.map((x) => x.nodeId);
-          const errors = await partitionErrorsSeenBy(b.process().kafkaPort).catch((e: Error) => e.message);
-          return `broker ${b.nodeId} lists brokers ${JSON.stringify(brokers)}, partitions with errors ${JSON.stringify(errors).slice(0, 400)}`;
-        }),
-      );
-      throw new Error(`${err.message}; the last error: ${lastError}; ${seen.join('; ')}`);
+      const brokers = await Promise.all(live().map(async (b) => `broker ${b.nodeId} lists ${JSON.stringify((await clusterSeenBy(b.process().kafkaPort).catch(() => undefined))?.brokers.map((x) => x.nodeId))}`));
+      throw new Error(`${err.message}; the last error: ${lastError}; ${brokers.join(', ')}; partitions with errors: ${JSON.stringify(await partitionErrors()).slice(0, 1200)}`);
     });
     return eventually(async () => {
       const v = await view(topic);
@@ -277,10 +274,8 @@ describe('replication under faults', () => {
       expect({ leader: after.leader, leaderEpoch: after.leaderEpoch }).toEqual({ leader: before.leader, leaderEpoch: before.leaderEpoch });
       // Every other partition should have a leader again soon too; report (not fail) any that
       // still answers an error after 10 s, to learn what a kafkajs admin would trip over.
-      const lingering = await eventually(async () => {
-        const errors = (await Promise.all(live().map(async (b) => (await partitionErrorsSeenBy(b.process().kafkaPort).catch(() => [])).map((e) => ({ broker: b.nodeId, ...e }))))).flat();
-        return errors.length === 0 ? [] : undefined;
-      }, 10_000, 'every partition led again').catch(async () => (await Promise.all(live().map(async (b) => ({ broker: b.nodeId, errors: await partitionErrorsSeenBy(b.process().kafkaPort).catch(() => []) })))));
+      let lingering: Awaited<ReturnType<typeof partitionErrors>> = [];
+      await eventually(async () => ((lingering = await partitionErrors()).length === 0 ? true : undefined), 10_000, 'every partition led again').catch(() => undefined);
       if (lingering.length > 0) console.warn(`etcd-down: partitions still answering errors 10 s after etcd came back: ${JSON.stringify(lingering).slice(0, 1500)}`);
       return [Date.now() - cutAt];
     });
