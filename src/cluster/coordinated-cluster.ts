@@ -16,7 +16,7 @@
  * CoordinationErrors become BrokerErrors here, in one place.
  */
 import type { TopicRecord } from '../../storage/index.js';
-import type { Coordination, PartitionAssignment } from '../coordination/index.js';
+import type { BrokerEndpoint, Coordination, PartitionAssignment } from '../coordination/index.js';
 import { isCoordinationError, type CoordinationErrorCode } from '../coordination/index.js';
 import { BrokerError, type BrokerErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -32,12 +32,24 @@ export interface ReplicationSink {
 
 /** `clusterId` is read on every use: the broker learns the cluster-wide id from etcd after start. */
 export function coordinatedMetadata(clusterId: () => string, selfId: number, coordination: Coordination): ClusterMetadata {
-  const nodes = (): BrokerNode[] =>
-    coordination
-      .brokers()
-      .map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort, httpPort: b.httpPort, rack: b.rack ?? null }))
-      .sort((a, b) => a.nodeId - b.nodeId);
-  const broker = (nodeId: number) => nodes().find((b) => b.nodeId === nodeId);
+  // Mapped again only when coordination hands out a new broker list (it keeps one until a broker
+  // registers or leaves): Metadata looks a leader up per partition.
+  let seen: readonly BrokerEndpoint[] | undefined;
+  let mapped: BrokerNode[] = [];
+  const nodes = (): BrokerNode[] => {
+    const live = coordination.brokers();
+    if (live !== seen) {
+      seen = live;
+      mapped = live
+        .map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort, httpPort: b.httpPort, rack: b.rack ?? null }))
+        .sort((a, b) => a.nodeId - b.nodeId);
+    }
+    return [...mapped];
+  };
+  const broker = (nodeId: number) => {
+    nodes();
+    return mapped.find((b) => b.nodeId === nodeId);
+  };
   return {
     get clusterId() {
       return clusterId();

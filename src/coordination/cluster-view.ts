@@ -38,6 +38,7 @@ export interface Registered<T> {
 export class ClusterView {
   revision = 0n;
   readonly brokers = new Map<number, Registered<BrokerEndpoint>>();
+  private brokerListCache: readonly BrokerEndpoint[] | undefined;
   controller: Registered<{ nodeId: number }> | undefined;
   readonly topics = new Map<string, Registered<TopicDefinition>>();
   readonly partitions = new Map<string, Map<number, PartitionAssignment>>();
@@ -55,6 +56,7 @@ export class ClusterView {
   clear(): void {
     this.revision = 0n;
     this.brokers.clear();
+    this.brokerListCache = undefined;
     this.controller = undefined;
     this.topics.clear();
     this.partitions.clear();
@@ -72,6 +74,7 @@ export class ClusterView {
       if (kv.key.startsWith(k.brokers)) {
         const value = brokerValue.parse(JSON.parse(kv.value));
         const { rack, replicaAddress, dataDirId: _dataDirId, ...rest } = value;
+        this.brokerListCache = undefined;
         this.brokers.set(value.nodeId, { ...meta, value: { ...rest, ...(rack === undefined ? {} : { rack }), ...(replicaAddress === undefined ? {} : { replicaAddress }) } });
       } else if (kv.key === k.controller) {
         this.controller = { ...meta, value: controllerValue.parse(JSON.parse(kv.value)) };
@@ -106,7 +109,10 @@ export class ClusterView {
 
   delete(key: string): void {
     const k = this.keys;
-    if (key.startsWith(k.brokers)) this.brokers.delete(Number(key.slice(k.brokers.length)));
+    if (key.startsWith(k.brokers)) {
+      this.brokerListCache = undefined;
+      this.brokers.delete(Number(key.slice(k.brokers.length)));
+    }
     else if (key === k.controller) this.controller = undefined;
     else if (key.startsWith(k.topics)) this.topics.delete(key.slice(k.topics.length));
     else if (key.startsWith(k.partitions)) {
@@ -134,8 +140,10 @@ export class ClusterView {
     return out ?? live;
   }
 
-  brokerList(): BrokerEndpoint[] {
-    return [...this.brokers.values()].map((b) => b.value).sort((a, b) => a.nodeId - b.nodeId);
+  /** The live brokers by node id: one array until a broker key changes (Metadata asks once per partition). */
+  brokerList(): readonly BrokerEndpoint[] {
+    this.brokerListCache ??= [...this.brokers.values()].map((b) => b.value).sort((a, b) => a.nodeId - b.nodeId);
+    return this.brokerListCache;
   }
 
   topicList(): TopicDefinition[] {

@@ -47,7 +47,7 @@ export interface Coordination {
   /** Registers this broker under a lease; refuses (CoordinationError DUPLICATE_BROKER) a live id. */
   start(self: BrokerEndpoint): Promise<void>;
   stop(): Promise<void>;
-  brokers(): BrokerEndpoint[];
+  brokers(): readonly BrokerEndpoint[];
   controllerId(): number | undefined;
   isController(): boolean;
   /** True while this broker's registration lease is believed alive (false before start, after stop and after a lease loss). */

@@ -128,7 +128,7 @@ class EtcdCoordination implements Coordination {
     if (session !== undefined) await session.close(true);
   }
 
-  brokers(): BrokerEndpoint[] {
+  brokers(): readonly BrokerEndpoint[] {
     return this.view.brokerList();
   }
 
