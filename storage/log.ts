@@ -24,6 +24,7 @@
  * says the disk is full, and serves reads throughout.
  */
 import { AsyncMutex } from './async-mutex.js';
+import { isBuiltHere } from './built-batches.js';
 import { writeAppendGroup, type AppendHost, type Placed, type QueuedAppend } from './append-group.js';
 import type { FlushScheduler, ScheduledFlush } from './flush-scheduler.js';
 import { GroupCommit } from './group-commit.js';
@@ -144,8 +145,12 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
 
   async append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
     this.checkWritable();
-    const spans = validateBatchSpans(batches, this.config.maxBatchBytes);
-    await validateRecords(batches, spans, { maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, requireKeys: isCompacted(this.config) });
+    // A batch this process encoded (the gRPC produce path) is not verified again: its encoder
+    // wrote the CRC and every record. A compacted topic still walks it for null keys.
+    const builtHere = isBuiltHere(batches);
+    const spans = validateBatchSpans(batches, this.config.maxBatchBytes, !builtHere);
+    const requireKeys = isCompacted(this.config);
+    if (!builtHere || requireKeys) await validateRecords(batches, spans, { maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, requireKeys });
     const leaderEpoch = options?.leaderEpoch ?? 0;
     this.checkEpoch(leaderEpoch);
     const result = await this.enqueue(batches, spans, leaderEpoch, false);

@@ -7,6 +7,7 @@
  * Stateless; safe from any caller.
  */
 import { BATCH_HEADER_BYTES } from './batch-format.js';
+import { keepBuilt } from './built-batches.js';
 import { sealBatch } from './record-codec.js';
 import { StorageError } from './storage-error.js';
 import { varintSize, writeVarint } from './varint.js';
@@ -85,5 +86,6 @@ export function encodeSpanBatch(spans: RecordSpans, nowMs: number): Buffer {
       p = writeSpan(out, p, buf, headers[h + 2]!, headers[h + 3]!);
     }
   }
-  return sealBatch(out, { attributes: 0, lastOffsetDelta: count - 1, baseTimestamp: BigInt(baseTimestamp), maxTimestamp: BigInt(maxTimestamp), recordCount: count });
+  // Handed straight to Log.append, which then skips verifying what was just written (built-batches.ts).
+  return keepBuilt(sealBatch(out, { attributes: 0, lastOffsetDelta: count - 1, baseTimestamp: BigInt(baseTimestamp), maxTimestamp: BigInt(maxTimestamp), recordCount: count }), 0, count - 1, count);
 }
