@@ -24,9 +24,9 @@ export const SPAN_RECORD_FIELDS = 6;
 export interface RecordSpans {
   readonly buf: Buffer;
   readonly count: number;
-  readonly recordFields: readonly number[];
-  readonly headerFields: readonly number[];
-  readonly timestamps: readonly number[];
+  readonly recordFields: ArrayLike<number>;
+  readonly headerFields: ArrayLike<number>;
+  readonly timestamps: ArrayLike<number>;
 }
 
 function spanSize(start: number, end: number): number {
@@ -36,9 +36,12 @@ function spanSize(start: number, end: number): number {
 function writeSpan(out: Buffer, p: number, src: Buffer, start: number, end: number): number {
   if (start < 0) return writeVarint(out, p, -1);
   p = writeVarint(out, p, end - start);
-  src.copy(out, p, start, end);
+  src.copy(out, p, start, end); // a byte loop allocates nothing but measured ~15 % slower per batch
   return p + (end - start);
 }
+
+/** Pass 1's record body sizes, kept for pass 2 (module state: encoding is synchronous). */
+let bodyScratch = new Int32Array(512);
 
 /** The records of `spans` as one uncompressed batch (baseOffset 0, epoch -1, no producer id). */
 export function encodeSpanBatch(spans: RecordSpans, nowMs: number): Buffer {
@@ -52,7 +55,8 @@ export function encodeSpanBatch(spans: RecordSpans, nowMs: number): Buffer {
     if (ts > maxTimestamp) maxTimestamp = ts;
   }
   // Pass 1: every record's body size (kept for pass 2) and the batch size.
-  const bodies = new Array<number>(count);
+  if (bodyScratch.length < count) bodyScratch = new Int32Array(Math.max(count, bodyScratch.length * 2));
+  const bodies = bodyScratch;
   let total = BATCH_HEADER_BYTES;
   for (let i = 0; i < count; i += 1) {
     const r = i * SPAN_RECORD_FIELDS;

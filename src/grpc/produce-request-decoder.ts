@@ -15,6 +15,27 @@ import { SPAN_RECORD_FIELDS, type RecordSpans } from '../../storage/index.js';
 import type { HeaderMsg, ProduceRecordMsg, ProduceRequestMsg } from './messages.js';
 
 const EMPTY = Buffer.alloc(0);
+const NO_INTS = new Int32Array(0);
+const NO_TIMESTAMPS = new Float64Array(0);
+
+/**
+ * The decoder's scratch: spans are gathered here and each request keeps an exact-size typed copy
+ * (its elements outside the JS heap, so a request waiting on its append costs the young
+ * generation a small object instead of kilobytes of growing arrays). Module state is safe:
+ * decoding is synchronous and never nested. Buffer offsets fit an int32 (messages are far smaller).
+ */
+let recordScratch = new Int32Array(6 * 512);
+let headerScratch = new Int32Array(4 * 64);
+let timestampScratch = new Float64Array(512);
+let recordInts = 0;
+let headerInts = 0;
+
+function grown<T extends Int32Array | Float64Array>(array: T, needed: number): T {
+  if (needed <= array.length) return array;
+  const bigger = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
 const VARINT = 0;
 const FIXED64 = 1;
 const BYTES = 2;
@@ -31,9 +52,9 @@ export class WireProduceRequest implements ProduceRequestMsg, RecordSpans {
   count = 0;
   /** Some record has a key (so records may go to several partitions). */
   keyed = false;
-  readonly recordFields: number[] = [];
-  readonly headerFields: number[] = [];
-  readonly timestamps: number[] = [];
+  recordFields: Int32Array = NO_INTS;
+  headerFields: Int32Array = NO_INTS;
+  timestamps: Float64Array = NO_TIMESTAMPS;
   private built: ProduceRecordMsg[] | undefined;
 
   constructor(readonly buf: Buffer) {}
@@ -133,6 +154,8 @@ export function decodeProduceRequest(buf: Buffer): WireProduceRequest | undefine
   // one reader for every record and one for every header, moved from field to field
   const record = new Wire(buf, 0, 0);
   const header = new Wire(buf, 0, 0);
+  recordInts = 0;
+  headerInts = 0;
   while (w.pos < w.end) {
     const tag = w.varint();
     if (tag < 0) return undefined;
@@ -160,6 +183,11 @@ export function decodeProduceRequest(buf: Buffer): WireProduceRequest | undefine
       req.correlationId = String(v);
     } else if (!w.skip(type)) return undefined;
   }
+  if (req.count > 0) {
+    req.recordFields = recordScratch.slice(0, recordInts);
+    req.timestamps = timestampScratch.slice(0, req.count);
+    if (headerInts > 0) req.headerFields = headerScratch.slice(0, headerInts);
+  }
   return req;
 }
 
@@ -170,7 +198,7 @@ function readRecord(req: WireProduceRequest, w: Wire, header: Wire): boolean {
   let valueStart = -1;
   let valueEnd = -1;
   let timestamp = Number.NaN;
-  const firstHeader = req.headerFields.length / 4;
+  const firstHeader = headerInts / 4;
   while (w.pos < w.end) {
     const tag = w.varint();
     if (tag < 0) return false;
@@ -191,8 +219,17 @@ function readRecord(req: WireProduceRequest, w: Wire, header: Wire): boolean {
     } else if (!w.skip(type)) return false;
   }
   if (keyStart >= 0) req.keyed = true;
-  req.recordFields.push(keyStart, keyEnd, valueStart, valueEnd, firstHeader, req.headerFields.length / 4 - firstHeader);
-  req.timestamps.push(timestamp);
+  recordScratch = grown(recordScratch, recordInts + SPAN_RECORD_FIELDS);
+  timestampScratch = grown(timestampScratch, req.count + 1);
+  const r = recordInts;
+  recordScratch[r] = keyStart;
+  recordScratch[r + 1] = keyEnd;
+  recordScratch[r + 2] = valueStart;
+  recordScratch[r + 3] = valueEnd;
+  recordScratch[r + 4] = firstHeader;
+  recordScratch[r + 5] = headerInts / 4 - firstHeader;
+  recordInts += SPAN_RECORD_FIELDS;
+  timestampScratch[req.count] = timestamp;
   req.count += 1;
   return true;
 }
@@ -216,6 +253,11 @@ function readHeader(req: WireProduceRequest, w: Wire): boolean {
       w.pos = end;
     } else if (!w.skip(type)) return false;
   }
-  req.headerFields.push(keyStart, keyEnd, valueStart, valueEnd);
+  headerScratch = grown(headerScratch, headerInts + 4);
+  headerScratch[headerInts] = keyStart;
+  headerScratch[headerInts + 1] = keyEnd;
+  headerScratch[headerInts + 2] = valueStart;
+  headerScratch[headerInts + 3] = valueEnd;
+  headerInts += 4;
   return true;
 }
