@@ -24,7 +24,7 @@
  * says the disk is full, and serves reads throughout.
  */
 import { AsyncMutex } from './async-mutex.js';
-import { isBuiltHere } from './built-batches.js';
+import { takeBuiltHere } from './built-batches.js';
 import { writeAppendGroup, type AppendHost, type Placed, type QueuedAppend } from './append-group.js';
 import type { FlushScheduler, ScheduledFlush } from './flush-scheduler.js';
 import { GroupCommit } from './group-commit.js';
@@ -147,7 +147,7 @@ export class Log implements PartitionLog, AppendHost, ScheduledFlush {
     this.checkWritable();
     // A batch this process encoded (the gRPC produce path) is not verified again: its encoder
     // wrote the CRC and every record. A compacted topic still walks it for null keys.
-    const builtHere = isBuiltHere(batches);
+    const builtHere = takeBuiltHere(batches);
     const spans = validateBatchSpans(batches, this.config.maxBatchBytes, !builtHere);
     const requireKeys = isCompacted(this.config);
     if (!builtHere || requireKeys) await validateRecords(batches, spans, { maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED_BYTES, requireKeys });

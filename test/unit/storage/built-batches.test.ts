@@ -1,12 +1,12 @@
 /**
- * Batches encodeSpanBatch built are appended without a second CRC and record walk; a copy of
- * one, or anything else, is verified as a client's batch is, and a compacted log still refuses
- * a built batch with a null key.
+ * The batch encodeSpanBatch built last is appended without a second CRC and record walk; a copy
+ * of it, an older one, or anything else is verified as a client's batch is, and a compacted log
+ * still refuses a built batch with a null key.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeSpanBatch, isStorageError, type PartitionLog } from '../../../storage/index.js';
 import { BATCH_FIELD, BATCH_HEADER_BYTES } from '../../../storage/batch-format.js';
-import { isBuiltHere, keepBuilt } from '../../../storage/built-batches.js';
+import { keepBuilt, takeBuiltHere } from '../../../storage/built-batches.js';
 import { openTestLog, tempDir } from '../../helpers/storage-fixtures.js';
 
 /** One record (key `key` or null, value "v") as spans of a buffer, as the gRPC decoder hands them over. */
@@ -30,21 +30,27 @@ describe('batches built here', () => {
     await cleanup();
   });
 
-  it('are kept by identity, in a client shape only', () => {
+  it('are kept by identity, in a client shape only, and taken once', () => {
     const batch = spanBatch('k');
-    expect(isBuiltHere(batch)).toBe(true);
-    expect(isBuiltHere(Buffer.from(batch))).toBe(false);
-    expect(isBuiltHere(keepBuilt(Buffer.alloc(80), 0x20, 0, 1))).toBe(false); // control
-    expect(isBuiltHere(keepBuilt(Buffer.alloc(80), 0x10, 0, 1))).toBe(false); // transactional
-    expect(isBuiltHere(keepBuilt(Buffer.alloc(80), 0, 3, 2))).toBe(false); // offset gaps
-    expect(isBuiltHere(keepBuilt(Buffer.alloc(80), 0, 1, 2))).toBe(true);
+    expect(takeBuiltHere(Buffer.from(batch))).toBe(false); // a copy is not it (and the check empties the slot)
+    expect(takeBuiltHere(batch)).toBe(false);
+    const again = spanBatch('k');
+    expect(takeBuiltHere(again)).toBe(true);
+    expect(takeBuiltHere(again)).toBe(false);
+    const older = spanBatch('k');
+    spanBatch('k');
+    expect(takeBuiltHere(older)).toBe(false); // only the latest is kept
+    expect(takeBuiltHere(keepBuilt(Buffer.alloc(80), 0x20, 0, 1))).toBe(false); // control
+    expect(takeBuiltHere(keepBuilt(Buffer.alloc(80), 0x10, 0, 1))).toBe(false); // transactional
+    expect(takeBuiltHere(keepBuilt(Buffer.alloc(80), 0, 3, 2))).toBe(false); // offset gaps
+    expect(takeBuiltHere(keepBuilt(Buffer.alloc(80), 0, 1, 2))).toBe(true);
   });
 
   it('append without a second check, while a copy is verified', async () => {
     log = await openTestLog(dir);
     expect((await log.append(spanBatch('k'))).baseOffset).toBe(0n);
     const copy = Buffer.from(spanBatch('k'));
-    copy[BATCH_HEADER_BYTES + 2] ^= 0xff; // inside the CRC
+    copy.writeUInt8(copy.readUInt8(BATCH_HEADER_BYTES + 2) ^ 0xff, BATCH_HEADER_BYTES + 2); // inside the CRC
     const error = await log.append(copy).then(() => undefined, (e: unknown) => e);
     expect(isStorageError(error, 'CORRUPT_BATCH')).toBe(true);
     // The check skipped is the CRC: a built batch edited afterwards is not caught (no caller does that).
