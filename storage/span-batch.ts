@@ -4,7 +4,7 @@
  * one pass writes header and records into one buffer, the CRC seals it. The record layout is
  * record-codec.ts's; the batch it builds is byte for byte what `encodeRecordBatch` builds from
  * the same records. Header keys are copied as the bytes they arrived as (UTF-8 by contract).
- * Stateless; safe from any caller.
+ * Synchronous; its only state is a scratch array of body sizes, used within one call.
  */
 import { BATCH_HEADER_BYTES } from './batch-format.js';
 import { keepBuilt } from './built-batches.js';

@@ -9,7 +9,8 @@
  * field with another wire type, a group, a uint64 or timestamp beyond 2^53, a negative
  * timestamp, bytes cut short — answers undefined and the caller decodes with protobufjs, which
  * accepts or rejects it exactly as before. Unknown fields are skipped, as proto3 does; a field
- * given twice keeps its last value. Pure; the result holds views into the request buffer.
+ * given twice keeps its last value. Synchronous; its module scratch is used within one call, and
+ * the result holds views into the request buffer.
  */
 import { SPAN_RECORD_FIELDS, type RecordSpans } from '../../storage/index.js';
 import type { HeaderMsg, ProduceRecordMsg, ProduceRequestMsg } from './messages.js';
