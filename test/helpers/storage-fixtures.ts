@@ -3,6 +3,7 @@
  * opened with small segments, and byte-edit helpers for corruption tests.
  */
 import { mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { afterEach, beforeEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,6 +21,26 @@ import {
 export async function tempDir(prefix = 'rill-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Registers this describe block's hooks: a fresh temp dir before each test (`dir`), and after
+ * each, `release` (close what the test opened) and then the dir's removal.
+ */
+export function tempDirPerTest(release: () => Promise<void> = async () => {}): { readonly dir: string } {
+  let current: { dir: string; cleanup: () => Promise<void> } | undefined;
+  beforeEach(async () => {
+    current = await tempDir();
+  });
+  afterEach(async () => {
+    await release();
+    await current?.cleanup();
+  });
+  return {
+    get dir() {
+      return current!.dir;
+    },
+  };
 }
 
 export function smallConfig(overrides: Partial<LogConfig> = {}): LogConfig {

@@ -3,11 +3,11 @@
  * of it, an older one, or anything else is verified as a client's batch is, and a compacted log
  * still refuses a built batch with a null key.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeSpanBatch, isStorageError, type PartitionLog } from '../../../storage/index.js';
 import { BATCH_FIELD, BATCH_HEADER_BYTES } from '../../../storage/batch-format.js';
 import { keepBuilt, takeBuiltHere } from '../../../storage/built-batches.js';
-import { openTestLog, tempDir } from '../../helpers/storage-fixtures.js';
+import { openTestLog, tempDirPerTest } from '../../helpers/storage-fixtures.js';
 
 /** One record (key `key` or null, value "v") as spans of a buffer, as the gRPC decoder hands them over. */
 function spanBatch(key: string | null): Buffer {
@@ -17,17 +17,10 @@ function spanBatch(key: string | null): Buffer {
 }
 
 describe('batches built here', () => {
-  let cleanup: () => Promise<void>;
-  let dir: string;
   let log: PartitionLog | undefined;
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
-  });
-  afterEach(async () => {
+  const temp = tempDirPerTest(async () => {
     await log?.close();
     log = undefined;
-    await cleanup();
   });
 
   it('are kept by identity, in a client shape only, and taken once', () => {
@@ -47,7 +40,7 @@ describe('batches built here', () => {
   });
 
   it('append without a second check, while a copy is verified', async () => {
-    log = await openTestLog(dir);
+    log = await openTestLog(temp.dir);
     expect((await log.append(spanBatch('k'))).baseOffset).toBe(0n);
     const copy = Buffer.from(spanBatch('k'));
     copy.writeUInt8(copy.readUInt8(BATCH_HEADER_BYTES + 2) ^ 0xff, BATCH_HEADER_BYTES + 2); // inside the CRC
@@ -60,7 +53,7 @@ describe('batches built here', () => {
   });
 
   it('a compacted log still refuses a built batch with a null key', async () => {
-    log = await openTestLog(dir, { cleanupPolicy: 'compact' });
+    log = await openTestLog(temp.dir, { cleanupPolicy: 'compact' });
     const error = await log.append(spanBatch(null)).then(() => undefined, (e: unknown) => e);
     expect(isStorageError(error, 'INVALID_RECORD')).toBe(true);
     expect((await log.append(spanBatch('k'))).baseOffset).toBe(0n);

@@ -1,23 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRecordBatches, isStorageError, type PartitionLog } from '../../../storage/index.js';
-import { batchOf, openTestLog, readAllValues, tempDir } from '../../helpers/storage-fixtures.js';
+import { batchOf, openTestLog, readAllValues, tempDirPerTest } from '../../helpers/storage-fixtures.js';
 
 describe('PartitionLog', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
   let log: PartitionLog | undefined;
-
-  beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
-  });
-  afterEach(async () => {
+  const temp = tempDirPerTest(async () => {
     await log?.close();
     log = undefined;
-    await cleanup();
   });
 
   it('assigns consecutive offsets and reads back what was appended', async () => {
-    log = await openTestLog(dir);
+    log = await openTestLog(temp.dir);
     const a = await log.append(await batchOf(['a', 'b', 'c']));
     const b = await log.append(await batchOf(['d']));
     expect([a.baseOffset, a.lastOffset, b.baseOffset, b.lastOffset]).toEqual([0n, 2n, 3n, 3n]);
@@ -27,7 +20,7 @@ describe('PartitionLog', () => {
   });
 
   it('reads from an offset in the middle of a batch by returning the whole batch', async () => {
-    log = await openTestLog(dir);
+    log = await openTestLog(temp.dir);
     await log.append(await batchOf(['a', 'b', 'c']));
     const result = await log.read(1n, { maxBytes: 10 });
     const records = await decodeRecordBatches(result.records);
@@ -36,7 +29,7 @@ describe('PartitionLog', () => {
   });
 
   it('reads a small batch that follows a batch larger than the read window', async () => {
-    log = await openTestLog(dir, { segmentBytes: 10 * 1024 * 1024, indexIntervalBytes: 256 });
+    log = await openTestLog(temp.dir, { segmentBytes: 10 * 1024 * 1024, indexIntervalBytes: 256 });
     for (let i = 0; i < 6; i += 1) {
       await log.append(await batchOf([`big-${i}-${'b'.repeat(50_000)}`]));
       await log.append(await batchOf([`small-${i}`]));
@@ -51,7 +44,7 @@ describe('PartitionLog', () => {
   });
 
   it('rolls segments by size and reads across them', async () => {
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     const values = Array.from({ length: 200 }, (_, i) => `value-${i}-${'x'.repeat(20)}`);
     for (const v of values) await log.append(await batchOf([v]));
     expect(log.segmentCount).toBeGreaterThan(3);
@@ -60,11 +53,11 @@ describe('PartitionLog', () => {
   });
 
   it('survives a clean reopen with every record and offset', async () => {
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     const values = Array.from({ length: 100 }, (_, i) => `v${i}`.repeat(5));
     for (const v of values) await log.append(await batchOf([v]));
     await log.close();
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     expect(log.logEndOffset).toBe(100n);
     expect(await readAllValues(log)).toEqual(values);
     const next = await log.append(await batchOf(['more']));
@@ -72,7 +65,7 @@ describe('PartitionLog', () => {
   });
 
   it('answers OFFSET_OUT_OF_RANGE outside [logStart, logEnd] with both bounds', async () => {
-    log = await openTestLog(dir);
+    log = await openTestLog(temp.dir);
     await log.append(await batchOf(['a']));
     await expect(log.read(5n, { maxBytes: 100 })).rejects.toThrow(/\[0, 1\]/);
     const empty = await log.read(1n, { maxBytes: 100 });
@@ -80,7 +73,7 @@ describe('PartitionLog', () => {
   });
 
   it('finds the first offset at or after a timestamp', async () => {
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     for (let i = 0; i < 50; i += 1) await log.append(await batchOf([`v${i}`, `w${i}`], { ts: 1000 + i * 10 }));
     expect(await log.offsetForTimestamp(1000n)).toBe(0n);
     expect(await log.offsetForTimestamp(1205n)).toBe(42n);
@@ -89,7 +82,7 @@ describe('PartitionLog', () => {
   });
 
   it('truncates to an offset and continues from there', async () => {
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     for (let i = 0; i < 60; i += 1) await log.append(await batchOf([`v${i}`]));
     await log.truncateTo(25n);
     expect(log.logEndOffset).toBe(25n);
@@ -100,18 +93,18 @@ describe('PartitionLog', () => {
   });
 
   it('deletes records before an offset and refuses reads below the new start', async () => {
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     for (let i = 0; i < 60; i += 1) await log.append(await batchOf([`v${i}`]));
     expect(await log.deleteRecordsBefore(30n)).toBe(30n);
     expect(log.logStartOffset).toBe(30n);
     await expect(log.read(10n, { maxBytes: 100 })).rejects.toSatisfy((e: unknown) => isStorageError(e, 'OFFSET_OUT_OF_RANGE'));
     await log.close();
-    log = await openTestLog(dir, { segmentBytes: 1024 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024 });
     expect(log.logStartOffset).toBe(30n);
   });
 
   it('applies retention by bytes and by time to closed segments only', async () => {
-    log = await openTestLog(dir, { segmentBytes: 1024, retentionBytes: 2048 });
+    log = await openTestLog(temp.dir, { segmentBytes: 1024, retentionBytes: 2048 });
     for (let i = 0; i < 100; i += 1) await log.append(await batchOf([`value-${i}-${'y'.repeat(30)}`], { ts: 1000 }));
     const removed = await log.applyRetention(2000);
     expect(removed).toBeGreaterThan(0);
@@ -124,7 +117,7 @@ describe('PartitionLog', () => {
   });
 
   it('refuses a corrupt batch and stays unchanged', async () => {
-    log = await openTestLog(dir);
+    log = await openTestLog(temp.dir);
     const batch = await batchOf(['a']);
     batch[batch.length - 1] = batch[batch.length - 1]! ^ 1;
     await expect(log.append(batch)).rejects.toSatisfy((e: unknown) => isStorageError(e, 'CORRUPT_BATCH'));
@@ -138,7 +131,7 @@ describe('PartitionLog', () => {
   });
 
   it('wakes high-watermark listeners after appends', async () => {
-    log = await openTestLog(dir, { flush: 'always' });
+    log = await openTestLog(temp.dir, { flush: 'always' });
     const seen: bigint[] = [];
     log.onHighWatermark((hw) => seen.push(hw));
     await log.append(await batchOf(['a', 'b']));
@@ -146,7 +139,7 @@ describe('PartitionLog', () => {
   });
 
   it('shares fsyncs between concurrent appenders with flush always', async () => {
-    log = await openTestLog(dir, { flush: 'always' });
+    log = await openTestLog(temp.dir, { flush: 'always' });
     const batches = await Promise.all(Array.from({ length: 64 }, (_, i) => batchOf([`c${i}`])));
     const results = await Promise.all(batches.map((b) => log!.append(b)));
     expect(new Set(results.map((r) => r.baseOffset)).size).toBe(64);
@@ -154,7 +147,7 @@ describe('PartitionLog', () => {
   });
 
   it('writes concurrent appends in groups across segment rolls, each read back in place', async () => {
-    log = await openTestLog(dir, { flush: 'always', segmentBytes: 2048 });
+    log = await openTestLog(temp.dir, { flush: 'always', segmentBytes: 2048 });
     const values = Array.from({ length: 300 }, (_, i) => `g${i}-${'q'.repeat(i % 40)}`);
     const results = await Promise.all(values.map(async (v) => log!.append(await batchOf([v]))));
     expect(results.map((r) => r.baseOffset).sort((a, b) => (a < b ? -1 : 1))).toEqual(values.map((_, i) => BigInt(i)));
@@ -162,12 +155,12 @@ describe('PartitionLog', () => {
     expect(await readAllValues(log)).toEqual([...byOffset.keys()].sort((a, b) => (a < b ? -1 : 1)).map((o) => byOffset.get(o)));
     expect(log.segmentCount).toBeGreaterThan(3);
     await log.close();
-    log = await openTestLog(dir, { segmentBytes: 2048 });
+    log = await openTestLog(temp.dir, { segmentBytes: 2048 });
     expect(log.logEndOffset).toBe(300n);
   });
 
   it('tracks leader epochs', async () => {
-    log = await openTestLog(dir);
+    log = await openTestLog(temp.dir);
     await log.append(await batchOf(['a', 'b']), { leaderEpoch: 1 });
     await log.append(await batchOf(['c']), { leaderEpoch: 3 });
     expect(log.latestEpoch).toBe(3);
