@@ -9,6 +9,10 @@
  * `onLost` at that instant if no newer acknowledgement came, before etcd can expire it — so a
  * cut-off broker steps down no later than etcd gives its roles away. etcd reporting the lease
  * gone, or the watch failing, also ends the session. `onLost` fires at most once.
+ * Acknowledgements count from the grant on, not from `activate`: an opening may take longer than
+ * a TTL (it waits out a previous run's registration, as every broker does after an etcd outage)
+ * and the session it hands over is alive all the same. The watchdog runs from `activate`; a loss
+ * noticed before it (lease or watch) is reported by `activate`, so no dead session is taken up.
  */
 import { Etcd3, type IRangeResponse, type IWatchResponse, type Lease, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
@@ -37,6 +41,7 @@ export class EtcdSession {
   private watchdog: NodeJS.Timeout | undefined;
   private held: IWatchResponse[] | undefined = [];
   private ended = false;
+  private lostBeforeActive: string | undefined;
   leaseId = '';
 
   private constructor(
@@ -47,6 +52,12 @@ export class EtcdSession {
   ) {
     this.aliveUntil = Date.now() + config.ttlMs;
     this.lastFiredAt = Date.now();
+    lease.on('keepaliveFired', () => (this.lastFiredAt = Date.now()));
+    lease.on('keepaliveSucceeded', () => {
+      this.aliveUntil = Math.max(this.aliveUntil, this.lastFiredAt + config.ttlMs);
+      if (this.held === undefined && !this.ended) this.armWatchdog();
+    });
+    lease.on('lost', (error) => this.lost(`lease lost: ${error.message}`));
   }
 
   /** Registers `self`; returns the session (not yet active) and the snapshot of the root prefix. */
@@ -91,17 +102,15 @@ export class EtcdSession {
     }
   }
 
-  /** Starts liveness tracking and delivers the watch batches held since `open`. */
+  /** Starts the liveness watchdog and delivers the watch batches held since `open` (or reports a loss noticed meanwhile). */
   activate(): void {
-    this.lease.on('keepaliveFired', () => (this.lastFiredAt = Date.now()));
-    this.lease.on('keepaliveSucceeded', () => {
-      this.aliveUntil = Math.max(this.aliveUntil, this.lastFiredAt + this.config.ttlMs);
-      this.armWatchdog();
-    });
-    this.lease.on('lost', (error) => this.lost(`lease lost: ${error.message}`));
-    this.armWatchdog();
     const held = this.held ?? [];
     this.held = undefined;
+    if (this.lostBeforeActive !== undefined) {
+      this.handlers.onLost(this.lostBeforeActive);
+      return;
+    }
+    this.armWatchdog();
     for (const res of held) this.deliver(res);
   }
 
@@ -128,7 +137,8 @@ export class EtcdSession {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.watchdog);
-    this.handlers.onLost(reason);
+    if (this.held !== undefined) this.lostBeforeActive = reason; // not handed over yet: activate reports it
+    else this.handlers.onLost(reason);
   }
 
   private armWatchdog(): void {
