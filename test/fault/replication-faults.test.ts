@@ -276,7 +276,15 @@ describe('replication under faults', () => {
       // still answers an error after 10 s, to learn what a kafkajs admin would trip over.
       let lingering: Awaited<ReturnType<typeof partitionErrors>> = [];
       await eventually(async () => ((lingering = await partitionErrors()).length === 0 ? true : undefined), 10_000, 'every partition led again').catch(() => undefined);
-      if (lingering.length > 0) console.warn(`etcd-down: partitions still answering errors 10 s after etcd came back: ${JSON.stringify(lingering).slice(0, 1500)}`);
+      if (lingering.length > 0) {
+        // Each broker's own view (controller, live brokers) and its latest coordination lines.
+        const views = await Promise.all(live().map(async (b) => {
+          const seen = await clusterSeenBy(b.process().kafkaPort).then((c) => JSON.stringify({ controller: c.controller, brokers: c.brokers.map((x) => x.nodeId) }), (e: unknown) => String(e));
+          const lines = b.process().output().split('\n').filter((l) => l.includes('"component":"coordination"')).slice(-15);
+          return `--- broker ${b.nodeId} sees ${seen}\n${lines.join('\n')}`;
+        }));
+        console.warn(`etcd-down: partitions still answering errors 10 s after etcd came back: ${JSON.stringify(lingering).slice(0, 1500)}\n${views.join('\n')}`);
+      }
       return [Date.now() - cutAt];
     });
   }, 180_000);
