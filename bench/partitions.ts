@@ -24,7 +24,7 @@ import { encodeRecordBatch } from '../storage/index.js';
 import { API_KEY } from '../src/kafka/protocol/api-registry.js';
 import { encodeRequest } from '../src/kafka/protocol/frames.js';
 import { removeDataDir, spawnBroker, type BrokerProcess } from '../test/helpers/broker-process.js';
-import { cpuSeconds, figure, isQuick, progress, report, type Figure } from './bench-kit.js';
+import { cpuSeconds, cpuSplit, figure, isQuick, progress, report, type Figure } from './bench-kit.js';
 import { KafkaWireClient } from './kafka-wire-client.js';
 
 const countsArg = process.argv.find((a) => a.startsWith('--counts='));
@@ -74,7 +74,7 @@ function frameFor(topic: string, partitions: number, first: number, batch: Buffe
 }
 
 /** The load generator over `partitions` partitions for STEP_MS; records/s and broker CPU s per million records. */
-async function loadGenerator(broker: BrokerProcess, topic: string, partitions: number): Promise<{ rate: number; cpuPerMillion: number }> {
+async function loadGenerator(broker: BrokerProcess, topic: string, partitions: number): Promise<{ rate: number; cpuPerMillion: number; userPerMillion: number }> {
   const value = Buffer.alloc(100, 0x63);
   const batch = await encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, () => ({ key: null, value })));
   // Enough distinct frames that consecutive requests cover the partitions in turn.
@@ -84,7 +84,7 @@ async function loadGenerator(broker: BrokerProcess, topic: string, partitions: n
   const perRequest = RECORDS_PER_BATCH * BATCHES_PER_REQUEST;
   let acked = 0;
   let next = 0;
-  const cpuBefore = cpuSeconds(broker.child.pid!);
+  const cpuBefore = cpuSplit(broker.child.pid!);
   const started = process.hrtime.bigint();
   const deadline = Date.now() + STEP_MS;
   await Promise.all(
@@ -98,9 +98,10 @@ async function loadGenerator(broker: BrokerProcess, topic: string, partitions: n
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuSeconds(broker.child.pid!) - cpuBefore;
+  const cpuAfter = cpuSplit(broker.child.pid!);
+  const user = cpuAfter.user - cpuBefore.user;
   client.close();
-  return { rate: acked / seconds, cpuPerMillion: (cpu / acked) * 1e6 };
+  return { rate: acked / seconds, cpuPerMillion: ((user + cpuAfter.system - cpuBefore.system) / acked) * 1e6, userPerMillion: (user / acked) * 1e6 };
 }
 
 /** kcat producing KCAT_LINES keyed 100 B lines (spread by key); records/s and broker CPU s per million records. */
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     broker = emptyStart.broker;
     const admin2 = await KafkaWireClient.connect(broker.kafkaPort);
     admin.close();
-    const gen: Record<number, { rate: number; cpuPerMillion: number }> = {};
+    const gen: Record<number, { rate: number; cpuPerMillion: number; userPerMillion: number }> = {};
     const cat: Record<number, { rate: number; cpuPerMillion: number }> = {};
     for (const n of COUNTS) {
       progress(`creating topics of ${n} partitions`);
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
     for (const n of COUNTS) {
       figures.push(figure(`load generator, ${n} partitions (records/s vs 1 partition)`, gen[n]!.rate, 'records/s', gen[1]!.rate));
       figures.push(figure(`load generator, ${n} partitions: broker CPU per million records (vs 1 partition)`, gen[n]!.cpuPerMillion, 'cpu s', gen[1]!.cpuPerMillion));
+      figures.push(figure(`load generator, ${n} partitions: of which user time (vs 1 partition's)`, gen[n]!.userPerMillion, 'cpu s', gen[1]!.userPerMillion));
     }
     for (const n of withKcat ? COUNTS : []) {
       figures.push(figure(`kcat, ${n} partitions (records/s vs 1 partition)`, cat[n]!.rate, 'records/s', cat[1]!.rate));
