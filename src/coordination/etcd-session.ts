@@ -2,7 +2,8 @@
  * EtcdSession: one broker's membership in etcd. `open` makes a client, grants a lease (TTL in
  * whole seconds), creates the broker key under it only if absent (else DUPLICATE_BROKER), reads
  * the whole root prefix and starts one watch at the revision after that read. Watch batches are
- * held until `activate`, so the caller applies the snapshot first and loses nothing.
+ * held until `activate`, so the caller applies the snapshot first and loses nothing; a watch that
+ * reconnects resumes after the last batch received (watch-resume.ts).
  *
  * Liveness: the lease is certainly alive at etcd until one TTL after the send time of the last
  * acknowledged keepalive (etcd extends it from when it receives the request). A watchdog calls
@@ -20,6 +21,7 @@ import type { BrokerEndpoint } from './coordination.js';
 import { CoordinationError } from './coordination-error.js';
 import { callEtcd, delay } from './etcd-call.js';
 import type { EtcdKeys } from './etcd-keys.js';
+import { resumeAfterReceived } from './watch-resume.js';
 
 export interface SessionConfig {
   endpoints: string[];
@@ -93,6 +95,7 @@ export class EtcdSession {
       const snapshot = await call(client.getAll().prefix(config.keys.root).exec(), 'snapshot');
       const start = (BigInt(snapshot.header.revision) + 1n).toString();
       session.watcher = await call(client.watch().prefix(config.keys.root).startRevision(start).create(), 'watch');
+      resumeAfterReceived(session.watcher, BigInt(snapshot.header.revision));
       session.watcher.on('data', (res: IWatchResponse) => (session.held !== undefined ? session.held.push(res) : session.deliver(res)));
       session.watcher.on('error', (error: unknown) => session.lost(`watch failed: ${String(error)}`));
       return { session, snapshot };
