@@ -35,8 +35,8 @@ export function coordinatedMetadata(clusterId: () => string, selfId: number, coo
   // Mapped again only when coordination hands out a new broker list (it keeps one until a broker
   // registers or leaves): Metadata looks a leader up per partition.
   let seen: readonly BrokerEndpoint[] | undefined;
-  let mapped: BrokerNode[] = [];
-  const nodes = (): BrokerNode[] => {
+  let mapped: readonly BrokerNode[] = [];
+  const current = (): readonly BrokerNode[] => {
     const live = coordination.brokers();
     if (live !== seen) {
       seen = live;
@@ -44,12 +44,10 @@ export function coordinatedMetadata(clusterId: () => string, selfId: number, coo
         .map((b) => ({ nodeId: b.nodeId, host: b.host, kafkaPort: b.kafkaPort, grpcPort: b.grpcPort, httpPort: b.httpPort, rack: b.rack ?? null }))
         .sort((a, b) => a.nodeId - b.nodeId);
     }
-    return [...mapped];
+    return mapped;
   };
-  const broker = (nodeId: number) => {
-    nodes();
-    return mapped.find((b) => b.nodeId === nodeId);
-  };
+  const nodes = (): BrokerNode[] => [...current()];
+  const broker = (nodeId: number) => current().find((b) => b.nodeId === nodeId);
   return {
     get clusterId() {
       return clusterId();
