@@ -11,14 +11,16 @@ const noManager = { attach: () => {} } as unknown as ConstructorParameters<typeo
 const noNamespace = { unprefix: (key: Buffer) => key } as unknown as ConstructorParameters<typeof Watcher>[1];
 const response = (revision: number) => ({ header: { revision: String(revision) }, events: [] }) as unknown as IWatchResponse;
 
-function watcher(start: number): Watcher {
-  return new Watcher(noManager, noNamespace, { key: Buffer.from('/rill/'), start_revision: String(start) });
+/** An etcd3 Watcher started after revision 7 (a snapshot's), under the guard. */
+function guardedWatcher(): Watcher {
+  const w = new Watcher(noManager, noNamespace, { key: Buffer.from('/rill/'), start_revision: '8' });
+  resumeAfterReceived(w, 7n);
+  return w;
 }
 
 describe('resumeAfterReceived', () => {
   it('sets a dropped watch back to the revision after the last response received', () => {
-    const w = watcher(8);
-    resumeAfterReceived(w, 7n);
+    const w = guardedWatcher();
     w.emit('data', response(10));
     w.emit('disconnected', new Error('stream reset'));
     expect(w.request.start_revision).toBe('11');
@@ -34,8 +36,7 @@ describe('resumeAfterReceived', () => {
   });
 
   it('resumes after the snapshot when nothing arrived yet', () => {
-    const w = watcher(8);
-    resumeAfterReceived(w, 7n);
+    const w = guardedWatcher();
     w.emit('connected', response(30));
     w.emit('disconnected', new Error('stream reset'));
     expect(w.request.start_revision).toBe('8');
