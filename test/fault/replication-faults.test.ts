@@ -53,6 +53,9 @@ describe('replication under faults', () => {
   /** Every partition any live broker's Metadata answers with an error, with that broker's id. */
   const partitionErrors = async () =>
     (await Promise.all(live().map(async (b) => (await partitionErrorsSeenBy(b.process().kafkaPort).catch(() => [])).map((e) => ({ broker: b.nodeId, ...e }))))).flat();
+  /** What one live broker's Metadata says of the cluster (its controller and registered brokers), for failure messages. */
+  const clusterViewOf = (b: ClusterBroker) =>
+    clusterSeenBy(b.process().kafkaPort).then((c) => `broker ${b.nodeId} sees ${JSON.stringify({ controller: c.controller, brokers: c.brokers.map((x) => x.nodeId) })}`, (e: unknown) => `broker ${b.nodeId}: ${String(e)}`);
   const createTopic = async (topic: string) => {
     // Through the gRPC API, not a kafkajs admin: kafkajs refreshes the metadata of every topic
     // first and gives up while any partition anywhere is LEADER_NOT_AVAILABLE, as it would
@@ -75,7 +78,7 @@ describe('replication under faults', () => {
       30_000,
       `${topic} created with three replicas`,
     ).catch(async (err: Error) => {
-      const brokers = await Promise.all(live().map(async (b) => `broker ${b.nodeId} lists ${JSON.stringify((await clusterSeenBy(b.process().kafkaPort).catch(() => undefined))?.brokers.map((x) => x.nodeId))}`));
+      const brokers = await Promise.all(live().map(clusterViewOf));
       throw new Error(`${err.message}; the last error: ${lastError}; ${brokers.join(', ')}; partitions with errors: ${JSON.stringify(await partitionErrors()).slice(0, 1200)}`);
     });
     return eventually(async () => {
@@ -279,9 +282,8 @@ describe('replication under faults', () => {
       if (lingering.length > 0) {
         // Each broker's own view (controller, live brokers) and its latest coordination lines.
         const views = await Promise.all(live().map(async (b) => {
-          const seen = await clusterSeenBy(b.process().kafkaPort).then((c) => JSON.stringify({ controller: c.controller, brokers: c.brokers.map((x) => x.nodeId) }), (e: unknown) => String(e));
           const lines = b.process().output().split('\n').filter((l) => l.includes('"component":"coordination"')).slice(-15);
-          return `--- broker ${b.nodeId} sees ${seen}\n${lines.join('\n')}`;
+          return `--- ${await clusterViewOf(b)}\n${lines.join('\n')}`;
         }));
         console.warn(`etcd-down: partitions still answering errors 10 s after etcd came back: ${JSON.stringify(lingering).slice(0, 1500)}\n${views.join('\n')}`);
       }
@@ -316,9 +318,11 @@ describe('replication under faults', () => {
       // The victim broker itself keeps serving: its other partitions, Metadata, ApiVersions.
       expect(await partitionsSeenBy(victim.process().kafkaPort, topic)).toHaveLength(1);
       // The producer (kafkajs, idempotent) may spend a few of its retries on the old leader first.
-      await eventually(() => load.firstAckAfter(seenAt), 60_000, 'acks=all acknowledged by the two healthy replicas').catch((err: Error) => {
+      await eventually(() => load.firstAckAfter(seenAt), 60_000, 'acks=all acknowledged by the two healthy replicas').catch(async (err: Error) => {
         const warnings = live().map((b) => `--- broker ${b.nodeId}\n${b.process().output().split('\n').filter((l) => /"level":"(warn|error|fatal)"/.test(l)).slice(-15).join('\n')}`);
-        throw new Error(`${err.message}; the load had ${load.errors} errors, the last: ${load.lastError}\n${warnings.join('\n')}`);
+        // Where each broker's Metadata sends the producer, and what it knows of the cluster.
+        const views = await Promise.all(live().map(async (b) => `${await clusterViewOf(b)}, ${topic}: ${JSON.stringify(await view(topic, b))}`));
+        throw new Error(`${err.message}; the load had ${load.errors} errors, the last: ${load.lastError}\n${views.join('\n')}\n${warnings.join('\n')}`);
       });
       return [seenAt - failedAt];
     } finally {
