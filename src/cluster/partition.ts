@@ -107,8 +107,13 @@ export class Partition {
     return this.state.leader === this.self ? 'leader' : 'follower';
   }
 
+  /**
+   * The partition's leader as the cluster state has it. An offline log hides only this broker's
+   * own leadership (it cannot lead): another broker's shows through, as Kafka's metadata cache
+   * answers whatever the local log dir's state, so clients are sent to the leader that works.
+   */
   get leaderId(): number {
-    return this.role === 'offline' ? -1 : this.state.leader;
+    return this.role === 'offline' && this.state.leader === this.self ? -1 : this.state.leader;
   }
 
   get leaderEpoch(): number {

@@ -1,8 +1,8 @@
 /**
  * Metadata (3), v0–12: the live brokers, the topics asked for (v0: an empty list means all;
  * v1+: null means all, empty means none), their partitions' leaders, replicas and ISR, topic
- * ids from v10; a partition with no live leader is LEADER_NOT_AVAILABLE with leader -1, an
- * offline one KAFKA_STORAGE_ERROR; `__consumer_offsets` is listed with isInternal=true. Unknown topics are created when the request allows it (v4+ flag;
+ * ids from v10; a partition with no live leader is LEADER_NOT_AVAILABLE with leader -1, one
+ * whose leader was this broker's now offline replica KAFKA_STORAGE_ERROR; `__consumer_offsets` is listed with isInternal=true. Unknown topics are created when the request allows it (v4+ flag;
  * always before v4) and the broker's auto.create.topics.enable is on.
  */
 import { BrokerError } from '../../errors.js';
@@ -33,7 +33,9 @@ function describe(ctx: KafkaContext, topic: Topic): Record<string, unknown> {
       // LEADER_NOT_AVAILABLE with leader -1 (retriable: clients refresh and try again).
       const leaderless = ctx.cluster.leaderOf(partition) === undefined;
       return {
-        errorCode: partition.role === 'offline' ? kafkaError('KAFKA_STORAGE_ERROR') : leaderless ? kafkaError('LEADER_NOT_AVAILABLE') : 0,
+        // This broker's offline replica that was the leader is a storage error until the
+        // controller moves the leadership; once another broker leads, that leader is the answer.
+        errorCode: leaderless ? kafkaError(partition.role === 'offline' ? 'KAFKA_STORAGE_ERROR' : 'LEADER_NOT_AVAILABLE') : 0,
         partitionIndex,
         leaderId: leaderless ? -1 : partition.leaderId,
         leaderEpoch: partition.leaderEpoch,

@@ -122,4 +122,18 @@ describe('PartitionRegistry directories', () => {
     await reg.deleteTopic('orders');
     expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
   });
+
+  it('an offline replica hides only its own leadership: another broker leading it shows through', async () => {
+    await topicWithData('orders');
+    const [first] = await segmentFiles(join(dir, 'orders-0'));
+    await flipByte(first!, 70);
+    await rm(join(dir, CLEAN_SHUTDOWN_FILE));
+    const reg = await open();
+    const partition = reg.partition('orders', 0);
+    expect(partition.role).toBe('offline');
+    expect(partition.leaderId).toBe(-1); // it led itself (single node): no leader while offline
+    partition.setState({ leader: 999, leaderEpoch: 1, replicas: [999], isr: [999] });
+    expect(partition.role).toBe('offline');
+    expect(partition.leaderId).toBe(999);
+  });
 });
