@@ -358,17 +358,25 @@ class EtcdCoordination implements Coordination {
       .then(session.client.put(key).value(JSON.stringify({ nodeId: this.self!.nodeId })).lease(session.leaseId))
       .commit()
       .then((res) => {
-        if (!res.succeeded || this.session !== session) return;
-        this.controllerRevision = res.header.revision;
-        this.queuedRequests.clear();
-        this.log.info({ nodeId: this.self!.nodeId, revision: res.header.revision }, 'became controller');
-        void this.waitForRevision(BigInt(res.header.revision)).then(() => this.becameController(), () => undefined);
+        if (res.succeeded && this.session === session) this.takeControl(res.header.revision);
       })
       .catch((error: unknown) => {
         if (this.session !== session) return;
         this.log.warn({ err: error }, 'controller campaign failed; retrying');
         this.campaignTimer = setTimeout(() => void this.campaign(), 500);
       });
+  }
+
+  /**
+   * This session's controller key, created at `revision`, is ours: act as controller once the
+   * watch has shown it. Once per key: the campaign's answer and the watch may both report it.
+   */
+  private takeControl(revision: string): void {
+    if (this.controllerRevision === revision) return;
+    this.controllerRevision = revision;
+    this.queuedRequests.clear();
+    this.log.info({ nodeId: this.self!.nodeId, revision }, 'became controller');
+    void this.waitForRevision(BigInt(revision)).then(() => this.becameController(), () => undefined);
   }
 
   private becameController(): void {
@@ -497,6 +505,11 @@ class EtcdCoordination implements Coordination {
       this.sessionLost(this.session, 'our broker key was deleted');
       return;
     }
+    // A controller key under this session's own lease is this broker's win, even when the
+    // campaign did not hear so: etcd3 retries a call whose answer timed out (an etcd that froze
+    // after applying it), and the retry's "must not exist" compare then fails on our own key.
+    const controller = this.view.controller;
+    if (controller !== undefined && this.session !== undefined && controller.lease === this.session.leaseId) this.takeControl(controller.createRevision);
     if (changed) this.notify();
     if (controllerGone) void this.campaign();
     if (brokersChanged && this.isController()) this.scheduleReconcile();

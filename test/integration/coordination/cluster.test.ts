@@ -1,4 +1,6 @@
+import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ROOT, EtcdKeys } from '../../../src/coordination/etcd-keys.js';
 import type { PartitionAssignment } from '../../../src/coordination/index.js';
 import { eventually } from '../../helpers/broker-process.js';
 import { MemberCallError, startCluster, type Cluster, type ClusterMember, type MemberState } from '../../helpers/cluster.js';
@@ -195,5 +197,35 @@ describe('a three-process cluster on a real etcd', () => {
     await frozen.call('createPartitions', 'orders', 9);
     await eventually(async () => ((await states(cluster!.members)).every((x) => x.assignments.length === 9) ? true : undefined), 15_000, 'nine partitions everywhere');
     await expect(frozen.call('createPartitions', 'orders', 3)).rejects.toSatisfy((e: unknown) => e instanceof MemberCallError && e.detail.code === 'INVALID_PARTITIONS');
+  });
+
+  it('a controller key under a member\'s own lease makes it the controller, though its campaign never heard it won', async () => {
+    // What etcd3's silent retry of a campaign leaves (its first attempt applied, its answer lost,
+    // the retry's "must not exist" compare failed on our own key): with every member paused, the
+    // key is deleted and put back under the controller's own lease, so no campaign can run in
+    // between and the controller sees both in one watch batch.
+    cluster = await startCluster({ size: 3, leaseTtlMs: 5000 });
+    const first = await agreement(cluster.members, [1, 2, 3], 'three members');
+    const id = first.controllerId!;
+    const etcd = new Etcd3({ hosts: [cluster.etcd.endpoint] });
+    try {
+      const keys = new EtcdKeys(DEFAULT_ROOT);
+      const lease = (await etcd.get(keys.broker(id)).exec()).kvs[0]!.lease;
+      for (const m of cluster.members) m.pause();
+      try {
+        await etcd.delete().key(keys.controller).exec();
+        await etcd.put(keys.controller).value(JSON.stringify({ nodeId: id })).lease(lease).exec();
+      } finally {
+        for (const m of cluster.members) m.resume();
+      }
+      const after = await agreement(cluster.members, [1, 2, 3], 'one controller again');
+      expect(after.controllerId).toBe(id);
+      // It acts as one: a request through another member is answered.
+      const other = cluster.members.find((m) => m.nodeId !== id)!;
+      await other.call('createTopic', { name: 'after-retry', partitionCount: 1, replicationFactor: 3, configs: {} });
+      expect((await other.state()).topics.map((t) => t.name)).toContain('after-retry');
+    } finally {
+      etcd.close();
+    }
   });
 });
