@@ -111,25 +111,25 @@ describe('PartitionRegistry directories', () => {
     expect(await meta.getTopic('orders')).toBeUndefined();
   });
 
-  it('deletes a topic whose partition is offline', async () => {
+  /** A registry whose orders-0 opened offline: a flipped byte below the recovery point. */
+  async function openWithOfflineOrders(): Promise<PartitionRegistry> {
     await topicWithData('orders');
     const [first] = await segmentFiles(join(dir, 'orders-0'));
     await flipByte(first!, 70);
     // As after a crash (no clean-shutdown marker), so recovery reads the damage below the recovery point.
     await rm(join(dir, CLEAN_SHUTDOWN_FILE));
-    const reg = await open();
+    return open();
+  }
+
+  it('deletes a topic whose partition is offline', async () => {
+    const reg = await openWithOfflineOrders();
     expect(reg.partition('orders', 0).offlineError).not.toBeNull();
     await reg.deleteTopic('orders');
     expect((await readdir(dir)).filter((n) => n.startsWith('orders'))).toEqual([]);
   });
 
   it('an offline replica hides only its own leadership: another broker leading it shows through', async () => {
-    await topicWithData('orders');
-    const [first] = await segmentFiles(join(dir, 'orders-0'));
-    await flipByte(first!, 70);
-    await rm(join(dir, CLEAN_SHUTDOWN_FILE));
-    const reg = await open();
-    const partition = reg.partition('orders', 0);
+    const partition = (await openWithOfflineOrders()).partition('orders', 0);
     expect(partition.role).toBe('offline');
     expect(partition.leaderId).toBe(-1); // it led itself (single node): no leader while offline
     partition.setState({ leader: 999, leaderEpoch: 1, replicas: [999], isr: [999] });
